@@ -21,7 +21,7 @@ export function describeUrl(url: string): string {
  * Opens the Core's connection pool and checks, once, that PostgreSQL answers and is 15 or newer.
  * Pool errors on idle clients (the server restarting, say) are logged instead of crashing the process.
  */
-export async function openPool(url: string, log: Logger, max = 20): Promise<pg.Pool> {
+export async function openPool(url: string, log: Logger, max = 20): Promise<{ pool: pg.Pool; serverVersion: string }> {
   const pool = new pg.Pool({
     connectionString: url,
     max,
@@ -40,7 +40,7 @@ export async function openPool(url: string, log: Logger, max = 20): Promise<pg.P
         `PostgreSQL ${rows[0]?.version} at ${describeUrl(url)} is too old: the Core needs PostgreSQL 15 or newer`,
       );
     }
-    return pool;
+    return { pool, serverVersion: rows[0]?.version ?? "unknown" };
   } catch (err) {
     await pool.end().catch(() => undefined);
     if (err instanceof DatabaseUnavailableError) throw err;

@@ -11,6 +11,7 @@ export interface DatabaseInfo {
   port: number;
   /** The embedded cluster's directory; undefined for an external database. */
   dataDir: string | undefined;
+  serverVersion: string;
 }
 
 export interface Database {
@@ -26,14 +27,14 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
   if (!opts.databaseUrl) embedded = await startEmbeddedDatabase(opts.dataDir, log);
   const url = opts.databaseUrl ?? embedded!.url;
   try {
-    const pool = await openPool(url, log);
+    const { pool, serverVersion } = await openPool(url, log);
     await migrate(pool, log);
     const prisma = createSystemPrisma(pool);
     const u = new URL(url);
     return {
       pool,
       prisma,
-      info: { embedded: !!embedded, host: u.hostname, port: Number(u.port || 5432), dataDir: embedded?.dataDir },
+      info: { embedded: !!embedded, host: u.hostname, port: Number(u.port || 5432), dataDir: embedded?.dataDir, serverVersion },
       async close() {
         await prisma.$disconnect().catch(() => undefined);
         await pool.end().catch(() => undefined);

@@ -1,0 +1,7 @@
+/** The Studio's navigation; each subsystem's panel adds its entry here. */
+export interface NavItem {
+  href: string;
+  label: string;
+}
+
+export const NAV_ITEMS: NavItem[] = [{ href: "/", label: "Overview" }];

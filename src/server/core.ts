@@ -1,0 +1,16 @@
+import type { Logger } from "pino";
+import type { CoreConfig } from "./config/load.ts";
+import type { Database } from "./db/database.ts";
+
+/** The states the original reports for each component in /api/v1/status. */
+export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
+
+/** Everything a service needs, built once at boot and passed to every service function. */
+export interface Core {
+  config: CoreConfig;
+  log: Logger;
+  db: Database;
+  version: string;
+  startedAt: Date;
+  state: ComponentState;
+}

@@ -1,0 +1,80 @@
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import { ZodError } from "zod";
+
+/**
+ * The one error table: each code maps to the HTTP status of the REST layer and the code of the tRPC layer.
+ * Services throw CoreError; adapters translate it, nothing else decides a status.
+ */
+export const ERROR_TABLE = {
+  BAD_REQUEST: { status: 400, trpc: "BAD_REQUEST" },
+  UNAUTHORIZED: { status: 401, trpc: "UNAUTHORIZED" },
+  FORBIDDEN: { status: 403, trpc: "FORBIDDEN" },
+  NOT_FOUND: { status: 404, trpc: "NOT_FOUND" },
+  METHOD_NOT_ALLOWED: { status: 405, trpc: "METHOD_NOT_SUPPORTED" },
+  CONFLICT: { status: 409, trpc: "CONFLICT" },
+  PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
+  TOO_MANY_REQUESTS: { status: 429, trpc: "TOO_MANY_REQUESTS" },
+  INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR" },
+  NOT_READY: { status: 503, trpc: "SERVICE_UNAVAILABLE" },
+} as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class CoreError extends Error {
+  override name = "CoreError";
+  readonly code: ErrorCode;
+  /** Extra response headers, e.g. Retry-After on 429. */
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ErrorCode, message: string, opts?: { headers?: Record<string, string>; cause?: unknown }) {
+    super(message, { cause: opts?.cause });
+    this.code = code;
+    this.headers = opts?.headers;
+  }
+
+  get status(): number {
+    return ERROR_TABLE[this.code].status;
+  }
+}
+
+export const badRequest = (message: string) => new CoreError("BAD_REQUEST", message);
+export const notFound = (message = "not found") => new CoreError("NOT_FOUND", message);
+export const forbidden = (message = "forbidden") => new CoreError("FORBIDDEN", message);
+export const unauthorized = (message = "unauthorized") => new CoreError("UNAUTHORIZED", message);
+export const conflict = (message: string) => new CoreError("CONFLICT", message);
+
+function isPgError(err: unknown): err is { code: string; message: string; constraint?: string } {
+  return typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string" &&
+    /^[0-9A-Z]{5}$/.test((err as { code: string }).code) && "severity" in err;
+}
+
+export function formatZodError(err: ZodError): string {
+  return err.issues
+    .map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+/**
+ * Turns anything thrown into a CoreError. PostgreSQL errors follow the original's mapping (RLS-rejected
+ * write → 403, FK and unique violations → 409); anything unknown becomes a 500 whose message reveals nothing.
+ */
+export function toCoreError(err: unknown): CoreError {
+  if (err instanceof CoreError) return err;
+  if (err instanceof ZodError) return new CoreError("BAD_REQUEST", formatZodError(err), { cause: err });
+  if (isPgError(err)) {
+    switch (err.code) {
+      case "42501":
+        return new CoreError("FORBIDDEN", "write rejected by access policy", { cause: err });
+      case "23503":
+        return new CoreError("CONFLICT", "referenced record does not exist or is still referenced", { cause: err });
+      case "23505":
+        return new CoreError("CONFLICT", "a record with the same unique value already exists", { cause: err });
+      case "57014":
+        return new CoreError("BAD_REQUEST", "statement timed out", { cause: err });
+      default:
+        return new CoreError("INTERNAL", "internal database error", { cause: err });
+    }
+  }
+  return new CoreError("INTERNAL", "internal error", { cause: err });
+}

@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+// The origins the original accepts: local development servers, the desktop Studio (Tauri) and rootcx.com.
+const ALLOWED_ORIGINS = [
+  /^http:\/\/localhost(:\d{1,5})?$/,
+  /^http:\/\/127\.0\.0\.1(:\d{1,5})?$/,
+  /^tauri:\/\/[a-z0-9.-]+$/i,
+  /^http:\/\/tauri\.localhost$/,
+  /^https:\/\/([a-z0-9-]+\.)+rootcx\.com$/i,
+  /^https:\/\/rootcx\.com$/,
+];
+
+export function isAllowedOrigin(origin: string): boolean {
+  return ALLOWED_ORIGINS.some((re) => re.test(origin));
+}
+
+/**
+ * Sets the CORS headers for an allowed origin. Returns true when the request was a preflight and has been
+ * answered, in which case the caller must do nothing more.
+ */
+export function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !isAllowedOrigin(origin)) return false;
+  res.setHeader("access-control-allow-origin", origin);
+  res.setHeader("access-control-allow-credentials", "true");
+  res.setHeader("access-control-expose-headers", "x-request-id, retry-after");
+  res.appendHeader("vary", "Origin");
+  if (req.method !== "OPTIONS" || !req.headers["access-control-request-method"]) return false;
+  res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+  res.setHeader("access-control-allow-headers", req.headers["access-control-request-headers"] ?? "*");
+  res.setHeader("access-control-max-age", "600");
+  res.statusCode = 204;
+  res.end();
+  return true;
+}

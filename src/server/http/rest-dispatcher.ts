@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import Router from "find-my-way";
+import type { Core } from "../core.ts";
+import { CoreError, toCoreError } from "../errors.ts";
+import { readJsonBody } from "./body.ts";
+import { sendError, sendJson } from "./respond.ts";
+import { DEFAULT_BODY_LIMIT, type RestRoute } from "./types.ts";
+
+export const REST_PREFIX = "/api/v1";
+
+const METHODS: Router.HTTPMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+export interface RestDispatcher {
+  dispatch(req: IncomingMessage, res: ServerResponse, ctx: { core: Core; requestId: string; ip: string }): Promise<void>;
+}
+
+/** Routes `/api/v1/*` to the subsystems' REST routes; every failure leaves as `{"error": …}` JSON. */
+export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
+  const router = Router({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 1000 });
+  for (const route of routes) router.on(route.method, route.path, () => undefined, route);
+
+  return {
+    async dispatch(req, res, ctx) {
+      const url = req.url ?? "/";
+      const q = url.indexOf("?");
+      const path = (q === -1 ? url : url.slice(0, q)).slice(REST_PREFIX.length) || "/";
+      try {
+        const found = router.find(req.method as Router.HTTPMethod, path);
+        if (!found) {
+          const allowed = METHODS.filter((m) => router.find(m, path));
+          if (allowed.length) throw new CoreError("METHOD_NOT_ALLOWED", `method ${req.method} not allowed`, { headers: { allow: allowed.join(", ") } });
+          throw new CoreError("NOT_FOUND", `no route for ${req.method} ${REST_PREFIX}${path}`);
+        }
+        const route = found.store as RestRoute;
+        const body = await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+        const result = await route.handler({
+          ...ctx,
+          raw: req,
+          params: found.params,
+          query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
+          body,
+        });
+        sendJson(res, result.status ?? 200, result.body, result.headers);
+      } catch (err) {
+        const e = toCoreError(err);
+        if (e.code === "INTERNAL") ctx.core.log.error({ err, requestId: ctx.requestId }, "request failed");
+        // A body we stopped reading (too large) would otherwise be answered on a half-read connection.
+        if (e.code === "PAYLOAD_TOO_LARGE") res.setHeader("connection", "close");
+        sendError(res, e);
+      }
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { systemRoutes } from "../system/rest.ts";
+import type { RestRoute } from "./types.ts";
+
+/** Every subsystem's REST routes, below /api/v1. */
+export const restRoutes: RestRoute[] = [...systemRoutes];

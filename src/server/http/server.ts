@@ -1,0 +1,122 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { Core } from "../core.ts";
+import { CoreError, toCoreError } from "../errors.ts";
+import { loggablePath } from "../log.ts";
+import { appRouter } from "../trpc/app-router.ts";
+import { applyCors } from "./cors.ts";
+import { handleHealth } from "./health.ts";
+import { pickRequestId } from "./request-id.ts";
+import { sendError } from "./respond.ts";
+import { createRestDispatcher, REST_PREFIX } from "./rest-dispatcher.ts";
+import { restRoutes } from "./rest-routes.ts";
+import type { StudioHandler } from "./studio.ts";
+import { DEFAULT_BODY_LIMIT } from "./types.ts";
+
+export const TRPC_PREFIX = "/api/trpc";
+
+const requestIds = new WeakMap<IncomingMessage, string>();
+
+function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? "unknown";
+}
+
+function startsWithSegment(path: string, prefix: string): boolean {
+  return path === prefix || (path.startsWith(prefix) && (path[prefix.length] === "/" || path[prefix.length] === "?"));
+}
+
+/**
+ * The one request handler: /health, the REST API and tRPC are answered here, before Next.js ever sees the
+ * request; everything else is the Studio.
+ */
+export function createRequestHandler(core: Core, studio: StudioHandler | undefined) {
+  const rest = createRestDispatcher(restRoutes);
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: `${TRPC_PREFIX}/`,
+    maxBodySize: DEFAULT_BODY_LIMIT,
+    createContext: ({ req }) => ({ core, requestId: requestIds.get(req) ?? pickRequestId(undefined), ip: clientIp(req) }),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") core.log.error({ err: error.cause ?? error, path }, "tRPC procedure failed");
+    },
+  });
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = pickRequestId(req.headers["x-request-id"]);
+    requestIds.set(req, requestId);
+    res.setHeader("x-request-id", requestId);
+    const url = req.url ?? "/";
+    const started = performance.now();
+    res.once("finish", () => {
+      const path = loggablePath(url);
+      // Liveness probes would drown everything else at info level.
+      const level = path === "/health" ? "debug" : "info";
+      if (core.log.isLevelEnabled(level)) {
+        core.log[level]({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
+      }
+    });
+
+    try {
+      if (url === "/health" || url.startsWith("/health?")) {
+        applyCors(req, res);
+        await handleHealth(req, res, core);
+      } else if (startsWithSegment(url, REST_PREFIX)) {
+        if (applyCors(req, res)) return;
+        await rest.dispatch(req, res, { core, requestId, ip: clientIp(req) });
+      } else if (startsWithSegment(url, TRPC_PREFIX)) {
+        if (applyCors(req, res)) return;
+        trpc(req, res);
+      } else if (studio) {
+        await studio.handle(req, res);
+      } else {
+        sendError(res, new CoreError("NOT_FOUND", "not found"));
+      }
+    } catch (err) {
+      const e = toCoreError(err);
+      if (e.code === "INTERNAL") core.log.error({ err, requestId }, "request failed");
+      sendError(res, e);
+    }
+  };
+}
+
+export interface HttpServer {
+  server: http.Server;
+  url: string;
+  /** Stops accepting connections and waits for in-flight requests (up to `graceMs`) before closing the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  host: string,
+  port: number,
+): Promise<HttpServer> {
+  const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => void handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as { port: number };
+  const displayHost = host === "0.0.0.0" ? "127.0.0.1" : host;
+  return {
+    server,
+    url: `http://${displayHost}:${address.port}`,
+    close(graceMs = 10_000) {
+      return new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        // Keep-alive connections become idle as their last response ends; close them as they do.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(sweep);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const PROJECT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface StudioHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Next.js serves the Studio (every path the Core does not route itself). */
+export async function createStudioHandler(opts: { dev: boolean; hostname: string; port: number }): Promise<StudioHandler> {
+  if (!opts.dev && !existsSync(path.join(PROJECT_DIR, ".next", "BUILD_ID"))) {
+    throw new Error("the Studio has not been built: run `npm run build` (npm start does this when needed)");
+  }
+  const { default: next } = await import("next");
+  const app = next({ dev: opts.dev, dir: PROJECT_DIR, hostname: opts.hostname, port: opts.port, quiet: !opts.dev });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  return {
+    handle: (req, res) => handle(req, res),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,32 @@
+import type { IncomingMessage } from "node:http";
+import type { HTTPMethod } from "find-my-way";
+import type { Core } from "../core.ts";
+
+export interface RestRequest {
+  core: Core;
+  requestId: string;
+  ip: string;
+  raw: IncomingMessage;
+  params: Record<string, string | undefined>;
+  query: URLSearchParams;
+  /** The parsed JSON body; undefined when the request had none. */
+  body: unknown;
+}
+
+export interface RestResult {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RestRoute {
+  method: HTTPMethod;
+  /** Path below /api/v1, with find-my-way parameters: `/apps/:appId/secrets`. */
+  path: string;
+  /** Largest accepted body in bytes; 1 MiB unless the route says otherwise (deploy and uploads take 50 MiB). */
+  bodyLimit?: number;
+  handler(req: RestRequest): Promise<RestResult> | RestResult;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const UPLOAD_BODY_LIMIT = 50 * 1024 * 1024;

@@ -1,0 +1,52 @@
+import pino, { type Logger } from "pino";
+import type { LogLevel } from "./config/schema.ts";
+
+/**
+ * Paths that may carry credentials anywhere in a log object. Request logging never includes bodies or
+ * headers wholesale, but this is the net under that rule.
+ */
+export const REDACTED_PATHS = [
+  "password",
+  "*.password",
+  "token",
+  "*.token",
+  "accessToken",
+  "*.accessToken",
+  "refreshToken",
+  "*.refreshToken",
+  "secret",
+  "*.secret",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "headers.cookie",
+  "*.headers.authorization",
+  "*.headers.cookie",
+  "cookie",
+  "*.cookie",
+  "databaseUrl",
+  "*.databaseUrl",
+  "masterKey",
+  "*.masterKey",
+  "jwtSecret",
+  "*.jwtSecret",
+];
+
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "rootcx-core" },
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+/** Drops the query string: it can carry tokens (magic links, webhooks), and paths are enough to trace a request. */
+export function loggablePath(url: string | undefined): string {
+  if (!url) return "/";
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
+}

@@ -1,0 +1,34 @@
+import { initTRPC } from "@trpc/server";
+import type { Core } from "../core.ts";
+import { CoreError, ERROR_TABLE, toCoreError } from "../errors.ts";
+import { TRPCError } from "@trpc/server";
+
+export interface TrpcContext {
+  core: Core;
+  requestId: string;
+  ip: string;
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  errorFormatter({ shape, error }) {
+    // Same messages as the REST layer: internal details stay in the log, never in the response.
+    const core = error.cause instanceof CoreError ? error.cause : undefined;
+    const message = error.code === "INTERNAL_SERVER_ERROR" && !core ? "internal error" : shape.message;
+    return { ...shape, message, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path } };
+  },
+});
+
+/** Every service error reaches tRPC clients with the code of the one error table. */
+const coreErrors = t.middleware(async ({ next, ctx, path }) => {
+  const result = await next();
+  if (!result.ok && !(result.error.cause instanceof CoreError) && result.error.code === "INTERNAL_SERVER_ERROR") {
+    const mapped = toCoreError(result.error.cause ?? result.error);
+    if (mapped.code === "INTERNAL") ctx.core.log.error({ err: result.error.cause, path, requestId: ctx.requestId }, "procedure failed");
+    throw new TRPCError({ code: ERROR_TABLE[mapped.code].trpc, message: mapped.message, cause: mapped });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure.use(coreErrors);
+export const createCallerFactory = t.createCallerFactory;
