@@ -6,6 +6,7 @@ import { openDatabase } from "./db/database.ts";
 import { createLogger } from "./log.ts";
 import { createRequestHandler, listen, type HttpServer } from "./http/server.ts";
 import { createStudioHandler, type StudioHandler } from "./http/studio.ts";
+import type { RestRoute } from "./http/types.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -16,6 +17,8 @@ export interface StartOptions {
   /** "prod" serves the built Studio, "dev" runs Next in development mode, false serves the API only. */
   studio?: "prod" | "dev" | false;
   logger?: Logger;
+  /** The REST routes to serve; every subsystem's routes unless a test narrows or extends them. */
+  routes?: RestRoute[];
 }
 
 export interface RunningCore {
@@ -41,7 +44,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   try {
     const studioMode = opts.studio ?? "prod";
     if (studioMode) studio = await createStudioHandler({ dev: studioMode === "dev", hostname: config.host, port: config.port });
-    http = await listen(createRequestHandler(core, studio), config.host, config.port);
+    http = await listen(createRequestHandler(core, studio, opts.routes), config.host, config.port);
   } catch (err) {
     await studio?.close().catch(() => undefined);
     await db.close();

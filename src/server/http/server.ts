@@ -11,7 +11,7 @@ import { sendError } from "./respond.ts";
 import { createRestDispatcher, REST_PREFIX } from "./rest-dispatcher.ts";
 import { restRoutes } from "./rest-routes.ts";
 import type { StudioHandler } from "./studio.ts";
-import { DEFAULT_BODY_LIMIT } from "./types.ts";
+import { DEFAULT_BODY_LIMIT, type RestRoute } from "./types.ts";
 
 export const TRPC_PREFIX = "/api/trpc";
 
@@ -29,8 +29,8 @@ function startsWithSegment(path: string, prefix: string): boolean {
  * The one request handler: /health, the REST API and tRPC are answered here, before Next.js ever sees the
  * request; everything else is the Studio.
  */
-export function createRequestHandler(core: Core, studio: StudioHandler | undefined) {
-  const rest = createRestDispatcher(restRoutes);
+export function createRequestHandler(core: Core, studio: StudioHandler | undefined, routes: RestRoute[] = restRoutes) {
+  const rest = createRestDispatcher(routes);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,

@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { inject } from "vitest";
+import { createCoreClient, type CoreClient } from "../src/client/index.ts";
+import { startCore, type RunningCore } from "../src/server/boot.ts";
+import type { RestRoute } from "../src/server/http/types.ts";
+import { createLogger } from "../src/server/log.ts";
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export function adminUrl(): string {
+  return inject("pgAdminUrl");
+}
+
+/** A fresh, empty database in the test PostgreSQL, so that test files never see each other's rows. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `rcx_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  await admin.end();
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestCore extends RunningCore {
+  client: CoreClient;
+  /** Every log line the Core wrote, at debug level and above. */
+  logs: string[];
+  database: TestDatabase;
+  dataDir: string;
+  /** Stops the Core, drops its database and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+/** Boots the real Core (HTTP server, REST, tRPC; no Studio) on a free port against its own database. */
+export async function startTestCore(opts: { env?: Record<string, string>; routes?: RestRoute[] } = {}): Promise<TestCore> {
+  const database = await createTestDatabase();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-test-data-"));
+  const logs: string[] = [];
+  const logger = createLogger("debug", { write: (line: string) => void logs.push(line) });
+  const running = await startCore({
+    studio: false,
+    logger,
+    routes: opts.routes,
+    env: { DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: "0", ...opts.env },
+  });
+  return {
+    ...running,
+    client: createCoreClient(running.url),
+    logs,
+    database,
+    dataDir,
+    async dispose() {
+      await running.stop();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
