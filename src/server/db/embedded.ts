@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -116,10 +117,22 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
     await client.end();
   }
   log.info({ port, dir: clusterDir }, "embedded PostgreSQL started");
+
+  // The wrapper's stop() waits for an exit event, which never comes if the server already died.
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  let exited = child === undefined || child.exitCode !== null;
+  let stopping = false;
+  child?.once("exit", (code, signal) => {
+    exited = true;
+    if (!stopping) log.error({ code, signal }, "the embedded PostgreSQL exited unexpectedly");
+  });
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/rootcx`,
     port,
     dataDir: clusterDir,
-    stop: () => pg.stop(),
+    async stop() {
+      stopping = true;
+      if (!exited) await pg.stop();
+    },
   };
 }

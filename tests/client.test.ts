@@ -1,0 +1,50 @@
+import { TRPCClientError } from "@trpc/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCoreClient } from "../src/client/index.ts";
+import { startTestCore, type TestCore } from "./harness.ts";
+
+let core: TestCore;
+beforeAll(async () => {
+  core = await startTestCore();
+});
+afterAll(async () => {
+  await core?.dispose();
+});
+
+describe("typed tRPC client against the running server", () => {
+  it("reads the system procedures", async () => {
+    const version = await core.client.system.version.query();
+    expect(version).toEqual({ version: core.core.version, node: process.version, postgres: core.core.db.info.serverVersion });
+    expect(version.postgres).toMatch(/^\d+/);
+
+    const overview = await core.client.system.overview.query();
+    expect(overview).toMatchObject({ version: core.core.version, state: "online", database: { reachable: true, embedded: false } });
+    expect(new Date(overview.startedAt).getTime()).toBeLessThanOrEqual(Date.now());
+
+    expect(await core.client.system.health.query()).toEqual({ status: "ok" });
+    expect((await core.client.system.fullHealth.query()).database.reachable).toBe(true);
+  });
+
+  it("gives the same answers as REST, because both call the same service", async () => {
+    const rest = await (await fetch(`${core.url}/api/v1/status`)).json();
+    expect(await core.client.system.status.query()).toEqual(rest);
+  });
+
+  it("batches several calls into one request", async () => {
+    const [a, b] = await Promise.all([core.client.system.health.query(), core.client.system.version.query()]);
+    expect(a.status).toBe("ok");
+    expect(b.version).toBe(core.core.version);
+  });
+
+  it("surfaces an unknown procedure as NOT_FOUND", async () => {
+    const res = await fetch(`${core.url}/api/trpc/system.nope`);
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: { data: { code: string } } };
+    expect(body.error.data.code).toBe("NOT_FOUND");
+  });
+
+  it("fails cleanly against a URL where no Core listens", async () => {
+    const client = createCoreClient("http://127.0.0.1:1");
+    await expect(client.system.health.query()).rejects.toBeInstanceOf(TRPCClientError);
+  });
+});

@@ -1,0 +1,182 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../src/server/db/embedded.ts";
+
+// These tests run `npm start`'s command as a real process: config, embedded PostgreSQL, Studio and signals.
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+const procs: Proc[] = [];
+const dirs: string[] = [];
+
+function startMain(env: Record<string, string>): Proc {
+  let out = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const proc = { child, output: () => out, exit };
+  procs.push(proc);
+  return proc;
+}
+
+async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (proc.child.exitCode !== null) throw new Error(`the Core exited early:\n${proc.output()}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) return Date.now() - started;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(50);
+  }
+  throw new Error(`the Core did not become healthy:\n${proc.output()}`);
+}
+
+/** A data directory and port of its own for each test, so a failure never leaks into the next one. */
+async function fresh(): Promise<{ dataDir: string; port: number; url: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-proc-"));
+  dirs.push(dataDir);
+  const port = await freePort();
+  return { dataDir, port, url: `http://127.0.0.1:${port}` };
+}
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, ["scripts/ensure-build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  expect(build.status).toBe(0);
+}, 300_000);
+afterEach(async () => {
+  for (const p of procs.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill("SIGKILL");
+      await p.exit;
+    }
+  }
+});
+afterAll(async () => {
+  // A SIGKILLed Core leaves its cluster running; stop it before removing its directory.
+  for (const d of dirs) {
+    const pidFile = path.join(d, "postgres", "postmaster.pid");
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, "utf8").split("\n")[0]), "SIGQUIT");
+      } catch {
+        /* already gone */
+      }
+    }
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+describe("npm start, as a process", () => {
+  it("exits non-zero naming the variable when ROOTCX_MASTER_KEY is bad", async () => {
+    const { dataDir, port } = await fresh();
+    const p = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port), ROOTCX_MASTER_KEY: "abc" });
+    expect(await p.exit).toBe(1);
+    expect(p.output()).toMatch(/ROOTCX_MASTER_KEY: must be exactly 32 bytes/);
+    expect(p.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits non-zero with a clear message when DATABASE_URL cannot be reached", async () => {
+    const { dataDir, port } = await fresh();
+    const dead = await freePort();
+    const p = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: `postgres://u:pw@127.0.0.1:${dead}/x` });
+    expect(await p.exit).toBe(1);
+    expect(p.output()).toMatch(new RegExp(`cannot reach PostgreSQL at 127.0.0.1:${dead}/x: ECONNREFUSED`));
+    expect(p.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it("starts on an embedded database, keeps its data and keys across a restart, and stops cleanly", async () => {
+    const { dataDir, port, url } = await fresh();
+    const env = { ROOTCX_DATA_DIR: dataDir, PORT: String(port) };
+    const first = startMain(env);
+    await waitHealthy(url, first);
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
+    expect(first.output()).toMatch(/generated a key/);
+    const jwtKey = readFileSync(path.join(dataDir, "config", "jwt.key"), "utf8");
+    const masterKey = readFileSync(path.join(dataDir, "config", "master.key"), "utf8");
+
+    const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { postgres: { port: number; data_dir: string } };
+    expect(status.postgres.data_dir).toBe(path.join(dataDir, "postgres"));
+    const password = readFileSync(path.join(dataDir, "config", "postgres.password"), "utf8").trim();
+    const dbUrl = (pgPort: number) => `postgres://postgres:${password}@127.0.0.1:${pgPort}/rootcx`;
+    const c1 = new pg.Client({ connectionString: dbUrl(status.postgres.port) });
+    await c1.connect();
+    await c1.query("INSERT INTO rootcx_system.config (key, value) VALUES ('marker', '\"kept\"')");
+    await c1.end();
+
+    // The Studio is served by the same process.
+    const home = await fetch(`${url}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain("RootCX Studio");
+
+    first.child.kill("SIGTERM");
+    expect(await first.exit).toBe(0);
+    expect(first.output()).toMatch(/RootCX Core stopped/);
+    expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+
+    const second = startMain(env);
+    await waitHealthy(url, second);
+    expect(second.output()).not.toMatch(/generated a key/);
+    expect(readFileSync(path.join(dataDir, "config", "jwt.key"), "utf8")).toBe(jwtKey);
+    expect(readFileSync(path.join(dataDir, "config", "master.key"), "utf8")).toBe(masterKey);
+    const status2 = (await (await fetch(`${url}/api/v1/status`)).json()) as { postgres: { port: number } };
+    const c2 = new pg.Client({ connectionString: dbUrl(status2.postgres.port) });
+    await c2.connect();
+    expect((await c2.query("SELECT value FROM rootcx_system.config WHERE key = 'marker'")).rows[0].value).toBe("kept");
+    await c2.end();
+
+    // The database dies under the Core: the full health report says so and the Core keeps answering.
+    const pgPid = Number(readFileSync(path.join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+    process.kill(pgPid, "SIGINT");
+    let reachable = true;
+    for (let i = 0; i < 100 && reachable; i++) {
+      await sleep(100);
+      reachable = ((await (await fetch(`${url}/health?full=true`)).json()) as { database: { reachable: boolean } }).database.reachable;
+    }
+    expect(reachable).toBe(false);
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
+
+    second.child.kill("SIGTERM");
+    expect(await second.exit).toBe(0);
+  }, 120_000);
+
+  it("exits at once on a second signal", async () => {
+    const { dataDir, port, url } = await fresh();
+    const p = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port) });
+    await waitHealthy(url, p);
+    // A request whose headers never finish keeps the drain waiting (up to its 10 s grace period).
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\n");
+    await sleep(100);
+    const signalled = Date.now();
+    p.child.kill("SIGTERM");
+    while (!p.output().includes("draining requests")) await sleep(20);
+    p.child.kill("SIGINT");
+    expect(await p.exit).toBe(130);
+    expect(Date.now() - signalled).toBeLessThan(5_000);
+    expect(p.output()).toMatch(/SIGINT again, exiting immediately/);
+    socket.destroy();
+    // The embedded cluster was asked to stop on exit; give it a moment, then it must be gone.
+    for (let i = 0; i < 100 && existsSync(path.join(dataDir, "postgres", "postmaster.pid")); i++) await sleep(100);
+    expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+  }, 120_000);
+});
