@@ -6,6 +6,13 @@ import * as system from "../system/service.ts";
 import { sendError, sendJson } from "./respond.ts";
 
 const OK_BODY = JSON.stringify(system.health());
+const OK_HEADERS = { "content-type": "application/json; charset=utf-8", "content-length": String(OK_BODY.length) };
+
+/** The plain liveness answer, written in one call. */
+export function answerHealth(res: ServerResponse, requestId: string): void {
+  res.writeHead(200, { ...OK_HEADERS, "x-request-id": requestId });
+  res.end(OK_BODY);
+}
 
 /** `/health` is outside /api/v1, as in the original, and is the liveness probe: it must stay cheap. */
 export async function handleHealth(req: IncomingMessage, res: ServerResponse, core: Core): Promise<void> {
@@ -23,6 +30,6 @@ export async function handleHealth(req: IncomingMessage, res: ServerResponse, co
       return;
     }
   }
-  res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": OK_BODY.length });
+  res.writeHead(200, OK_HEADERS);
   res.end(OK_BODY);
 }

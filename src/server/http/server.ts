@@ -5,7 +5,7 @@ import { CoreError, toCoreError } from "../errors.ts";
 import { loggablePath } from "../log.ts";
 import { appRouter } from "../trpc/app-router.ts";
 import { applyCors } from "./cors.ts";
-import { handleHealth } from "./health.ts";
+import { answerHealth, handleHealth } from "./health.ts";
 import { pickRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { createRestDispatcher, REST_PREFIX } from "./rest-dispatcher.ts";
@@ -41,11 +41,22 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
     },
   });
 
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const logHealth = core.log.isLevelEnabled("debug");
+
+  return function handle(req: IncomingMessage, res: ServerResponse): void {
     const requestId = pickRequestId(req.headers["x-request-id"]);
-    requestIds.set(req, requestId);
-    res.setHeader("x-request-id", requestId);
     const url = req.url ?? "/";
+    // The liveness probe is answered synchronously with no listener or promise: it is polled constantly, and
+    // Next's AsyncLocalStorage makes every promise in this process dearer.
+    if (url === "/health" && !logHealth && !req.headers.origin && (req.method === "GET" || req.method === "HEAD")) {
+      answerHealth(res, requestId);
+      return;
+    }
+    void route(req, res, url, requestId);
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): Promise<void> {
+    res.setHeader("x-request-id", requestId);
     const started = performance.now();
     res.once("finish", () => {
       const path = loggablePath(url);
@@ -65,6 +76,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         await rest.dispatch(req, res, { core, requestId, ip: clientIp(req) });
       } else if (startsWithSegment(url, TRPC_PREFIX)) {
         if (applyCors(req, res)) return;
+        requestIds.set(req, requestId);
         trpc(req, res);
       } else if (studio) {
         await studio.handle(req, res);
@@ -76,7 +88,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
       if (e.code === "INTERNAL") core.log.error({ err, requestId }, "request failed");
       sendError(res, e);
     }
-  };
+  }
 }
 
 export interface HttpServer {
@@ -87,11 +99,11 @@ export interface HttpServer {
 }
 
 export async function listen(
-  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
   host: string,
   port: number,
 ): Promise<HttpServer> {
-  const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => void handler(req, res));
+  const server = http.createServer({ keepAliveTimeout: 5_000 }, handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
