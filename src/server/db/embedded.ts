@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import net from "node:net";
 import path from "node:path";
 import type { Logger } from "pino";
-import { hydrateEmbeddedPostgresSymlinks } from "./embedded-binaries.ts";
+import { embeddedPostgresPackageDir, hydrateEmbeddedPostgresSymlinks } from "./embedded-binaries.ts";
 
 export interface EmbeddedDatabase {
   url: string;
@@ -44,9 +44,12 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-/** PostgreSQL refuses to run as root; as root the cluster runs as the `postgres` OS user, which must be able to reach its directory. */
+/**
+ * PostgreSQL refuses to run as root; as root the cluster runs as the `postgres` OS user, which must be able
+ * to reach its data directory and its binaries (a checkout in a 0700 directory such as `mktemp -d` hides
+ * both). Only the search bit is added, so nothing becomes listable or readable that was not.
+ */
 function makeTraversable(dir: string, log: Logger): void {
-  if (process.getuid?.() !== 0) return;
   let current = path.dirname(dir);
   while (true) {
     const st = statSync(current);
@@ -93,7 +96,11 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
     onError: (m) => pgLog.warn(String(m instanceof Error ? m.message : m).trim()),
   });
 
-  makeTraversable(clusterDir, log);
+  if (process.getuid?.() === 0) {
+    makeTraversable(clusterDir, log);
+    const binaries = embeddedPostgresPackageDir();
+    if (binaries) makeTraversable(path.join(binaries, "native", "bin", "postgres"), log);
+  }
   const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
   if (fresh) {
     log.info({ dir: clusterDir }, "creating the embedded PostgreSQL cluster");
