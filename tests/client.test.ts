@@ -1,7 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoreClient } from "../src/client/index.ts";
-import { startTestCore, type TestCore } from "./harness.ts";
+import { signUpAndIn, startTestCore, type TestCore } from "./harness.ts";
 
 let core: TestCore;
 beforeAll(async () => {
@@ -26,8 +26,11 @@ describe("typed tRPC client against the running server", () => {
   });
 
   it("gives the same answers as REST, because both call the same service", async () => {
-    const rest = await (await fetch(`${core.url}/api/v1/status`)).json();
-    expect(await core.client.system.status.query()).toEqual(rest);
+    const { accessToken } = await signUpAndIn(core, "client@test.local");
+    const rest = await (await fetch(`${core.url}/api/v1/status`, { headers: { authorization: `Bearer ${accessToken}` } })).json();
+    const authed = createCoreClient(core.url, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(await authed.system.status.query()).toEqual(rest);
+    await expect(core.client.system.status.query()).rejects.toThrow(/missing bearer token/);
   });
 
   it("batches several calls into one request", async () => {

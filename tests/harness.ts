@@ -6,6 +6,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { createCoreClient, type CoreClient } from "../src/client/index.ts";
 import { startCore, type RunningCore } from "../src/server/boot.ts";
+import type { AuthRateLimits } from "../src/server/auth/rate-limit.ts";
 import type { RestRoute } from "../src/server/http/types.ts";
 import { createLogger } from "../src/server/log.ts";
 
@@ -51,7 +52,9 @@ export interface TestCore extends RunningCore {
 }
 
 /** Boots the real Core (HTTP server, REST, tRPC; no Studio) on a free port against its own database. */
-export async function startTestCore(opts: { env?: Record<string, string>; routes?: RestRoute[] } = {}): Promise<TestCore> {
+export async function startTestCore(
+  opts: { env?: Record<string, string>; routes?: RestRoute[]; authLimits?: Partial<AuthRateLimits> } = {},
+): Promise<TestCore> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-test-data-"));
   const logs: string[] = [];
@@ -60,6 +63,8 @@ export async function startTestCore(opts: { env?: Record<string, string>; routes
     studio: false,
     logger,
     routes: opts.routes,
+    // Every test comes from 127.0.0.1: per-address limits would otherwise couple unrelated tests.
+    authLimits: { loginPerIpPerMinute: 100_000, registrationsPerIpPerHour: 100_000, ...opts.authLimits },
     env: { DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: "0", ...opts.env },
   });
   return {
@@ -74,4 +79,41 @@ export async function startTestCore(opts: { env?: Record<string, string>; routes
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export const PASSWORD = "Correct-Horse-42";
+
+export interface Json {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test assertions read arbitrary JSON
+  headers: Headers;
+}
+
+/** A JSON call to the running Core: `api(core, "POST", "/api/v1/auth/login", body, token)`. */
+export async function api(core: { url: string }, method: string, path: string, body?: unknown, token?: string): Promise<Json> {
+  const res = await fetch(core.url + path, {
+    method,
+    headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+export interface Session {
+  userId: string;
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** Registers (if needed) and signs in; the first user of a fresh Core is its admin. */
+export async function signUpAndIn(core: { url: string }, email: string, password = PASSWORD): Promise<Session> {
+  const reg = await api(core, "POST", "/api/v1/auth/register", { email, password });
+  if (reg.status !== 201 && !(reg.status === 400 && reg.body.error === "email already registered")) {
+    throw new Error(`register ${email}: ${reg.status} ${JSON.stringify(reg.body)}`);
+  }
+  const login = await api(core, "POST", "/api/v1/auth/login", { email, password });
+  if (login.status !== 200) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
+  return { userId: login.body.user.id, email, accessToken: login.body.accessToken, refreshToken: login.body.refreshToken };
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { RestRoute } from "../src/server/http/types.ts";
 import { restRoutes } from "../src/server/http/rest-routes.ts";
 import { fullHealth } from "../src/server/system/schema.ts";
-import { startTestCore, type TestCore } from "./harness.ts";
+import { signUpAndIn, startTestCore, type TestCore } from "./harness.ts";
 
 // A route that only exists in this test: it echoes a validated body, so body handling can be exercised.
 const echoRoutes: RestRoute[] = [
@@ -112,8 +112,10 @@ describe("REST dispatcher", () => {
     expect(core.logs.some((l) => l.includes("secret internal detail"))).toBe(true);
   });
 
-  it("serves /api/v1/status in the original's shape", async () => {
-    const r = await call("/api/v1/status");
+  it("serves /api/v1/status in the original's shape, to signed-in users only", async () => {
+    expect((await call("/api/v1/status")).status).toBe(401);
+    const { accessToken } = await signUpAndIn(core, "status@test.local");
+    const r = await call("/api/v1/status", { headers: { authorization: `Bearer ${accessToken}` } });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({
       runtime: { version: core.core.version, state: "online" },
@@ -144,7 +146,7 @@ describe("request ids", () => {
     await sleep(20);
     const line = core.logs.find((l) => l.includes(id));
     expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toMatchObject({ method: "GET", path: "/api/v1/status", status: 200 });
+    expect(JSON.parse(line!)).toMatchObject({ method: "GET", path: "/api/v1/status", status: 401 });
     expect(core.logs.join("\n")).not.toContain("supersecretvalue");
   });
 });

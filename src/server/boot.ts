@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
+import type { AuthRateLimits } from "./auth/rate-limit.ts";
+import { startAuthRuntime, type AuthRuntime } from "./auth/runtime.ts";
 import { loadConfig, type CoreConfig } from "./config/load.ts";
 import type { Core } from "./core.ts";
 import { openDatabase } from "./db/database.ts";
@@ -19,6 +21,8 @@ export interface StartOptions {
   logger?: Logger;
   /** The REST routes to serve; every subsystem's routes unless a test narrows or extends them. */
   routes?: RestRoute[];
+  /** Overrides of the login and registration limits (tests that exercise them use small numbers). */
+  authLimits?: Partial<AuthRateLimits>;
 }
 
 export interface RunningCore {
@@ -38,7 +42,14 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   }
 
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, log);
-  const core: Core = { config, log, db, version: VERSION, startedAt: new Date(), state: "starting" };
+  let auth: AuthRuntime;
+  try {
+    auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const core: Core = { config, log, db, auth, version: VERSION, startedAt: new Date(), state: "starting" };
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {
@@ -47,6 +58,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     http = await listen(createRequestHandler(core, studio, opts.routes), config.host, config.port);
   } catch (err) {
     await studio?.close().catch(() => undefined);
+    await auth.stop();
     await db.close();
     throw err;
   }
@@ -64,6 +76,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         core.state = "stopping";
         await server.close();
         await studio?.close().catch((err: unknown) => log.warn({ err }, "the Studio did not close cleanly"));
+        await core.auth.stop();
         await db.close();
         core.state = "offline";
         log.info("RootCX Core stopped");

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { CoreConfig } from "./config/load.ts";
+import type { AuthRuntime } from "./auth/runtime.ts";
 import type { Database } from "./db/database.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
@@ -10,6 +11,7 @@ export interface Core {
   config: CoreConfig;
   log: Logger;
   db: Database;
+  auth: AuthRuntime;
   version: string;
   startedAt: Date;
   state: ComponentState;

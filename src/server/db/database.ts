@@ -16,6 +16,8 @@ export interface DatabaseInfo {
 
 export interface Database {
   pool: pg.Pool;
+  /** The connection URL (with its password): for the few dedicated connections, never for logs. */
+  url: string;
   prisma: SystemPrisma;
   info: DatabaseInfo;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
     const u = new URL(url);
     return {
       pool,
+      url,
       prisma,
       info: { embedded: !!embedded, host: u.hostname, port: Number(u.port || 5432), dataDir: embedded?.dataDir, serverVersion },
       async close() {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Router from "find-my-way";
+import { authenticate } from "../auth/authenticate.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError, toCoreError } from "../errors.ts";
 import { readJsonBody } from "./body.ts";
@@ -33,8 +35,11 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         }
         const route = found.store as RestRoute;
         const body = await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+        let principal: Promise<Principal> | undefined;
         const result = await route.handler({
           ...ctx,
+          userAgent: req.headers["user-agent"] ?? null,
+          principal: () => (principal ??= authenticate(ctx.core, req.headers.authorization)),
           raw: req,
           params: found.params,
           query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),

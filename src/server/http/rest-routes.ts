@@ -1,5 +1,6 @@
+import { authRoutes } from "../auth/rest.ts";
 import { systemRoutes } from "../system/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes];

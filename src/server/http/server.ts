@@ -1,5 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { authenticate } from "../auth/authenticate.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError, toCoreError } from "../errors.ts";
 import { loggablePath } from "../log.ts";
@@ -35,7 +37,18 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,
     maxBodySize: DEFAULT_BODY_LIMIT,
-    createContext: ({ req }) => ({ core, requestId: requestIds.get(req) ?? pickRequestId(undefined), ip: clientIp(req) }),
+    createContext: ({ req, res }) => {
+      let principal: Promise<Principal> | undefined;
+      return {
+        core,
+        requestId: requestIds.get(req) ?? pickRequestId(undefined),
+        ip: clientIp(req),
+        userAgent: req.headers["user-agent"] ?? null,
+        req,
+        res,
+        authenticate: () => (principal ??= authenticate(core, req.headers.authorization)),
+      };
+    },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") core.log.error({ err: error.cause ?? error, path }, "tRPC procedure failed");
     },

@@ -1,12 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import type { HTTPMethod } from "find-my-way";
+import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 
 export interface RestRequest {
   core: Core;
   requestId: string;
   ip: string;
+  userAgent: string | null;
   raw: IncomingMessage;
+  /** The caller, from its bearer token; rejects with 401 when there is none or it is no longer valid. */
+  principal(): Promise<Principal>;
   params: Record<string, string | undefined>;
   query: URLSearchParams;
   /** The parsed JSON body; undefined when the request had none. */

@@ -1,9 +1,12 @@
+import { authRouter, usersRouter } from "../auth/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
 export const appRouter = router({
   system: systemRouter,
+  auth: authRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,12 +1,18 @@
-import { initTRPC } from "@trpc/server";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError, ERROR_TABLE, toCoreError } from "../errors.ts";
-import { TRPCError } from "@trpc/server";
 
 export interface TrpcContext {
   core: Core;
   requestId: string;
   ip: string;
+  userAgent: string | null;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The caller, from its bearer token; rejects with UNAUTHORIZED when there is none or it is no longer valid. */
+  authenticate(): Promise<Principal>;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -31,4 +37,6 @@ const coreErrors = t.middleware(async ({ next, ctx, path }) => {
 
 export const router = t.router;
 export const publicProcedure = t.procedure.use(coreErrors);
+/** Procedures for any signed-in user; services still decide what that user may do. */
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => next({ ctx: { principal: await ctx.authenticate() } }));
 export const createCallerFactory = t.createCallerFactory;

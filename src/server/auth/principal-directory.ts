@@ -1,0 +1,137 @@
+import pg from "pg";
+import type { Logger } from "pino";
+import type { Queryable } from "../db/queryable.ts";
+
+export interface PrincipalUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  createdAt: Date;
+  disabled: boolean;
+}
+
+interface SessionEntry {
+  userId: string;
+  expiresAt: number;
+}
+
+const CHANNEL = "rootcx_auth";
+const TTL_MS = 10_000;
+
+/** Tells every Core process that a user or session changed; delivered when the surrounding transaction commits. */
+export async function notifyAuthChange(db: Queryable, kind: "user" | "session", id: string): Promise<void> {
+  await db.query("SELECT pg_notify($1, $2)", [CHANNEL, `${kind}:${id}`]);
+}
+
+/**
+ * Answers "does this user still exist, enabled, and is this session still open?" on every authenticated
+ * request. Answers are cached briefly; a change (disable, delete, logout, revoke) reaches every process through
+ * LISTEN/NOTIFY and this process synchronously, so a disabled user's next request is refused. While the
+ * LISTEN connection is down nothing is cached and every request reads the database.
+ */
+export class PrincipalDirectory {
+  readonly #users = new Map<string, { user: PrincipalUser | null; at: number }>();
+  readonly #sessions = new Map<string, { session: SessionEntry | null; at: number }>();
+  #epoch = 0;
+  #listening = false;
+  #client: pg.Client | undefined;
+  #stopped = false;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly databaseUrl: string,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.#stopped) return;
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: "rootcx-core-listen" });
+    const lost = (err?: Error) => {
+      if (this.#client !== client) return;
+      this.#listening = false;
+      this.#client = undefined;
+      this.#clear();
+      client.end().catch(() => undefined);
+      if (this.#stopped) return;
+      this.log.warn({ err: err?.message }, "auth change listener lost; reading principals from the database until it reconnects");
+      this.#retry = setTimeout(() => void this.start().catch(() => undefined), 1_000);
+      this.#retry.unref();
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+    client.on("notification", (n) => {
+      const [kind, id] = (n.payload ?? "").split(":");
+      if (kind && id) this.invalidate(kind === "session" ? "session" : "user", id);
+    });
+    this.#client = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      this.#clear(); // anything cached before the listener was up may have missed a change
+      this.#listening = true;
+    } catch (err) {
+      lost(err as Error);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    this.#listening = false;
+    const c = this.#client;
+    this.#client = undefined;
+    await c?.end().catch(() => undefined);
+  }
+
+  /** Forgets what this process knows about a user or session; call after the change has committed. */
+  invalidate(kind: "user" | "session", id: string): void {
+    this.#epoch++;
+    if (kind === "user") {
+      this.#users.delete(id);
+      for (const [sid, entry] of this.#sessions) if (entry.session?.userId === id) this.#sessions.delete(sid);
+    } else {
+      this.#sessions.delete(id);
+    }
+  }
+
+  #clear(): void {
+    this.#epoch++;
+    this.#users.clear();
+    this.#sessions.clear();
+  }
+
+  /** The user if it exists, is not a system principal and is enabled, and (when given) the session is open and its own. */
+  async lookup(userId: string, sessionId: string | undefined): Promise<PrincipalUser | undefined> {
+    const now = Date.now();
+    const cachedUser = this.#listening ? this.#users.get(userId) : undefined;
+    const cachedSession = this.#listening && sessionId ? this.#sessions.get(sessionId) : undefined;
+    let user: PrincipalUser | null;
+    let session: SessionEntry | null | undefined;
+    if (cachedUser && now - cachedUser.at < TTL_MS && (!sessionId || (cachedSession && now - cachedSession.at < TTL_MS))) {
+      user = cachedUser.user;
+      session = cachedSession?.session;
+    } else {
+      const epoch = this.#epoch;
+      const { rows } = await this.pool.query<PrincipalUser & { session_user: string | null; session_expires: Date | null }>(
+        `SELECT u.id, u.email, u.display_name AS "displayName", u.created_at AS "createdAt",
+                u.disabled_at IS NOT NULL AS disabled, s.user_id AS session_user, s.expires_at AS session_expires
+           FROM rootcx_system.users u
+           LEFT JOIN rootcx_system.sessions s ON s.id = $2::uuid
+          WHERE u.id = $1::uuid AND NOT u.is_system`,
+        [userId, sessionId ?? null],
+      );
+      const row = rows[0];
+      user = row ? { id: row.id, email: row.email, displayName: row.displayName, createdAt: row.createdAt, disabled: row.disabled } : null;
+      session = row?.session_user && row.session_expires ? { userId: row.session_user, expiresAt: row.session_expires.getTime() } : null;
+      // A change that committed while this read was in flight bumped the epoch: do not cache a stale answer.
+      if (this.#listening && epoch === this.#epoch) {
+        this.#users.set(userId, { user, at: now });
+        if (sessionId) this.#sessions.set(sessionId, { session, at: now });
+      }
+    }
+    if (!user || user.disabled) return undefined;
+    if (sessionId && (!session || session.userId !== userId || session.expiresAt <= now)) return undefined;
+    return user;
+  }
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import type { Core } from "../core.ts";
+import { withTransaction } from "../db/queryable.ts";
+import { CoreError } from "../errors.ts";
+import { requireAdmin } from "../governance/authorize.ts";
+import { ADMIN_ROLE, assignRole, BASE_ROLE } from "../governance/permissions.ts";
+import { checkPasswordPolicy } from "./password.ts";
+import type { Principal } from "./principal.ts";
+import { notifyAuthChange } from "./principal-directory.ts";
+import type { AuthMode, LoginInput, LoginResult, RefreshResult, RegisterInput, SessionDto, UserDetailsDto, UserDto } from "./schema.ts";
+import * as sql from "./sql.ts";
+import { ACCESS_TTL_SECONDS, hashRefreshToken, REFRESH_TTL_SECONDS } from "./tokens.ts";
+
+export interface ClientMeta {
+  ip: string;
+  userAgent: string | null;
+}
+
+const invalidCredentials = () => new CoreError("UNAUTHORIZED", "invalid credentials");
+const userNotFound = () => new CoreError("NOT_FOUND", "user not found");
+
+/**
+ * Creates a user. The first user ever to register while no admin exists becomes admin; the check and the
+ * assignment happen under one advisory lock, so simultaneous first registrations yield exactly one admin.
+ */
+export async function register(core: Core, input: RegisterInput, meta: ClientMeta): Promise<UserDto> {
+  const { pool } = core.db;
+  await core.auth.limiter.beforeRegister(meta.ip);
+  const closed = () => new CoreError("FORBIDDEN", "password registration is disabled; sign in with SSO");
+  if (core.config.passwordLoginDisabled && (await sql.countHumanUsers(pool)) > 0) throw closed();
+  checkPasswordPolicy(input.password);
+  const passwordHash = await core.auth.hasher.hash(input.password);
+  return withTransaction(pool, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [sql.BOOTSTRAP_LOCK_KEY]);
+    if (core.config.passwordLoginDisabled && (await sql.countHumanUsers(tx)) > 0) throw closed();
+    const user = await sql.insertUser(tx, { email: input.email, displayName: input.displayName, passwordHash });
+    if (!user) throw new CoreError("BAD_REQUEST", "email already registered");
+    await assignRole(tx, user.id, (await sql.adminAssignmentExists(tx)) ? BASE_ROLE : ADMIN_ROLE);
+    core.log.info({ userId: user.id }, "user registered");
+    return user;
+  });
+}
+
+/**
+ * Password sign-in. An unknown email, a wrong password and a disabled account give the same 401 after the
+ * same argon2 work; failures count towards the account's lockout.
+ */
+export async function login(core: Core, input: LoginInput, meta: ClientMeta): Promise<LoginResult> {
+  if (core.config.passwordLoginDisabled) throw new CoreError("FORBIDDEN", "password login is disabled; sign in with SSO");
+  const { limiter, hasher, tokens } = core.auth;
+  await limiter.beforeLogin(meta.ip, input.email);
+  const candidate = await sql.findLoginCandidate(core.db.pool, input.email);
+  let valid = false;
+  if (candidate?.password_hash) valid = await hasher.verify(candidate.password_hash, input.password);
+  else await hasher.verifyDummy(input.password);
+  if (!candidate || !valid || candidate.disabled_at) {
+    await limiter.loginFailed(input.email);
+    throw invalidCredentials();
+  }
+  await limiter.loginSucceeded(input.email);
+
+  const sessionId = randomUUID();
+  const refreshToken = await tokens.signRefresh({ sub: candidate.id, sessionId });
+  await sql.insertSession(core.db.pool, {
+    id: sessionId,
+    userId: candidate.id,
+    refreshTokenHash: hashRefreshToken(refreshToken),
+    expiresAt: new Date(Date.now() + REFRESH_TTL_SECONDS * 1000),
+    ip: meta.ip,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+  });
+  const accessToken = await tokens.signAccess({ sub: candidate.id, email: candidate.email, sid: sessionId });
+  core.log.info({ userId: candidate.id, sessionId }, "signed in");
+  return { accessToken, refreshToken, expiresIn: ACCESS_TTL_SECONDS, user: sql.toUserDto(candidate) };
+}
+
+/** A new access token for an open session; the refresh token itself is not rotated (as the original). */
+export async function refresh(core: Core, refreshToken: string): Promise<RefreshResult> {
+  const claims = await core.auth.tokens.verifyRefresh(refreshToken);
+  const user = await sql.touchSession(core.db.pool, claims.sessionId, claims.sub, hashRefreshToken(refreshToken));
+  if (!user) throw new CoreError("UNAUTHORIZED", "session expired or revoked");
+  const accessToken = await core.auth.tokens.signAccess({ sub: user.id, email: user.email, sid: claims.sessionId });
+  return { accessToken, expiresIn: ACCESS_TTL_SECONDS };
+}
+
+/** Ends the session server-side: its refresh token and the access tokens minted for it stop working. */
+export async function logout(core: Core, refreshToken: string): Promise<{ message: string }> {
+  const claims = await core.auth.tokens.verifyRefresh(refreshToken);
+  await withTransaction(core.db.pool, async (tx) => {
+    if (await sql.deleteSessionByToken(tx, claims.sessionId, hashRefreshToken(refreshToken))) {
+      await notifyAuthChange(tx, "session", claims.sessionId);
+    }
+  });
+  core.auth.principals.invalidate("session", claims.sessionId);
+  return { message: "logged out" };
+}
+
+export function me(principal: Principal): UserDto {
+  return { id: principal.userId, email: principal.email, displayName: principal.displayName, createdAt: principal.createdAt.toISOString() };
+}
+
+export async function mode(core: Core): Promise<AuthMode> {
+  const setupRequired = (await sql.countHumanUsers(core.db.pool)) === 0;
+  return {
+    authRequired: true,
+    setupRequired,
+    passwordLoginEnabled: !core.config.passwordLoginDisabled || setupRequired,
+    // Magic links and SSO providers arrive with their own issues; until then there are none to offer.
+    magicLinkEnabled: false,
+    providers: [],
+  };
+}
+
+export async function listUsers(core: Core): Promise<UserDto[]> {
+  return sql.listUsers(core.db.pool);
+}
+
+export async function listUserDetails(core: Core, principal: Principal): Promise<UserDetailsDto[]> {
+  await requireAdmin(core, principal);
+  return sql.listUserDetails(core.db.pool);
+}
+
+/**
+ * Runs a change to another user's account as admin, with the enabled admins and the target locked, refusing
+ * any change that would leave no enabled admin. Every process forgets what it cached about the user.
+ */
+async function changeUser(
+  core: Core,
+  principal: Principal,
+  userId: string,
+  opts: { removesAdmin: boolean; refusal: string },
+  change: (tx: import("pg").PoolClient) => Promise<void>,
+): Promise<void> {
+  await requireAdmin(core, principal);
+  await withTransaction(core.db.pool, async (tx) => {
+    const admins = await sql.lockEnabledAdmins(tx);
+    const target = await sql.lockTargetUser(tx, userId);
+    if (!target) throw userNotFound();
+    if (opts.removesAdmin && target.is_admin && !target.disabled && admins.length <= 1) {
+      throw new CoreError("BAD_REQUEST", opts.refusal);
+    }
+    await change(tx);
+    await notifyAuthChange(tx, "user", userId);
+  });
+  core.auth.principals.invalidate("user", userId);
+}
+
+export async function deleteUser(core: Core, principal: Principal, userId: string): Promise<void> {
+  await changeUser(core, principal, userId, { removesAdmin: true, refusal: "cannot delete the last admin" }, (tx) => sql.deleteUser(tx, userId));
+  core.log.info({ userId, by: principal.userId }, "user deleted");
+}
+
+/** Disabling ends every session of the user at once; enabling lets it sign in again. */
+export async function setDisabled(core: Core, principal: Principal, userId: string, disabled: boolean): Promise<void> {
+  await changeUser(core, principal, userId, { removesAdmin: disabled, refusal: "cannot disable the last admin" }, async (tx) => {
+    await sql.setUserDisabled(tx, userId, disabled);
+    if (disabled) await sql.deleteUserSessions(tx, userId);
+  });
+  core.log.info({ userId, by: principal.userId, disabled }, disabled ? "user disabled" : "user enabled");
+}
+
+/** An administrator sets a new password; the user's sessions end so the old password's sign-ins do too. */
+export async function resetPassword(core: Core, principal: Principal, userId: string, password: string): Promise<void> {
+  await requireAdmin(core, principal);
+  checkPasswordPolicy(password);
+  const hash = await core.auth.hasher.hash(password);
+  await changeUser(core, principal, userId, { removesAdmin: false, refusal: "" }, async (tx) => {
+    await sql.setPasswordHash(tx, userId, hash);
+    await sql.deleteUserSessions(tx, userId);
+  });
+  core.log.info({ userId, by: principal.userId }, "password reset by an administrator");
+}
+
+async function requireSelfOrAdmin(core: Core, principal: Principal, userId: string): Promise<void> {
+  if (principal.userId !== userId) await requireAdmin(core, principal);
+  if (!(await sql.lockTargetUser(core.db.pool, userId))) throw userNotFound();
+}
+
+export async function listSessions(core: Core, principal: Principal, userId: string): Promise<SessionDto[]> {
+  await requireSelfOrAdmin(core, principal, userId);
+  return sql.listSessions(core.db.pool, userId);
+}
+
+export async function revokeSession(core: Core, principal: Principal, userId: string, sessionId: string): Promise<void> {
+  await requireSelfOrAdmin(core, principal, userId);
+  const removed = await withTransaction(core.db.pool, async (tx) => {
+    const ok = await sql.deleteSession(tx, userId, sessionId);
+    if (ok) await notifyAuthChange(tx, "session", sessionId);
+    return ok;
+  });
+  if (!removed) throw new CoreError("NOT_FOUND", "session not found");
+  core.auth.principals.invalidate("session", sessionId);
+}

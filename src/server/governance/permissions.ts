@@ -1,0 +1,67 @@
+import type { Queryable } from "../db/queryable.ts";
+
+/** The key the admin role holds; "is admin" means "holds the literal *". */
+export const ADMIN_KEY = "*";
+export const ADMIN_ROLE = "admin";
+export const BASE_ROLE = "base";
+
+/**
+ * Whether a held key grants a required key: `*` grants everything, a key grants itself, and a trailing `:*`
+ * grants every key under that prefix (`app:crm:*` grants `app:crm:deals.read`, never `app:crmx:y`).
+ */
+export function permissionMatches(held: string, required: string): boolean {
+  if (held === ADMIN_KEY || held === required) return true;
+  if (held.endsWith(":*")) {
+    const prefix = held.slice(0, -1); // keeps the ":"
+    return required.length > prefix.length && required.startsWith(prefix);
+  }
+  return false;
+}
+
+export function holdsPermission(held: readonly string[], required: string): boolean {
+  return held.some((p) => permissionMatches(p, required));
+}
+
+export interface ResolvedPermissions {
+  /** The user's roles, expanded through inheritance. */
+  roles: string[];
+  /** The union of the expanded roles' keys. */
+  permissions: string[];
+}
+
+// Inheritance is expanded in SQL: a path array refuses cycles, and 64 levels bound a pathological chain.
+const RESOLVE_SQL = `
+  WITH RECURSIVE expanded(name, depth, path) AS (
+    SELECT a.role, 1, ARRAY[a.role]
+      FROM rootcx_system.rbac_assignments a
+     WHERE a.user_id = $1
+    UNION ALL
+    SELECT parent, e.depth + 1, e.path || parent
+      FROM expanded e
+      JOIN rootcx_system.rbac_roles r ON r.name = e.name
+      CROSS JOIN LATERAL unnest(r.inherits) AS parent
+     WHERE e.depth < 64 AND NOT parent = ANY (e.path)
+  )
+  SELECT coalesce(array_agg(DISTINCT r.name ORDER BY r.name), '{}') AS roles,
+         coalesce((SELECT array_agg(DISTINCT p ORDER BY p)
+                     FROM expanded e2 JOIN rootcx_system.rbac_roles r2 ON r2.name = e2.name
+                     CROSS JOIN LATERAL unnest(r2.permissions) AS p), '{}') AS permissions
+    FROM expanded e JOIN rootcx_system.rbac_roles r ON r.name = e.name`;
+
+export async function resolvePermissions(db: Queryable, userId: string): Promise<ResolvedPermissions> {
+  const { rows } = await db.query<ResolvedPermissions>(RESOLVE_SQL, [userId]);
+  return rows[0] ?? { roles: [], permissions: [] };
+}
+
+/** The one answer to "does this user hold this permission key", through roles and inheritance. */
+export async function hasPermission(db: Queryable, userId: string, key: string): Promise<boolean> {
+  return holdsPermission((await resolvePermissions(db, userId)).permissions, key);
+}
+
+/** Assigns a role; idempotent. */
+export async function assignRole(db: Queryable, userId: string, role: string): Promise<void> {
+  await db.query(
+    "INSERT INTO rootcx_system.rbac_assignments (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    [userId, role],
+  );
+}
