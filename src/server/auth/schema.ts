@@ -13,7 +13,8 @@ const password = z.string({ message: "password is required" }).max(PASSWORD_MAX_
 
 const displayName = z.string().trim().max(200, { message: "displayName is too long" }).optional();
 
-export const uuid = z.uuid({ message: "invalid id" });
+// Any 8-4-4-4-12 hex id: the seeded system principal (…0001) is not an RFC 4122 UUID.
+export const uuid = z.guid({ message: "invalid id" });
 
 /** Accepts `displayName` and the original's `display_name`. */
 export const registerInput = z

@@ -27,7 +27,8 @@ const t = initTRPC.context<TrpcContext>().create({
 /** Every service error reaches tRPC clients with the code of the one error table. */
 const coreErrors = t.middleware(async ({ next, ctx, path }) => {
   const result = await next();
-  if (!result.ok && !(result.error.cause instanceof CoreError) && result.error.code === "INTERNAL_SERVER_ERROR") {
+  // tRPC wraps anything that is not a TRPCError as INTERNAL_SERVER_ERROR; unwrap it through the error table.
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") {
     const mapped = toCoreError(result.error.cause ?? result.error);
     if (mapped.code === "INTERNAL") ctx.core.log.error({ err: result.error.cause, path, requestId: ctx.requestId }, "procedure failed");
     throw new TRPCError({ code: ERROR_TABLE[mapped.code].trpc, message: mapped.message, cause: mapped });
