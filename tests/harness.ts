@@ -53,9 +53,11 @@ export interface TestCore extends RunningCore {
 
 /** Boots the real Core (HTTP server, REST, tRPC; no Studio) on a free port against its own database. */
 export async function startTestCore(
-  opts: { env?: Record<string, string>; routes?: RestRoute[]; authLimits?: Partial<AuthRateLimits> } = {},
+  opts: { env?: Record<string, string>; routes?: RestRoute[]; authLimits?: Partial<AuthRateLimits>; database?: TestDatabase } = {},
 ): Promise<TestCore> {
-  const database = await createTestDatabase();
+  // A shared database (a second Core process on the same PostgreSQL) is dropped by its first owner only.
+  const ownsDatabase = !opts.database;
+  const database = opts.database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-test-data-"));
   const logs: string[] = [];
   const logger = createLogger("debug", { write: (line: string) => void logs.push(line) });
@@ -75,7 +77,7 @@ export async function startTestCore(
     dataDir,
     async dispose() {
       await running.stop();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
