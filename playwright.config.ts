@@ -28,7 +28,11 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  // First-run setup needs the Core empty, so it runs first; every other spec signs in as the admin it creates.
+  projects: [
+    { name: "first-run", testMatch: /first-run\.spec\.ts/, use: { browserName: "chromium" } },
+    { name: "studio", testIgnore: /first-run\.spec\.ts/, dependencies: ["first-run"], use: { browserName: "chromium" } },
+  ],
   webServer: {
     // The real Core, as `npm start` runs it, on a data directory of its own that each run starts empty.
     command: "rm -rf .e2e-data && node --import tsx src/server/main.ts",

@@ -1,7 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
+import { ADMIN, signIn } from "./fixtures.ts";
 
 const VERSION = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+
+test.beforeEach(async ({ page }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+});
 
 test("the Studio home page shows the Core's live status", async ({ page }) => {
   await page.goto("/");

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import "./globals.css";
-import { Nav } from "./nav.tsx";
+import { AuthGate } from "./auth/auth-gate.tsx";
+import { Sidebar } from "./sidebar.tsx";
 import { Providers } from "./providers.tsx";
 
 export const metadata: Metadata = {
@@ -15,11 +16,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body className="bg-slate-50 text-slate-900 antialiased">
         <Providers>
           <div className="flex min-h-screen">
-            <aside className="w-56 shrink-0 bg-slate-900">
-              <div className="px-6 py-5 text-lg font-semibold tracking-tight text-white">RootCX Studio</div>
-              <Nav />
-            </aside>
-            <main className="flex-1 overflow-x-auto p-8">{children}</main>
+            <Sidebar />
+            <main className="flex-1 overflow-x-auto p-8">
+              <AuthGate>{children}</AuthGate>
+            </main>
           </div>
         </Providers>
       </body>

@@ -4,4 +4,7 @@ export interface NavItem {
   label: string;
 }
 
-export const NAV_ITEMS: NavItem[] = [{ href: "/", label: "Overview" }];
+export const NAV_ITEMS: NavItem[] = [
+  { href: "/", label: "Overview" },
+  { href: "/users", label: "Users" },
+];

@@ -3,19 +3,31 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "../client/index.ts";
+import { SessionProvider } from "./auth/session.tsx";
+import { getAccessToken } from "./auth/token-store.ts";
 import { TRPCProvider } from "./trpc.ts";
 
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 2_000, retry: 1 } } }),
+    () => new QueryClient({ defaultOptions: { queries: { staleTime: 2_000, retry: 1 }, mutations: { retry: false } } }),
   );
   const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc" })] }),
+    createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({
+          url: "/api/trpc",
+          headers: () => {
+            const token = getAccessToken();
+            return token ? { authorization: `Bearer ${token}` } : {};
+          },
+        }),
+      ],
+    }),
   );
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        {children}
+        <SessionProvider>{children}</SessionProvider>
       </TRPCProvider>
     </QueryClientProvider>
   );
