@@ -61,11 +61,14 @@ export class AuthRateLimiter {
     }
   }
 
-  /** Counts a login attempt from this address, and refuses it while the account is locked out. */
-  async beforeLogin(ip: string, email: string): Promise<void> {
-    await this.#consume(this.#loginIp, ip);
-    const account = await this.#account.get(accountKey(email));
+  /**
+   * Counts a login attempt from this address, and refuses it while the account is locked out. Resolves to
+   * whether the account has recorded failures (which a successful login then clears).
+   */
+  async beforeLogin(ip: string, email: string): Promise<boolean> {
+    const [, account] = await Promise.all([this.#consume(this.#loginIp, ip), this.#account.get(accountKey(email))]);
     if (account && account.consumedPoints >= this.#limits.failuresPerAccount) throw tooMany(account);
+    return account !== null && account.consumedPoints > 0;
   }
 
   /** A wrong password (or unknown account) counts towards the account's lockout. */

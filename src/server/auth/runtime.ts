@@ -1,9 +1,16 @@
+import { availableParallelism } from "node:os";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { createPasswordHasher, type PasswordHasher } from "./password.ts";
 import { PrincipalDirectory } from "./principal-directory.ts";
 import { AuthRateLimiter, DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits } from "./rate-limit.ts";
 import { TokenService } from "./tokens.ts";
+
+/**
+ * Concurrent argon2 hashes: one core fewer than the machine has (at least one), so that a login flood leaves a
+ * core for every other request, PostgreSQL included, instead of saturating them all.
+ */
+export const ARGON2_CONCURRENCY = Math.max(1, availableParallelism() - 1);
 
 /** The authentication subsystem's long-lived parts, built once at boot. */
 export interface AuthRuntime {
@@ -25,8 +32,7 @@ export async function startAuthRuntime(opts: {
   await principals.start();
   return {
     tokens: new TokenService(opts.jwtSecret),
-    // Two hashes at a time leave libuv's other threads (DNS, files, compression) free under a login flood.
-    hasher: createPasswordHasher({ concurrency: 2, maxQueue: 64 }),
+    hasher: createPasswordHasher({ concurrency: ARGON2_CONCURRENCY, maxQueue: 64 }),
     limiter: new AuthRateLimiter(opts.pool, { ...DEFAULT_AUTH_RATE_LIMITS, ...opts.limits }),
     principals,
     stop: () => principals.stop(),

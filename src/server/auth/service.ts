@@ -48,7 +48,7 @@ export async function register(core: Core, input: RegisterInput, meta: ClientMet
 export async function login(core: Core, input: LoginInput, meta: ClientMeta): Promise<LoginResult> {
   if (core.config.passwordLoginDisabled) throw new CoreError("FORBIDDEN", "password login is disabled; sign in with SSO");
   const { limiter, hasher, tokens } = core.auth;
-  await limiter.beforeLogin(meta.ip, input.email);
+  const hadFailures = await limiter.beforeLogin(meta.ip, input.email);
   const candidate = await sql.findLoginCandidate(core.db.pool, input.email);
   let valid = false;
   if (candidate?.password_hash) valid = await hasher.verify(candidate.password_hash, input.password);
@@ -57,7 +57,7 @@ export async function login(core: Core, input: LoginInput, meta: ClientMeta): Pr
     await limiter.loginFailed(input.email);
     throw invalidCredentials();
   }
-  await limiter.loginSucceeded(input.email);
+  if (hadFailures) await limiter.loginSucceeded(input.email);
 
   const sessionId = randomUUID();
   const refreshToken = await tokens.signRefresh({ sub: candidate.id, sessionId });

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import autocannon from "autocannon";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
+export interface Row {
+  metric: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  pass: boolean;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  bootMs: number;
+  stop(): Promise<void>;
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(20);
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+/** Starts `node <args>` with PORT set and waits for /health; bootMs is spawn-to-healthy. */
+export async function startProcess(args: string[], env: Record<string, string>, port: number): Promise<ServerProcess> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, child);
+  return {
+    child,
+    url,
+    bootMs: performance.now() - started,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+export function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  return Number(line?.replace(/\D+/g, "") ?? 0) / 1024;
+}
+
+/** Average req/s of one autocannon run after a 2-second warm-up; fails on any error or non-2xx answer. */
+export async function load(opts: autocannon.Options): Promise<number> {
+  const full = { connections: CONNECTIONS, duration: DURATION_S, ...opts };
+  await autocannon({ ...full, duration: 2 });
+  const result = await autocannon(full);
+  if (result.non2xx || result.errors) throw new Error(`load run on ${String(opts.url)} had ${result.non2xx} non-2xx and ${result.errors} errors`);
+  return result.requests.average;
+}
+
+export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export function printTable(rows: Row[]): void {
+  const header = ["metric", "measured", "baseline", "ratio", "target", "ok"];
+  const table = rows.map((r) => [r.metric, r.value, r.baseline, r.ratio, r.target, r.pass ? "yes" : "NO"]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log([fmt(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...table.map(fmt)].join("\n"));
+}
