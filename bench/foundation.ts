@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -30,20 +30,33 @@ export async function foundationBench(): Promise<Row[]> {
     await fetch(`${core.url}/`); // the Studio's first render loads its code: count it in "idle"
     await sleep(3_000);
     const idleRss = rssMb(core.child.pid!);
+    // The Studio renderer is the Core's node child (the embedded PostgreSQL's processes are not node).
+    const renderer = childPids(core.child.pid!).find((pid) => readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "node");
     const bare = await startProcess(["--import", "tsx", "bench/bare-server.ts"], {}, await freePort());
+    // This machine's throughput drifts by tens of percent from one run to the next, so each round measures
+    // the baseline and the Core back to back and the ratio reported is the median of the rounds' ratios.
     const ours: number[] = [];
     const base: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       base.push(await load({ url: `${bare.url}/health` }));
       ours.push(await load({ url: `${core.url}/health` }));
     }
-    const ratio = mean(ours) / mean(base);
-    rows.push({ metric: `/health req/s (${CONNECTIONS} conns, ${ROUNDS}×${DURATION_S}s)`, value: mean(ours).toFixed(0), baseline: `${mean(base).toFixed(0)} (bare node:http)`, ratio: `${ratio.toFixed(2)}×`, target: "≥ 0.80×", pass: ratio >= 0.8 });
+    const ratio = median(ours.map((o, i) => o / base[i]!));
+    rows.push({ metric: `/health req/s (${CONNECTIONS} conns, ${ROUNDS}×${DURATION_S}s)`, value: mean(ours).toFixed(0), baseline: `${mean(base).toFixed(0)} (bare node:http)`, ratio: `${ratio.toFixed(2)}× (median of rounds)`, target: "≥ 0.80×", pass: ratio >= 0.8 });
     rows.push({ metric: "idle RSS of the Core process", value: `${idleRss.toFixed(0)} MB`, baseline: `${rssMb(bare.child.pid!).toFixed(0)} MB (bare node:http)`, ratio: "", target: "≤ 250 MB", pass: idleRss <= 250 });
+    if (renderer) rows.push({ metric: "idle RSS of the Studio renderer (child)", value: `${rssMb(renderer).toFixed(0)} MB`, baseline: "", ratio: "", target: "reported", pass: true });
     await bare.stop();
     await core.stop();
     return rows;
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }

@@ -7,7 +7,7 @@ import autocannon from "autocannon";
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 export interface Row {
   metric: string;

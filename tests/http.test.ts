@@ -126,18 +126,22 @@ describe("REST dispatcher", () => {
 });
 
 describe("request ids", () => {
-  it("gives every response one, including errors", async () => {
-    for (const path of ["/health", "/api/v1/nope", "/api/trpc/system.health"]) {
+  it("gives every response a distinct one, including errors", async () => {
+    const ids = new Set<string>();
+    for (const path of ["/health", "/health", "/api/v1/nope", "/api/trpc/system.health"]) {
       const r = await call(path);
-      expect(r.res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      const id = r.res.headers.get("x-request-id")!;
+      expect(id).toMatch(/^[A-Za-z0-9_-]{8}-[0-9a-z]+$/);
+      ids.add(id);
     }
+    expect(ids.size).toBe(4);
   });
 
   it("keeps a well-formed incoming id and replaces a hostile one", async () => {
     const kept = await call("/health", { headers: { "x-request-id": "trace-123.abc" } });
     expect(kept.res.headers.get("x-request-id")).toBe("trace-123.abc");
     const replaced = await call("/health", { headers: { "x-request-id": "bad id\twith <script>" } });
-    expect(replaced.res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replaced.res.headers.get("x-request-id")).toMatch(/^[A-Za-z0-9_-]{8}-[0-9a-z]+$/);
   });
 
   it("logs each request with its id and without the query string", async () => {

@@ -170,6 +170,29 @@ describe("npm start, as a process", () => {
     expect(await second.exit).toBe(0);
   }, 120_000);
 
+  it("restarts a crashed Studio renderer while the API keeps answering", async () => {
+    const { dataDir, port, url } = await fresh();
+    const p = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port) });
+    await waitHealthy(url, p);
+    expect((await fetch(`${url}/login`)).status).toBe(200);
+    const renderer = readFileSync(`/proc/${p.child.pid}/task/${p.child.pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number)
+      .find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("studio/renderer.ts"));
+    expect(renderer).toBeDefined();
+    process.kill(renderer!, "SIGKILL");
+    await sleep(100);
+    const during = await fetch(`${url}/login`);
+    expect(during.status).toBe(503);
+    expect(during.headers.get("retry-after")).toBe("2");
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
+    await expect.poll(async () => (await fetch(`${url}/login`)).status, { timeout: 30_000, interval: 200 }).toBe(200);
+    expect(p.output()).toMatch(/the Studio renderer exited; restarting it/);
+    p.child.kill("SIGTERM");
+    expect(await p.exit).toBe(0);
+  }, 120_000);
+
   it("exits at once on a second signal", async () => {
     const { dataDir, port, url } = await fresh();
     const p = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port) });

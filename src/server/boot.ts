@@ -4,10 +4,11 @@ import type { AuthRateLimits } from "./auth/rate-limit.ts";
 import { startAuthRuntime, type AuthRuntime } from "./auth/runtime.ts";
 import { loadConfig, type CoreConfig } from "./config/load.ts";
 import type { Core } from "./core.ts";
-import { openDatabase } from "./db/database.ts";
+import { openDatabase, type Database } from "./db/database.ts";
 import { createLogger } from "./log.ts";
 import { createRequestHandler, listen, type HttpServer } from "./http/server.ts";
-import { createStudioHandler, type StudioHandler } from "./http/studio.ts";
+import { createInProcessStudio, type StudioHandler } from "./studio/in-process.ts";
+import { startStudioRenderer } from "./studio/supervisor.ts";
 import type { RestRoute } from "./http/types.ts";
 
 export const VERSION: string = (
@@ -29,6 +30,8 @@ export interface RunningCore {
   core: Core;
   http: HttpServer;
   url: string;
+  /** The Studio renderer's process id, when the Studio runs in one. */
+  studioPid(): number | undefined;
   /** Drains in-flight requests, then stops the Studio and the database. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -41,11 +44,29 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     log.warn({ key: generated }, "generated a key because its variable is unset; persist the data directory (or set the variable) or existing tokens and secrets become unusable");
   }
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, log);
+  // The Studio renderer (a child process running Next) starts while the database does, so boot takes the
+  // longer of the two rather than their sum. Its outcome is captured so an early failure is never unhandled.
+  const studioMode = opts.studio ?? "prod";
+  const renderer = studioMode === "prod"
+    ? startStudioRenderer(log).then((handler) => ({ handler }), (error: unknown) => ({ error }))
+    : undefined;
+  const closeRenderer = async () => {
+    const r = await renderer;
+    if (r && "handler" in r) await r.handler.close().catch(() => undefined);
+  };
+
+  let db: Database;
+  try {
+    db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, log);
+  } catch (err) {
+    await closeRenderer();
+    throw err;
+  }
   let auth: AuthRuntime;
   try {
     auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits });
   } catch (err) {
+    await closeRenderer();
     await db.close();
     throw err;
   }
@@ -53,8 +74,13 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {
-    const studioMode = opts.studio ?? "prod";
-    if (studioMode) studio = await createStudioHandler({ dev: studioMode === "dev", hostname: config.host, port: config.port });
+    if (renderer) {
+      const r = await renderer;
+      if ("error" in r) throw r.error;
+      studio = r.handler;
+    } else if (studioMode === "dev") {
+      studio = await createInProcessStudio({ dev: true, hostname: config.host, port: config.port });
+    }
     http = await listen(createRequestHandler(core, studio, opts.routes), config.host, config.port);
   } catch (err) {
     await studio?.close().catch(() => undefined);
@@ -71,6 +97,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     core,
     http: server,
     url: server.url,
+    studioPid: () => studio?.pid(),
     stop() {
       stopping ??= (async () => {
         core.state = "stopping";

@@ -8,11 +8,11 @@ import { loggablePath } from "../log.ts";
 import { appRouter } from "../trpc/app-router.ts";
 import { applyCors } from "./cors.ts";
 import { answerHealth, handleHealth } from "./health.ts";
-import { pickRequestId } from "./request-id.ts";
+import { newRequestId, pickRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { createRestDispatcher, REST_PREFIX } from "./rest-dispatcher.ts";
 import { restRoutes } from "./rest-routes.ts";
-import type { StudioHandler } from "./studio.ts";
+import type { StudioHandler } from "../studio/in-process.ts";
 import { DEFAULT_BODY_LIMIT, type RestRoute } from "./types.ts";
 
 export const TRPC_PREFIX = "/api/trpc";
@@ -21,6 +21,14 @@ const requestIds = new WeakMap<IncomingMessage, string>();
 
 function clientIp(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? "unknown";
+}
+
+function hasOriginOrRequestId(raw: string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if ((name.length === 6 || name.length === 12) && /^(origin|x-request-id)$/i.test(name)) return true;
+  }
+  return false;
 }
 
 function startsWithSegment(path: string, prefix: string): boolean {
@@ -41,7 +49,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
       let principal: Promise<Principal> | undefined;
       return {
         core,
-        requestId: requestIds.get(req) ?? pickRequestId(undefined),
+        requestId: requestIds.get(req) ?? newRequestId(),
         ip: clientIp(req),
         userAgent: req.headers["user-agent"] ?? null,
         req,
@@ -57,15 +65,14 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
   const logHealth = core.log.isLevelEnabled("debug");
 
   return function handle(req: IncomingMessage, res: ServerResponse): void {
-    const requestId = pickRequestId(req.headers["x-request-id"]);
     const url = req.url ?? "/";
-    // The liveness probe is answered synchronously with no listener or promise: it is polled constantly, and
-    // Next's AsyncLocalStorage makes every promise in this process dearer.
-    if (url === "/health" && !logHealth && !req.headers.origin && (req.method === "GET" || req.method === "HEAD")) {
-      answerHealth(res, requestId);
+    // The liveness probe is polled constantly: it is answered synchronously, with no listener or promise, and
+    // without building the request's header object when the raw list holds neither Origin nor X-Request-Id.
+    if (url === "/health" && !logHealth && (req.method === "GET" || req.method === "HEAD") && !hasOriginOrRequestId(req.rawHeaders)) {
+      answerHealth(res, newRequestId());
       return;
     }
-    void route(req, res, url, requestId);
+    void route(req, res, url, pickRequestId(req.headers["x-request-id"]));
   };
 
   async function route(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): Promise<void> {

@@ -8,10 +8,15 @@ export const PROJECT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
 export interface StudioHandler {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   close(): Promise<void>;
+  /** The renderer process, when the Studio runs in one. */
+  pid(): number | undefined;
 }
 
-/** Next.js serves the Studio (every path the Core does not route itself). */
-export async function createStudioHandler(opts: { dev: boolean; hostname: string; port: number }): Promise<StudioHandler> {
+/**
+ * Next.js in the Core's own process: used for development (`npm run dev`, with hot reload over WebSockets),
+ * where the renderer process of production would get in the way.
+ */
+export async function createInProcessStudio(opts: { dev: boolean; hostname: string; port: number }): Promise<StudioHandler> {
   if (!opts.dev && !existsSync(path.join(PROJECT_DIR, ".next", "BUILD_ID"))) {
     throw new Error("the Studio has not been built: run `npm run build` (npm start does this when needed)");
   }
@@ -22,5 +27,6 @@ export async function createStudioHandler(opts: { dev: boolean; hostname: string
   return {
     handle: (req, res) => handle(req, res),
     close: () => app.close(),
+    pid: () => undefined,
   };
 }
