@@ -22,13 +22,17 @@ export function proxyTo(port: number, req: IncomingMessage, res: ServerResponse,
     res.writeHead(up.statusCode ?? 502, up.statusMessage);
     up.pipe(res);
   });
+  let clientGone = false;
   upstream.on("error", (err) => {
+    if (clientGone) return; // we cut the upstream request ourselves (below): nobody to answer
     if (res.headersSent) res.destroy(err);
     else onError(err);
   });
   // A client that leaves mid-answer must not leave the renderer working for nobody.
   res.on("close", () => {
-    if (!res.writableFinished) upstream.destroy();
+    if (res.writableFinished) return;
+    clientGone = true;
+    upstream.destroy();
   });
   req.pipe(upstream);
 }
