@@ -4,6 +4,7 @@ import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
 import { requireAdmin } from "../governance/authorize.ts";
 import { ADMIN_ROLE, assignRole, BASE_ROLE } from "../governance/permissions.ts";
+import { lockEnabledAdmins } from "../governance/sql.ts";
 import { checkPasswordPolicy } from "./password.ts";
 import type { Principal } from "./principal.ts";
 import { notifyAuthChange } from "./principal-directory.ts";
@@ -133,7 +134,7 @@ async function changeUser(
 ): Promise<void> {
   await requireAdmin(core, principal);
   await withTransaction(core.db.pool, async (tx) => {
-    const admins = await sql.lockEnabledAdmins(tx);
+    const admins = await lockEnabledAdmins(tx);
     const target = await sql.lockTargetUser(tx, userId);
     if (!target) throw userNotFound();
     if (opts.removesAdmin && target.is_admin && !target.disabled && admins.length <= 1) {

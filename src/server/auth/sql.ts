@@ -147,20 +147,6 @@ export async function lockTargetUser(db: Queryable, userId: string): Promise<Tar
   return rows[0];
 }
 
-/**
- * Enabled holders of the admin role, counted with their rows locked so two concurrent removals cannot both
- * see "another admin remains".
- */
-export async function lockEnabledAdmins(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT u.id FROM rootcx_system.users u
-       JOIN rootcx_system.rbac_assignments a ON a.user_id = u.id AND a.role = 'admin'
-      WHERE u.disabled_at IS NULL AND NOT u.is_system
-      ORDER BY u.id FOR UPDATE OF u`,
-  );
-  return rows.map((r) => r.id);
-}
-
 export async function deleteUser(db: Queryable, userId: string): Promise<void> {
   await db.query("DELETE FROM rootcx_system.users WHERE id = $1", [userId]);
 }

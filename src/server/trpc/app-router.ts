@@ -1,4 +1,5 @@
 import { authRouter, usersRouter } from "../auth/router.ts";
+import { permissionsRouter, rolesRouter } from "../governance/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { router } from "./init.ts";
 
@@ -7,6 +8,8 @@ export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
   users: usersRouter,
+  roles: rolesRouter,
+  permissions: permissionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

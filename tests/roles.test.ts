@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
+
+let core: TestCore;
+let admin: Session;
+let user: Session;
+
+beforeAll(async () => {
+  core = await startTestCore();
+  admin = await signUpAndIn(core, "admin@roles.test");
+  user = await signUpAndIn(core, "user@roles.test");
+});
+afterAll(async () => {
+  await core?.dispose();
+});
+
+const as = (s: Session) => ({
+  get: (path: string) => api(core, "GET", `/api/v1${path}`, undefined, s.accessToken),
+  post: (path: string, body: unknown) => api(core, "POST", `/api/v1${path}`, body, s.accessToken),
+  patch: (path: string, body: unknown) => api(core, "PATCH", `/api/v1${path}`, body, s.accessToken),
+  del: (path: string) => api(core, "DELETE", `/api/v1${path}`, undefined, s.accessToken),
+});
+
+describe("roles", () => {
+  it("lists the seeded roles to signed-in users only, sorted by name", async () => {
+    expect((await api(core, "GET", "/api/v1/roles")).status).toBe(401);
+    const r = await as(user).get("/roles");
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual([
+      { name: "admin", description: "Full access to everything", inherits: [], permissions: ["*"] },
+      { name: "base", description: "Signed-in user without permissions", inherits: [], permissions: [] },
+    ]);
+  });
+
+  it("lets only an admin create, edit and delete roles", async () => {
+    expect((await as(user).post("/roles", { name: "sneaky", permissions: ["*"] })).status).toBe(403);
+    const created = await as(admin).post("/roles", { name: "viewer", description: "Reads CRM", permissions: ["app:crm:deals.read", "app:crm:deals.read"] });
+    expect(created.status).toBe(200);
+    expect(created.body).toEqual({ message: "role viewer created" });
+    expect((await as(admin).post("/roles", { name: "viewer" })).status).toBe(400);
+    expect((await as(admin).patch("/roles/viewer", { description: "Reads deals" })).status).toBe(200);
+    expect((await as(user).patch("/roles/viewer", { permissions: ["*"] })).status).toBe(403);
+    const roles = (await as(admin).get("/roles")).body as { name: string; description: string; permissions: string[] }[];
+    expect(roles.find((r) => r.name === "viewer")).toEqual({ name: "viewer", description: "Reads deals", inherits: [], permissions: ["app:crm:deals.read"] });
+    expect((await as(admin).patch("/roles/viewer", {})).body.error).toMatch(/nothing to update/);
+    expect((await as(admin).patch("/roles/nope", { description: "x" })).status).toBe(404);
+  });
+
+  it.each([
+    [{ name: "Bad Name" }, /role names/],
+    [{ name: "x", permissions: ["app:crm:deals,read"] }, /permission keys/],
+    [{ name: "x", permissions: ["DROP TABLE"] }, /permission keys/],
+    [{ name: "x", inherits: ["ghost"] }, /unknown inherited role: ghost/],
+    [{ name: "admin" }, /reserved/],
+  ])("refuses %j with 400", async (body, message) => {
+    const r = await as(admin).post("/roles", body);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(message);
+  });
+
+  it("keeps admin fixed and the built-in roles undeletable", async () => {
+    expect((await as(admin).patch("/roles/admin", { permissions: [] })).status).toBe(400);
+    expect((await as(admin).del("/roles/admin")).status).toBe(400);
+    expect((await as(admin).del("/roles/base")).status).toBe(400);
+  });
+
+  it("refuses inheritance cycles, direct and indirect, naming the loop", async () => {
+    await as(admin).post("/roles", { name: "a", permissions: ["k:a"] });
+    await as(admin).post("/roles", { name: "b", inherits: ["a"] });
+    await as(admin).post("/roles", { name: "c", inherits: ["b"] });
+    const r = await as(admin).patch("/roles/a", { inherits: ["c"] });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe("inheritance cycle: a → c → b → a");
+    expect((await as(admin).patch("/roles/a", { inherits: ["a"] })).body.error).toBe("inheritance cycle: a → a");
+  });
+
+  it("deleting a role removes it from assignments and from the roles inheriting it", async () => {
+    await as(admin).post("/roles", { name: "temp", permissions: ["k:temp"] });
+    await as(admin).post("/roles", { name: "child", inherits: ["temp"] });
+    await as(admin).post("/roles/assign", { userId: user.userId, role: "temp" });
+    expect((await as(admin).del("/roles/temp")).status).toBe(200);
+    const roles = (await as(admin).get("/roles")).body as { name: string; inherits: string[] }[];
+    expect(roles.find((r) => r.name === "child")?.inherits).toEqual([]);
+    expect(((await as(admin).get("/roles/assignments")).body as { role: string }[]).some((a) => a.role === "temp")).toBe(false);
+    expect((await as(admin).del("/roles/temp")).status).toBe(404);
+  });
+});
+
+describe("assignments and effective permissions", () => {
+  it("assigns idempotently, resolves inheritance and wildcards, and revokes", async () => {
+    await as(admin).post("/roles", { name: "crm_reader", permissions: ["app:crm:deals.read"] });
+    await as(admin).post("/roles", { name: "crm_all", inherits: ["crm_reader"], permissions: ["app:crm:*", "tool:search"] });
+    expect((await as(user).post("/roles/assign", { userId: user.userId, role: "crm_all" })).status).toBe(403);
+    for (let i = 0; i < 2; i++) expect((await as(admin).post("/roles/assign", { userId: user.userId, role: "crm_all" })).status).toBe(200);
+
+    const mine = await as(user).get("/permissions");
+    expect(mine.body).toEqual({ roles: ["base", "crm_all", "crm_reader"], permissions: ["app:crm:*", "app:crm:deals.read", "tool:search"] });
+    const assignments = (await as(admin).get("/roles/assignments")).body as { userId: string; role: string; assignedAt: string }[];
+    expect(assignments.filter((a) => a.userId === user.userId && a.role === "crm_all")).toHaveLength(1);
+    expect((await as(user).get("/roles/assignments")).status).toBe(403);
+
+    // Self or admin only.
+    expect((await as(user).get(`/permissions/${admin.userId}`)).status).toBe(403);
+    expect((await as(admin).get(`/permissions/${user.userId}`)).body.permissions).toContain("tool:search");
+
+    expect((await as(admin).post("/roles/revoke", { userId: user.userId, role: "crm_all" })).status).toBe(200);
+    expect((await as(admin).post("/roles/revoke", { userId: user.userId, role: "crm_all" })).status).toBe(404);
+    expect((await as(user).get("/permissions")).body).toEqual({ roles: ["base"], permissions: [] });
+  });
+
+  it("refuses unknown roles and users", async () => {
+    expect((await as(admin).post("/roles/assign", { userId: user.userId, role: "ghost" })).status).toBe(404);
+    expect((await as(admin).post("/roles/assign", { userId: "00000000-0000-0000-0000-00000000dead", role: "base" })).status).toBe(404);
+    expect((await as(admin).post("/roles/assign", { userId: "not-a-uuid", role: "base" })).status).toBe(400);
+  });
+
+  it("never revokes the last admin", async () => {
+    const r = await as(admin).post("/roles/revoke", { userId: admin.userId, role: "admin" });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({ error: "cannot revoke the last admin" });
+  });
+
+  it("offers the declared keys the caller holds", async () => {
+    expect((await as(user).get("/permissions/available")).body).toEqual([]);
+    const all = (await as(admin).get("/permissions/available")).body as { key: string }[];
+    expect(all.map((p) => p.key)).toContain("admin:audit.read");
+    await as(admin).post("/roles", { name: "auditor", permissions: ["admin:audit.read"] });
+    await as(admin).post("/roles/assign", { userId: user.userId, role: "auditor" });
+    expect((await as(user).get("/permissions/available")).body).toEqual([{ key: "admin:audit.read", description: "Read the audit log" }]);
+    await as(admin).post("/roles/revoke", { userId: user.userId, role: "auditor" });
+  });
+});
+
+describe("explain", () => {
+  it("says through which role, path and key a permission is held, or that nothing grants it", async () => {
+    await as(admin).post("/roles", { name: "sales", permissions: ["app:crm:deals.read"] });
+    await as(admin).post("/roles", { name: "sales_lead", inherits: ["sales"], permissions: ["app:crm:deals.update"] });
+    await as(admin).post("/roles/assign", { userId: user.userId, role: "sales_lead" });
+
+    const yes = await as(admin).get(`/permissions/explain?userId=${user.userId}&key=app:crm:deals.read`);
+    expect(yes.body).toEqual({
+      userId: user.userId,
+      key: "app:crm:deals.read",
+      granted: true,
+      grants: [{ assignedRole: "sales_lead", path: ["sales_lead", "sales"], role: "sales", heldKey: "app:crm:deals.read" }],
+    });
+    const no = await as(user).get(`/permissions/explain?userId=${user.userId}&key=app:crmx:deals.read`);
+    expect(no.body).toMatchObject({ granted: false, grants: [] });
+    const viaStar = await as(admin).get(`/permissions/explain?userId=${admin.userId}&key=anything:at.all`);
+    expect(viaStar.body.grants).toEqual([{ assignedRole: "admin", path: ["admin"], role: "admin", heldKey: "*" }]);
+    expect((await as(user).get(`/permissions/explain?userId=${admin.userId}&key=x`)).status).toBe(403);
+    expect((await as(user).get(`/permissions/explain?userId=${user.userId}`)).status).toBe(400);
+  });
+});
