@@ -78,8 +78,8 @@ describe("prisma/schema.prisma matches the migrated database", () => {
   for (const model of models) {
     it(`${model.name}: columns, types, nullability, defaults, keys`, async () => {
       const table = model.dbName ?? model.name;
-      const { rows: cols } = await pool.query<{ column_name: string; udt_name: string; is_nullable: string; column_default: string | null }>(
-        `SELECT column_name, udt_name, is_nullable, column_default FROM information_schema.columns
+      const { rows: cols } = await pool.query<{ column_name: string; udt_name: string; is_nullable: string; column_default: string | null; is_identity: string }>(
+        `SELECT column_name, udt_name, is_nullable, column_default, is_identity FROM information_schema.columns
           WHERE table_schema = 'rootcx_system' AND table_name = $1`,
         [table],
       );
@@ -90,7 +90,8 @@ describe("prisma/schema.prisma matches the migrated database", () => {
         const where = `${model.name}.${f.name}`;
         expect(col.udt_name, where).toBe(f.isList ? `_${expectedUdt(f)}` : expectedUdt(f));
         expect(col.is_nullable === "NO", `${where} NOT NULL`).toBe(f.isRequired);
-        expect(col.column_default !== null, `${where} DEFAULT`).toBe(f.hasDefaultValue);
+        // An identity column (autoincrement) has no column_default in information_schema.
+        expect(col.column_default !== null || col.is_identity === "YES", `${where} DEFAULT`).toBe(f.hasDefaultValue);
       }
 
       const { rows: keys } = await pool.query<{ contype: string; cols: string[] }>(
@@ -111,7 +112,9 @@ describe("prisma/schema.prisma matches the migrated database", () => {
   it("lets the generated Prisma client read every model", async () => {
     const prisma = createSystemPrisma(pool);
     expect(await prisma.app.findUnique({ where: { id: "core" } })).toMatchObject({ id: "core", appType: "system" });
-    expect(await prisma.config.findMany()).toEqual([]);
+    expect((await prisma.config.findMany()).map((c) => c.key)).toEqual(["governance.gateway"]);
+    expect(await prisma.auditLog.findMany()).toEqual([]);
+    expect((await prisma.auditAnchor.findUnique({ where: { id: 1 } }))?.hash).toBe("0".repeat(64));
     expect((await prisma.schemaMigration.findMany()).length).toBeGreaterThan(0);
   });
 });

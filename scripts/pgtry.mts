@@ -1,0 +1,18 @@
+import pg from "pg";
+import { startEmbeddedDatabase } from "../src/server/db/embedded.ts";
+import { createLogger } from "../src/server/log.ts";
+const db = await startEmbeddedDatabase("/tmp/pgtry", createLogger("warn"));
+const c = new pg.Client({ connectionString: db.url });
+await c.connect();
+const q = async (sql: string) => { try { const r = await c.query(sql); return JSON.stringify((r as any).rows ?? r); } catch (e) { return "ERR " + (e as Error).message; } };
+console.log(await q("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='exec_t') THEN CREATE ROLE exec_t NOLOGIN NOBYPASSRLS; END IF; END $$"));
+console.log(await q("REVOKE SET ON PARAMETER rootcx.user_id FROM PUBLIC"));
+console.log(await q("REVOKE EXECUTE ON FUNCTION pg_catalog.set_config(text,text,boolean) FROM PUBLIC"));
+console.log(await q("BEGIN"));
+console.log(await q("SELECT set_config('rootcx.user_id','u1',true)"));
+console.log(await q("SET LOCAL ROLE exec_t"));
+console.log(await q("SET LOCAL rootcx.user_id = 'evil'"));
+console.log(await q("SELECT current_setting('rootcx.user_id', true)"));
+console.log(await q("ROLLBACK"));
+console.log(await q("SELECT parname, paracl FROM pg_parameter_acl"));
+await c.end(); await db.stop();
