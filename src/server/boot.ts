@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { AuthRateLimits } from "./auth/rate-limit.ts";
 import { startAuthRuntime, type AuthRuntime } from "./auth/runtime.ts";
 import { loadConfig, type CoreConfig } from "./config/load.ts";
+import { startGovernedExecutor, type GovernedExecutor } from "./governance/executor.ts";
 import type { Core } from "./core.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { createLogger } from "./log.ts";
@@ -63,14 +64,19 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     throw err;
   }
   let auth: AuthRuntime;
+  let governed: GovernedExecutor;
   try {
-    auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits });
+    governed = await startGovernedExecutor(db.pool, db.url, log);
+    auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits }).catch(async (err: unknown) => {
+      await governed.stop();
+      throw err;
+    });
   } catch (err) {
     await closeRenderer();
     await db.close();
     throw err;
   }
-  const core: Core = { config, log, db, auth, version: VERSION, startedAt: new Date(), state: "starting" };
+  const core: Core = { config, log, db, auth, governed, version: VERSION, startedAt: new Date(), state: "starting" };
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {
@@ -85,6 +91,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   } catch (err) {
     await studio?.close().catch(() => undefined);
     await auth.stop();
+    await governed.stop();
     await db.close();
     throw err;
   }
@@ -104,6 +111,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         await server.close();
         await studio?.close().catch((err: unknown) => log.warn({ err }, "the Studio did not close cleanly"));
         await core.auth.stop();
+        await core.governed.stop();
         await db.close();
         core.state = "offline";
         log.info("RootCX Core stopped");

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { CoreConfig } from "./config/load.ts";
 import type { AuthRuntime } from "./auth/runtime.ts";
 import type { Database } from "./db/database.ts";
+import type { GovernedExecutor } from "./governance/executor.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -12,6 +13,8 @@ export interface Core {
   log: Logger;
   db: Database;
   auth: AuthRuntime;
+  /** Runs data-plane work as a principal, under row-level security (see governance/executor.ts). */
+  governed: GovernedExecutor;
   version: string;
   startedAt: Date;
   state: ComponentState;

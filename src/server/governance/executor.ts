@@ -1,0 +1,100 @@
+import { createHmac } from "node:crypto";
+import pg from "pg";
+import type { Logger } from "pino";
+import type { Principal } from "../auth/principal.ts";
+import { CoreError } from "../errors.ts";
+
+/** How long claims stay valid after the transaction opens (bounds any replay within the same backend). */
+const CLAIMS_TTL_SECONDS = 300;
+export const EXECUTOR_ROLE = "rootcx_app_executor";
+
+export interface GovernedOptions {
+  /** Recorded as the audit row's trigger_ref: api, app_sql, collection, agent_tool… */
+  trigger?: string;
+  /** Delegated authority: a frozen permission list instead of the principal's live roles. */
+  delegated?: { permissions: string[]; delegatorUid: string };
+  /** statement_timeout in milliseconds (8 s for interactive work). */
+  statementTimeoutMs?: number;
+  readOnly?: boolean;
+}
+
+/**
+ * The data plane's security boundary. Every read or write of app data runs through `run()`: one connection of
+ * the gateway pool, a transaction whose claims carry a MAC only the Core can compute, then SET LOCAL ROLE to
+ * the NOLOGIN, NOBYPASSRLS executor. From there PostgreSQL's row-level security decides.
+ */
+export class GovernedExecutor {
+  readonly #pool: pg.Pool;
+  readonly #key: Buffer;
+
+  constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; max?: number }) {
+    this.#key = Buffer.from(opts.claimsKeyHex, "hex");
+    this.#pool = new pg.Pool({ connectionString: opts.gatewayUrl, max: opts.max ?? 20, application_name: "rootcx-core-governed", connectionTimeoutMillis: 10_000 });
+    this.#pool.on("error", (err) => opts.log.warn({ err: err.message }, "idle governed connection failed"));
+  }
+
+  /** The claims text and its MAC for one backend; exported for the tests that try to forge them. */
+  sign(claims: Record<string, unknown>): { claims: string; mac: string } {
+    const text = JSON.stringify(claims);
+    return { claims: text, mac: createHmac("sha256", this.#key).update(text, "utf8").digest("hex") };
+  }
+
+  async run<T>(principal: Principal | null, opts: GovernedOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    const pid = (client as unknown as { processID: number }).processID;
+    const { claims, mac } = this.sign({
+      uid: principal?.userId ?? "",
+      delegated: opts.delegated !== undefined,
+      perms: opts.delegated?.permissions ?? [],
+      actor: principal?.userId ?? "",
+      delegator: opts.delegated?.delegatorUid ?? "",
+      trigger: opts.trigger ?? "api",
+      pid,
+      exp: Math.floor(Date.now() / 1000) + CLAIMS_TTL_SECONDS,
+    });
+    const timeout = Math.max(1, Math.floor(opts.statementTimeoutMs ?? 8_000));
+    let open = false;
+    try {
+      // One round trip opens the transaction, sets the claims and drops to the executor.
+      await client.query(
+        `BEGIN${opts.readOnly ? " READ ONLY" : ""};
+         SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('rootcx.claims_mac', '${mac}', true);
+         SET LOCAL statement_timeout = ${timeout};
+         SET LOCAL idle_in_transaction_session_timeout = 30000;
+         SET LOCAL ROLE ${EXECUTOR_ROLE}`,
+      );
+      open = true;
+      const result = await fn(client);
+      await client.query("COMMIT");
+      open = false;
+      return result;
+    } catch (err) {
+      if (open) await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      // A connection whose transaction could not be closed cleanly is not handed to the next principal.
+      client.release(open ? new Error("governed transaction left open") : undefined);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#pool.end().catch(() => undefined);
+  }
+}
+
+/** Reads the gateway login and the claims key the migrations created, and opens the governed pool. */
+export async function startGovernedExecutor(pool: pg.Pool, databaseUrl: string, log: Logger): Promise<GovernedExecutor> {
+  const { rows } = await pool.query<{ gateway: { role: string; password: string } | null; key: string | null }>(
+    `SELECT (SELECT value FROM rootcx_system.config WHERE key = 'governance.gateway') AS gateway,
+            (SELECT key FROM rootcx_system.claims_key WHERE id = 1) AS key`,
+  );
+  const row = rows[0];
+  if (!row?.gateway || !row.key) throw new CoreError("INTERNAL", "governance is not initialised (missing gateway or claims key)");
+  const url = new URL(databaseUrl);
+  url.username = encodeURIComponent(row.gateway.role);
+  url.password = encodeURIComponent(row.gateway.password);
+  const executor = new GovernedExecutor({ gatewayUrl: url.toString(), claimsKeyHex: row.key, log });
+  // Fail at boot, not on the first request, if the gateway cannot log in (pg_hba, CREATEROLE, …).
+  await executor.run(null, { readOnly: true }, (c) => c.query("SELECT 1"));
+  return executor;
+}

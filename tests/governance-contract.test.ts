@@ -1,0 +1,205 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Principal } from "../src/server/auth/principal.ts";
+import { verifyAuditChain } from "../src/server/governance/audit.ts";
+import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
+
+// The governance contract, on a table put under governance the way app installs will: crm.deals.
+let core: TestCore;
+let owner: pg.Client; // the Core's own (superuser) connection, for setup and forced tampering
+const users: Record<string, Session> = {};
+
+const principal = (s: Session): Principal => ({ userId: s.userId, email: s.email, sessionId: undefined, displayName: null, createdAt: new Date() });
+
+function as<T>(who: string | null, fn: (c: pg.PoolClient) => Promise<T>, trigger = "api"): Promise<T> {
+  return core.core.governed.run(who ? principal(users[who]!) : null, { trigger }, fn);
+}
+
+async function code(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+}
+
+beforeAll(async () => {
+  core = await startTestCore();
+  owner = new pg.Client({ connectionString: core.database.url });
+  await owner.connect();
+  await owner.query(`CREATE SCHEMA crm;
+    CREATE TABLE crm.deals (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text NOT NULL, amount int NOT NULL DEFAULT 0);
+    SELECT rootcx_system.govern_table('crm.deals', 'crm', 'deals');
+    INSERT INTO crm.deals (title, amount) VALUES ('seed one', 10), ('seed two', 20);`);
+  users.admin = await signUpAndIn(core, "admin@gov.test");
+  const roles: [string, string[], string[]][] = [
+    ["reader", [], ["app:crm:deals.read"]],
+    ["editor", ["reader"], ["app:crm:deals.update"]],
+    ["crm_all", [], ["app:crm:*"]],
+    ["crmx", [], ["app:crmx:*"]],
+    ["inherits_reader", ["reader"], []],
+  ];
+  for (const [name, inherits, permissions] of roles) {
+    expect((await api(core, "POST", "/api/v1/roles", { name, inherits, permissions }, users.admin.accessToken)).status).toBe(200);
+  }
+  for (const name of ["nobody", "reader", "editor", "crm_all", "crmx", "inherits_reader"]) {
+    users[name] = await signUpAndIn(core, `${name}@gov.test`);
+    if (name !== "nobody") await api(core, "POST", "/api/v1/roles/assign", { userId: users[name]!.userId, role: name }, users.admin.accessToken);
+  }
+});
+afterAll(async () => {
+  await owner?.end();
+  await core?.dispose();
+});
+
+describe("row-level security on a governed table", () => {
+  const count = (who: string | null) => as(who, async (c) => (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n as number);
+
+  it("hides every row from a user without the read key, and from an anonymous transaction", async () => {
+    expect(await count("nobody")).toBe(0);
+    expect(await count(null)).toBe(0);
+    const id = (await owner.query("SELECT id FROM crm.deals LIMIT 1")).rows[0].id;
+    expect((await as("nobody", (c) => c.query("SELECT * FROM crm.deals WHERE id = $1", [id]))).rowCount).toBe(0);
+  });
+
+  it("lets read without update read but not change, create or delete", async () => {
+    expect(await count("reader")).toBe(2);
+    expect((await as("reader", (c) => c.query("UPDATE crm.deals SET amount = 999"))).rowCount).toBe(0);
+    expect((await as("reader", (c) => c.query("DELETE FROM crm.deals"))).rowCount).toBe(0);
+    expect(await code(as("reader", (c) => c.query("INSERT INTO crm.deals (title) VALUES ('x')")))).toBe("42501");
+    expect((await owner.query("SELECT max(amount) AS m FROM crm.deals")).rows[0].m).toBe(20);
+  });
+
+  it("grants through inheritance exactly what the parent grants", async () => {
+    expect(await count("inherits_reader")).toBe(2);
+    expect((await as("inherits_reader", (c) => c.query("UPDATE crm.deals SET amount = 1"))).rowCount).toBe(0);
+    expect((await as("editor", (c) => c.query("UPDATE crm.deals SET amount = amount + 1 WHERE title = 'seed one'"))).rowCount).toBe(1);
+    expect(await code(as("editor", (c) => c.query("INSERT INTO crm.deals (title) VALUES ('x')")))).toBe("42501");
+  });
+
+  it("grants through a trailing wildcard, and never to a look-alike prefix", async () => {
+    const id = await as("crm_all", async (c) => (await c.query("INSERT INTO crm.deals (title, amount) VALUES ('wild', 5) RETURNING id")).rows[0].id as string);
+    expect((await as("crm_all", (c) => c.query("DELETE FROM crm.deals WHERE id = $1", [id]))).rowCount).toBe(1);
+    expect(await count("crmx")).toBe(0);
+    expect(await count("admin")).toBe(2);
+  });
+
+  it("sees a role change on the next transaction", async () => {
+    await api(core, "POST", "/api/v1/roles/revoke", { userId: users.reader!.userId, role: "reader" }, users.admin!.accessToken);
+    expect(await count("reader")).toBe(0);
+    await api(core, "POST", "/api/v1/roles/assign", { userId: users.reader!.userId, role: "reader" }, users.admin!.accessToken);
+    expect(await count("reader")).toBe(2);
+  });
+});
+
+describe("the executor is locked down", () => {
+  it.each([
+    ["call set_config", "SELECT set_config('rootcx.claims', '{}', true)", "42501"],
+    ["SET ROLE to the Core's role", "SET ROLE postgres", "42501"],
+    ["create a table in the app schema", "CREATE TABLE crm.evil (id int)", "42501"],
+    ["create a table in public", "CREATE TABLE public.evil (id int)", "42501"],
+    ["create a schema", "CREATE SCHEMA evil", "42501"],
+    ["drop the table", "DROP TABLE crm.deals", "42501"],
+    ["alter the table", "ALTER TABLE crm.deals DISABLE ROW LEVEL SECURITY", "42501"],
+    ["read rootcx_system.users", "SELECT * FROM rootcx_system.users", "42501"],
+    ["read the claims key", "SELECT * FROM rootcx_system.claims_key", "42501"],
+    ["read role assignments", "SELECT * FROM rootcx_system.rbac_assignments", "42501"],
+    ["insert into the audit log", "INSERT INTO rootcx_system.audit_log (table_schema, table_name, operation, prev_hash, hash) VALUES ('a','b','INSERT','x','y')", "42501"],
+    ["delete from the audit log", "DELETE FROM rootcx_system.audit_log", "42501"],
+    ["truncate the audit log", "TRUNCATE rootcx_system.audit_log", "42501"],
+    ["call the audit writer", "SELECT rootcx_system.audit_append('a','b',null,'INSERT',null,null)", "42501"],
+    ["call govern_table", "SELECT rootcx_system.govern_table('crm.deals', 'crm', 'deals')", "42501"],
+  ])("cannot %s", async (_what, sql, expected) => {
+    expect(await code(as("admin", (c) => c.query(sql)))).toBe(expected);
+  });
+
+  it("gains nothing from RESET ROLE: the session user is a gateway that owns and reads nothing", async () => {
+    await as("admin", async (c) => {
+      await c.query("RESET ROLE");
+      expect((await c.query("SELECT current_user, session_user")).rows[0].current_user).toMatch(/^rootcx_gw_/);
+      expect(await code(c.query("SAVEPOINT s; SELECT * FROM rootcx_system.users"))).toBe("42501");
+      await c.query("ROLLBACK TO SAVEPOINT s");
+      expect(await code(c.query("SAVEPOINT t; SELECT count(*) FROM crm.deals"))).toBe("42501");
+      await c.query("ROLLBACK TO SAVEPOINT t");
+    });
+  });
+
+  it("cannot forge claims with SET, nor reuse a MAC on another backend", async () => {
+    const adminClaims = core.core.governed.sign({ uid: users.admin!.userId, delegated: false, perms: [], actor: "", delegator: "", trigger: "api", pid: 1, exp: 9_999_999_999 });
+    const seen = await as("nobody", async (c) => {
+      // Claims signed for another backend, and unsigned claims naming the admin.
+      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(adminClaims.claims)}; SET LOCAL rootcx.claims_mac = '${adminClaims.mac}'`);
+      const a = (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n;
+      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(JSON.stringify({ uid: users.admin!.userId, pid: 0, exp: 9_999_999_999 }))}`);
+      const b = (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n;
+      return [a, b];
+    });
+    expect(seen).toEqual([0, 0]);
+  });
+});
+
+describe("the audit log", () => {
+  it("records every write once, with actor, trigger and before/after images", async () => {
+    const before = (await owner.query("SELECT coalesce(max(id), 0) AS m FROM rootcx_system.audit_log")).rows[0].m;
+    const id = await as("crm_all", async (c) => {
+      const row = (await c.query("INSERT INTO crm.deals (title, amount) VALUES ('audited', 1) RETURNING id")).rows[0].id as string;
+      await c.query("UPDATE crm.deals SET amount = 2 WHERE id = $1", [row]);
+      await c.query("DELETE FROM crm.deals WHERE id = $1", [row]);
+      return row;
+    }, "collection");
+    const { rows } = await owner.query("SELECT * FROM rootcx_system.audit_log WHERE id > $1 ORDER BY id", [before]);
+    expect(rows.map((r) => r.operation)).toEqual(["INSERT", "UPDATE", "DELETE"]);
+    for (const r of rows) {
+      expect(r).toMatchObject({ table_schema: "crm", table_name: "deals", record_id: id, actor_uid: users.crm_all!.userId, trigger_ref: "collection", delegator_uid: null });
+    }
+    expect(rows[0].old_record).toBeNull();
+    expect(rows[0].new_record).toMatchObject({ id, title: "audited", amount: 1 });
+    expect(rows[1].old_record).toMatchObject({ amount: 1 });
+    expect(rows[1].new_record).toMatchObject({ amount: 2 });
+    expect(rows[2].old_record).toMatchObject({ amount: 2 });
+    expect(rows[2].new_record).toBeNull();
+  });
+
+  it("writes nothing for a write that RLS refused or that rolled back", async () => {
+    const before = (await owner.query("SELECT count(*)::int AS n FROM rootcx_system.audit_log")).rows[0].n;
+    await code(as("reader", (c) => c.query("INSERT INTO crm.deals (title) VALUES ('no')")));
+    await code(as("crm_all", async (c) => {
+      await c.query("INSERT INTO crm.deals (title) VALUES ('rolled back')");
+      throw new Error("abort");
+    }));
+    expect((await owner.query("SELECT count(*)::int AS n FROM rootcx_system.audit_log")).rows[0].n).toBe(before);
+  });
+
+  it("refuses UPDATE, DELETE and TRUNCATE even to the Core's own role", async () => {
+    for (const sql of ["UPDATE rootcx_system.audit_log SET operation = 'DELETE'", "DELETE FROM rootcx_system.audit_log", "TRUNCATE rootcx_system.audit_log"]) {
+      await expect(owner.query(sql)).rejects.toThrow(/append-only/);
+    }
+  });
+
+  it("keeps one valid chain under concurrent writers", async () => {
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => as(i % 2 ? "crm_all" : "admin", (c) => c.query("INSERT INTO crm.deals (title, amount) VALUES ($1, $2)", [`c${i}`, i]))),
+    );
+    const report = await verifyAuditChain(core.core.db.pool);
+    expect(report.ok).toBe(true);
+    expect(report.checked).toBeGreaterThanOrEqual(24);
+  });
+
+  it("points at the tampered row after a forced change by the database superuser", async () => {
+    const { rows } = await owner.query("SELECT id FROM rootcx_system.audit_log ORDER BY id LIMIT 3");
+    const victim = rows[1].id as string;
+    await owner.query("BEGIN; SET LOCAL session_replication_role = replica");
+    await owner.query("UPDATE rootcx_system.audit_log SET new_record = '{\"amount\": 1000000}' WHERE id = $1", [victim]);
+    await owner.query("COMMIT");
+    expect(await verifyAuditChain(core.core.db.pool)).toMatchObject({ ok: false, firstBroken: { id: String(victim), reason: "content altered" } });
+
+    // A removed row breaks the link of the row after it.
+    const next = (await owner.query("SELECT id FROM rootcx_system.audit_log WHERE id > $1 ORDER BY id LIMIT 2", [victim])).rows;
+    await owner.query("BEGIN; SET LOCAL session_replication_role = replica");
+    await owner.query("UPDATE rootcx_system.audit_log SET new_record = (SELECT new_record FROM rootcx_system.audit_log WHERE id = $1) WHERE id = $1", [victim]);
+    await owner.query("DELETE FROM rootcx_system.audit_log WHERE id <= $1", [victim]);
+    await owner.query("COMMIT");
+    expect(await verifyAuditChain(core.core.db.pool)).toMatchObject({ ok: false, firstBroken: { id: String(next[0].id), reason: expect.stringMatching(/^link broken/) } });
+  });
+});
