@@ -75,6 +75,8 @@ describe("configuration", () => {
     [{ RUST_LOG: "loud" }, "RUST_LOG"],
     [{ PORT: "70000" }, "PORT"],
     [{ PORT: "-1" }, "PORT"],
+    [{ ROOTCX_AUDIT_RETENTION_DAYS: "0" }, "ROOTCX_AUDIT_RETENTION_DAYS"],
+    [{ ROOTCX_AUDIT_RETENTION_DAYS: "ninety" }, "ROOTCX_AUDIT_RETENTION_DAYS"],
   ])("refuses %o with a message naming %s", (env, variable) => {
     expect(() => loadConfig({ ROOTCX_DATA_DIR: tmpData(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ROOTCX_DATA_DIR: tmpData(), ...env })).toThrow(variable);

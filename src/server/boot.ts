@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { AuthRateLimits } from "./auth/rate-limit.ts";
 import { startAuthRuntime, type AuthRuntime } from "./auth/runtime.ts";
 import { loadConfig, type CoreConfig } from "./config/load.ts";
+import { scheduleAuditRetention } from "./governance/audit-service.ts";
 import { startGovernedExecutor, type GovernedExecutor } from "./governance/executor.ts";
 import type { Core } from "./core.ts";
 import { openDatabase, type Database } from "./db/database.ts";
@@ -96,6 +97,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     throw err;
   }
   core.state = "online";
+  const stopRetention = scheduleAuditRetention(core);
   log.info({ url: http.url, version: VERSION, database: db.info.embedded ? "embedded" : "external" }, "RootCX Core is listening");
 
   let stopping: Promise<void> | undefined;
@@ -108,6 +110,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     stop() {
       stopping ??= (async () => {
         core.state = "stopping";
+        stopRetention();
         await server.close();
         await studio?.close().catch((err: unknown) => log.warn({ err }, "the Studio did not close cleanly"));
         await core.auth.stop();

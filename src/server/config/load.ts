@@ -22,6 +22,8 @@ export interface CoreConfig {
   oidc: OidcEnvConfig | undefined;
   passwordLoginDisabled: boolean;
   logLevel: LogLevel;
+  /** Audit rows older than this many days are archived hourly; undefined keeps them forever. */
+  auditRetentionDays: number | undefined;
   /** Keys that were generated into the data directory because their variable was unset. */
   generatedKeys: string[];
 }
@@ -69,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
         : undefined,
     passwordLoginDisabled: e.ROOTCX_DISABLE_PASSWORD_LOGIN === "true" || e.ROOTCX_DISABLE_PASSWORD_LOGIN === "1",
     logLevel: e.LOG_LEVEL ?? e.RUST_LOG ?? "info",
+    auditRetentionDays: e.ROOTCX_AUDIT_RETENTION_DAYS,
     generatedKeys,
   };
 }

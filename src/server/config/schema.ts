@@ -46,6 +46,9 @@ export const envSchema = z.object({
   RUST_LOG: optionalString.pipe(logLevel.optional()),
   LOG_LEVEL: optionalString.pipe(logLevel.optional()),
   ROOTCX_DATA_DIR: optionalString,
+  ROOTCX_AUDIT_RETENTION_DAYS: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{0,4}$/, { message: "must be a whole number of days (1 or more)" }).transform(Number).optional(),
+  ),
   PORT: optionalString.pipe(
     z
       .string()

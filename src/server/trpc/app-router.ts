@@ -1,4 +1,5 @@
 import { authRouter, usersRouter } from "../auth/router.ts";
+import { auditRouter } from "../governance/audit-router.ts";
 import { permissionsRouter, rolesRouter } from "../governance/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { router } from "./init.ts";
@@ -10,6 +11,7 @@ export const appRouter = router({
   users: usersRouter,
   roles: rolesRouter,
   permissions: permissionsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;
