@@ -152,3 +152,19 @@ describe("explain", () => {
     expect((await as(user).get(`/permissions/explain?userId=${user.userId}`)).status).toBe(400);
   });
 });
+
+describe("role changes are audited", () => {
+  it("records who created a role and who assigned it, keyed by name and by user:role", async () => {
+    await as(admin).post("/roles", { name: "audited_role", permissions: ["k:one", "k:two"] });
+    await as(admin).post("/roles/assign", { userId: user.userId, role: "audited_role" });
+    const roles = await as(admin).get("/audit?table_name=rbac_roles&record_id=audited_role");
+    expect(roles.body).toHaveLength(1);
+    expect(roles.body[0]).toMatchObject({ operation: "INSERT", actor_uid: admin.userId, trigger_ref: "control_plane", new_record: { name: "audited_role", permissions: ["k:one", "k:two"] } });
+    const assignment = await as(admin).get(`/audit?table_name=rbac_assignments&record_id=${user.userId}:audited_role`);
+    expect(assignment.body[0]).toMatchObject({ operation: "INSERT", actor_uid: admin.userId });
+    await as(admin).post("/roles/revoke", { userId: user.userId, role: "audited_role" });
+    const revoked = await as(admin).get(`/audit?table_name=rbac_assignments&record_id=${user.userId}:audited_role&operation=DELETE`);
+    expect(revoked.body).toHaveLength(1);
+    expect((await as(admin).get("/audit/verify")).body.ok).toBe(true);
+  });
+});

@@ -4,6 +4,7 @@ import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
 import { requireAdmin } from "../governance/authorize.ts";
 import { ADMIN_ROLE, assignRole, BASE_ROLE } from "../governance/permissions.ts";
+import { withActor } from "../governance/actor.ts";
 import { lockEnabledAdmins } from "../governance/sql.ts";
 import { checkPasswordPolicy } from "./password.ts";
 import type { Principal } from "./principal.ts";
@@ -133,7 +134,7 @@ async function changeUser(
   change: (tx: import("pg").PoolClient) => Promise<void>,
 ): Promise<void> {
   await requireAdmin(core, principal);
-  await withTransaction(core.db.pool, async (tx) => {
+  await withActor(core, principal, async (tx) => {
     const admins = await lockEnabledAdmins(tx);
     const target = await sql.lockTargetUser(tx, userId);
     if (!target) throw userNotFound();

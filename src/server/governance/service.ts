@@ -1,7 +1,7 @@
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
-import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
+import { withActor } from "./actor.ts";
 import { requireAdmin } from "./authorize.ts";
 import { ADMIN_ROLE, assignRole, BASE_ROLE, holdsPermission, permissionMatches, resolvePermissions, type ResolvedPermissions } from "./permissions.ts";
 import { createsCycle } from "./roles.ts";
@@ -27,7 +27,7 @@ async function checkGraph(tx: import("pg").PoolClient, name: string, inherits: s
 export async function createRole(core: Core, principal: Principal, input: CreateRoleInput): Promise<{ message: string }> {
   await requireAdmin(core, principal);
   if (input.name === ADMIN_ROLE) throw new CoreError("BAD_REQUEST", "the admin role is reserved");
-  await withTransaction(core.db.pool, async (tx) => {
+  await withActor(core, principal, async (tx) => {
     await sql.lockRoleGraph(tx);
     await checkGraph(tx, input.name, input.inherits ?? []);
     const created = await sql.insertRole(tx, {
@@ -45,7 +45,7 @@ export async function createRole(core: Core, principal: Principal, input: Create
 export async function updateRole(core: Core, principal: Principal, name: string, input: UpdateRoleInput): Promise<{ message: string }> {
   await requireAdmin(core, principal);
   if (name === ADMIN_ROLE) throw new CoreError("BAD_REQUEST", "the admin role cannot be edited");
-  await withTransaction(core.db.pool, async (tx) => {
+  await withActor(core, principal, async (tx) => {
     await sql.lockRoleGraph(tx);
     if (!(await sql.roleExists(tx, name))) throw new CoreError("NOT_FOUND", `role ${name} not found`);
     await checkGraph(tx, name, input.inherits);
@@ -58,7 +58,7 @@ export async function updateRole(core: Core, principal: Principal, name: string,
 export async function deleteRole(core: Core, principal: Principal, name: string): Promise<{ message: string }> {
   await requireAdmin(core, principal);
   if (BUILT_IN.has(name)) throw new CoreError("BAD_REQUEST", `the ${name} role is built in and cannot be deleted`);
-  await withTransaction(core.db.pool, async (tx) => {
+  await withActor(core, principal, async (tx) => {
     await sql.lockRoleGraph(tx);
     if (!(await sql.deleteRole(tx, name))) throw new CoreError("NOT_FOUND", `role ${name} not found`);
   });
@@ -73,7 +73,7 @@ export async function listAssignments(core: Core, principal: Principal): Promise
 
 export async function assign(core: Core, principal: Principal, userId: string, role: string): Promise<{ message: string }> {
   await requireAdmin(core, principal);
-  await withTransaction(core.db.pool, async (tx) => {
+  await withActor(core, principal, async (tx) => {
     if (!(await sql.roleExists(tx, role))) throw new CoreError("NOT_FOUND", `role ${role} not found`);
     if (!(await sql.humanUserExists(tx, userId))) throw new CoreError("NOT_FOUND", "user not found");
     await assignRole(tx, userId, role);
@@ -84,7 +84,7 @@ export async function assign(core: Core, principal: Principal, userId: string, r
 
 export async function revoke(core: Core, principal: Principal, userId: string, role: string): Promise<{ message: string }> {
   await requireAdmin(core, principal);
-  await withTransaction(core.db.pool, async (tx) => {
+  await withActor(core, principal, async (tx) => {
     if (role === ADMIN_ROLE) {
       const admins = await sql.lockEnabledAdmins(tx);
       if (admins.length <= 1 && admins.includes(userId)) throw new CoreError("BAD_REQUEST", "cannot revoke the last admin");
