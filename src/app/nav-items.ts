@@ -7,4 +7,6 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Overview" },
   { href: "/users", label: "Users" },
+  { href: "/roles", label: "Roles" },
+  { href: "/audit", label: "Audit" },
 ];
