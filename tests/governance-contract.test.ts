@@ -250,3 +250,26 @@ describe("GET /audit, /audit/verify and retention", () => {
     expect(r.body.error).toMatch(message);
   });
 });
+
+describe("the one-round-trip path (runOne)", () => {
+  const one = (who: string | null, sql: string, params: unknown[] = []) =>
+    core.core.governed.runOne(who ? principal(users[who]!) : null, {}, sql, params);
+
+  it("applies the same policies and audits with the same actor", async () => {
+    expect((await one("reader", "SELECT count(*)::int AS n FROM crm.deals")).rows[0]).toEqual({ n: expect.any(Number) });
+    expect((await one("nobody", "SELECT count(*)::int AS n FROM crm.deals")).rows[0]).toEqual({ n: 0 });
+    await expect(one("reader", "INSERT INTO crm.deals (title) VALUES ($1)", ["x"])).rejects.toMatchObject({ code: "42501" });
+    const hostile = "'; DROP TABLE crm.deals; --";
+    const inserted = await one("crm_all", "INSERT INTO crm.deals (title, amount) VALUES ($1, $2) RETURNING id, title, amount", [hostile, 7]);
+    expect(inserted.rows[0]).toMatchObject({ title: hostile, amount: 7 });
+    const audit = await owner.query("SELECT actor_uid FROM rootcx_system.audit_log WHERE record_id = $1", [inserted.rows[0]!.id]);
+    expect(audit.rows).toEqual([{ actor_uid: users.crm_all!.userId }]);
+    expect((await one("crm_all", "SELECT title FROM crm.deals WHERE id = $1", [inserted.rows[0]!.id])).rows).toEqual([{ title: hostile }]);
+    // The connection is clean for the next principal after a failure.
+    expect((await one("nobody", "SELECT count(*)::int AS n FROM crm.deals")).rows[0]).toEqual({ n: 0 });
+  });
+
+  it("refuses a placeholder without a parameter", async () => {
+    await expect(one("reader", "SELECT $2::int", [1])).rejects.toThrow(/placeholder \$2 has no parameter/);
+  });
+});
