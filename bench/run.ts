@@ -7,9 +7,10 @@ import os from "node:os";
 import path from "node:path";
 import { authBench } from "./auth.ts";
 import { foundationBench } from "./foundation.ts";
+import { governanceBench } from "./governance.ts";
 import { printTable, ROOT, type Row } from "./lib.ts";
 
-const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench };
+const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const rows: Row[] = [];
 for (const [name, run] of Object.entries(suites)) {

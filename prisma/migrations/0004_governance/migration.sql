@@ -48,13 +48,12 @@ VALUES (replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
 
 REVOKE EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) FROM PUBLIC;
 
--- HMAC-SHA256 from the built-in sha256(), so no extension is needed.
-CREATE FUNCTION rootcx_system.hmac_sha256(key bytea, message bytea) RETURNS bytea
+-- HMAC-SHA256 (RFC 2104) from the built-in sha256(), so no extension is needed. The key's inner and outer
+-- pads are derived once here, which keeps the per-statement check to two hashes.
+CREATE FUNCTION rootcx_system.hmac_pads(key bytea, OUT ipad bytea, OUT opad bytea)
 LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog AS $$
 DECLARE
   k bytea := key;
-  ipad bytea;
-  opad bytea;
 BEGIN
   IF length(k) > 64 THEN k := sha256(k); END IF;
   k := k || decode(repeat('00', 64 - length(k)), 'hex');
@@ -63,8 +62,11 @@ BEGIN
     ipad := set_byte(ipad, i, get_byte(k, i) # 54);  -- 0x36
     opad := set_byte(opad, i, get_byte(k, i) # 92);  -- 0x5c
   END LOOP;
-  RETURN sha256(opad || sha256(ipad || message));
 END $$;
+
+ALTER TABLE rootcx_system.claims_key ADD COLUMN ipad bytea, ADD COLUMN opad bytea;
+UPDATE rootcx_system.claims_key SET (ipad, opad) = (SELECT p.ipad, p.opad FROM rootcx_system.hmac_pads(decode(key, 'hex')) p);
+ALTER TABLE rootcx_system.claims_key ALTER COLUMN ipad SET NOT NULL, ALTER COLUMN opad SET NOT NULL;
 
 CREATE FUNCTION rootcx_system.match_permission(held text[], required text) RETURNS boolean
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
@@ -112,7 +114,7 @@ DECLARE
   parsed jsonb;
 BEGIN
   IF claims IS NULL OR claims = '' OR mac IS NULL OR mac = '' THEN RETURN NULL; END IF;
-  IF encode(rootcx_system.hmac_sha256(decode((SELECT key FROM rootcx_system.claims_key), 'hex'), convert_to(claims, 'UTF8')), 'hex') <> mac THEN
+  IF (SELECT encode(sha256(k.opad || sha256(k.ipad || convert_to(claims, 'UTF8'))), 'hex') FROM rootcx_system.claims_key k) <> mac THEN
     RETURN NULL;
   END IF;
   parsed := claims::jsonb;
