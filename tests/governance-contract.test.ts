@@ -273,3 +273,20 @@ describe("the one-round-trip path (runOne)", () => {
     await expect(one("reader", "SELECT $2::int", [1])).rejects.toThrow(/placeholder \$2 has no parameter/);
   });
 });
+
+describe("FORCE ROW LEVEL SECURITY", () => {
+  it("holds even for the table's owner", async () => {
+    await owner.query(`CREATE TABLE crm.owned (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), v int);
+      INSERT INTO crm.owned (v) VALUES (1), (2);
+      SELECT rootcx_system.govern_table('crm.owned', 'crm', 'owned');
+      DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rcx_test_table_owner') THEN CREATE ROLE rcx_test_table_owner NOLOGIN; END IF; END $$;
+      GRANT USAGE ON SCHEMA crm, rootcx_system TO rcx_test_table_owner;
+      GRANT EXECUTE ON FUNCTION rootcx_system.check_access(text) TO rcx_test_table_owner;
+      ALTER TABLE crm.owned OWNER TO rcx_test_table_owner;`);
+    await owner.query("BEGIN; SET LOCAL ROLE rcx_test_table_owner");
+    const seen = (await owner.query("SELECT count(*)::int AS n FROM crm.owned")).rows[0].n;
+    await owner.query("ROLLBACK");
+    expect(seen).toBe(0);
+    expect(await as("crm_all", async (c) => (await c.query("SELECT count(*)::int AS n FROM crm.owned")).rows[0].n)).toBe(2);
+  });
+});

@@ -67,9 +67,10 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   let auth: AuthRuntime;
   let governed: GovernedExecutor;
   try {
-    governed = await startGovernedExecutor(db.pool, db.url, log);
-    auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits }).catch(async (err: unknown) => {
-      await governed.stop();
+    auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits });
+    const principals = auth.principals;
+    governed = await startGovernedExecutor(db.pool, db.url, log, (uid) => principals.permissions(uid)).catch(async (err: unknown) => {
+      await principals.stop();
       throw err;
     });
   } catch (err) {

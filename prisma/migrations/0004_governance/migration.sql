@@ -124,18 +124,16 @@ BEGIN
   RETURN parsed;
 END $$;
 
--- What every row-level-security policy asks: may the transaction's principal do `required`?
--- Delegated claims carry a frozen permission list; otherwise the live assignments decide.
+-- What every row-level-security policy asks: may the transaction's principal do `required`? The signed
+-- claims carry the principal's permissions as the Core resolved them when the transaction opened (the
+-- user's live roles, or for delegated authority the frozen intersection), so the check reads no table.
 CREATE FUNCTION rootcx_system.check_access(required text) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, rootcx_system AS $$
 DECLARE
   c jsonb := rootcx_system.verified_claims();
 BEGIN
   IF c IS NULL OR coalesce(c ->> 'uid', '') = '' THEN RETURN false; END IF;
-  IF (c ->> 'delegated')::boolean THEN
-    RETURN rootcx_system.match_permission(ARRAY(SELECT jsonb_array_elements_text(c -> 'perms')), required);
-  END IF;
-  RETURN rootcx_system.has_permission((c ->> 'uid')::uuid, required);
+  RETURN rootcx_system.match_permission(ARRAY(SELECT jsonb_array_elements_text(c -> 'perms')), required);
 END $$;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA rootcx_system FROM PUBLIC;

@@ -21,3 +21,17 @@ CREATE TRIGGER audit_rootcx_system_rbac_roles AFTER INSERT OR UPDATE OR DELETE O
   FOR EACH ROW EXECUTE FUNCTION rootcx_system.audit_trigger_fn('name');
 CREATE TRIGGER audit_rootcx_system_rbac_assignments AFTER INSERT OR UPDATE OR DELETE ON rootcx_system.rbac_assignments
   FOR EACH ROW EXECUTE FUNCTION rootcx_system.audit_trigger_fn('user_id', 'role');
+
+-- Every Core process caches resolved permissions; any change to roles or assignments, however it is made,
+-- tells them all to drop the cache (delivered on commit).
+CREATE FUNCTION rootcx_system.rbac_changed_fn() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+  PERFORM pg_notify('rootcx_rbac', TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+REVOKE EXECUTE ON FUNCTION rootcx_system.rbac_changed_fn() FROM PUBLIC;
+CREATE TRIGGER rbac_roles_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rootcx_system.rbac_roles
+  FOR EACH STATEMENT EXECUTE FUNCTION rootcx_system.rbac_changed_fn();
+CREATE TRIGGER rbac_assignments_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rootcx_system.rbac_assignments
+  FOR EACH STATEMENT EXECUTE FUNCTION rootcx_system.rbac_changed_fn();

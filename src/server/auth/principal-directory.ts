@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Queryable } from "../db/queryable.ts";
+import { resolvePermissions } from "../governance/permissions.ts";
 
 export interface PrincipalUser {
   id: string;
@@ -16,6 +17,8 @@ interface SessionEntry {
 }
 
 const CHANNEL = "rootcx_auth";
+/** Sent by a trigger on every change to roles or assignments (migration 0005). */
+const RBAC_CHANNEL = "rootcx_rbac";
 const TTL_MS = 10_000;
 
 /** Tells every Core process that a user or session changed; delivered when the surrounding transaction commits. */
@@ -32,6 +35,7 @@ export async function notifyAuthChange(db: Queryable, kind: "user" | "session", 
 export class PrincipalDirectory {
   readonly #users = new Map<string, { user: PrincipalUser | null; at: number }>();
   readonly #sessions = new Map<string, { session: SessionEntry | null; at: number }>();
+  readonly #permissions = new Map<string, { permissions: string[]; at: number }>();
   #epoch = 0;
   #listening = false;
   #client: pg.Client | undefined;
@@ -61,13 +65,14 @@ export class PrincipalDirectory {
     client.on("error", lost);
     client.on("end", () => lost());
     client.on("notification", (n) => {
+      if (n.channel === RBAC_CHANNEL) return this.invalidatePermissions();
       const [kind, id] = (n.payload ?? "").split(":");
       if (kind && id) this.invalidate(kind === "session" ? "session" : "user", id);
     });
     this.#client = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${CHANNEL}; LISTEN ${RBAC_CHANNEL}`);
       this.#clear(); // anything cached before the listener was up may have missed a change
       this.#listening = true;
     } catch (err) {
@@ -95,10 +100,28 @@ export class PrincipalDirectory {
     }
   }
 
+  /** Forgets every resolved permission set; call after a role or assignment change has committed. */
+  invalidatePermissions(): void {
+    this.#epoch++;
+    this.#permissions.clear();
+  }
+
   #clear(): void {
     this.#epoch++;
     this.#users.clear();
     this.#sessions.clear();
+    this.#permissions.clear();
+  }
+
+  /** The user's permissions through its roles, cached like the principal itself. */
+  async permissions(userId: string): Promise<string[]> {
+    const now = Date.now();
+    const cached = this.#listening ? this.#permissions.get(userId) : undefined;
+    if (cached && now - cached.at < TTL_MS) return cached.permissions;
+    const epoch = this.#epoch;
+    const { permissions } = await resolvePermissions(this.pool, userId);
+    if (this.#listening && epoch === this.#epoch) this.#permissions.set(userId, { permissions, at: now });
+    return permissions;
   }
 
   /** The user if it exists, is not a system principal and is enabled, and (when given) the session is open and its own. */

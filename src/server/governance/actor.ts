@@ -18,6 +18,8 @@ export async function withActor<T>(core: Core, principal: Principal, fn: (tx: pg
     await client.query(`BEGIN; SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('rootcx.claims_mac', '${mac}', true)`);
     const result = await fn(client);
     await client.query("COMMIT");
+    // This process drops its cached permissions now; the others through the trigger's NOTIFY.
+    core.auth.principals.invalidatePermissions();
     return result;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);

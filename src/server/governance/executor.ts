@@ -27,8 +27,11 @@ export class GovernedExecutor {
   readonly #pool: pg.Pool;
   readonly #key: Buffer;
 
-  constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; max?: number }) {
+  readonly #permissionsOf: (userId: string) => Promise<string[]>;
+
+  constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: (userId: string) => Promise<string[]>; max?: number }) {
     this.#key = Buffer.from(opts.claimsKeyHex, "hex");
+    this.#permissionsOf = opts.permissionsOf;
     this.#pool = new pg.Pool({ connectionString: opts.gatewayUrl, max: opts.max ?? 20, application_name: "rootcx-core-governed", connectionTimeoutMillis: 10_000 });
     this.#pool.on("error", (err) => opts.log.warn({ err: err.message }, "idle governed connection failed"));
   }
@@ -39,30 +42,37 @@ export class GovernedExecutor {
     return { claims: text, mac: createHmac("sha256", this.#key).update(text, "utf8").digest("hex") };
   }
 
-  async run<T>(principal: Principal | null, opts: GovernedOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    const pid = (client as unknown as { processID: number }).processID;
-    const { claims, mac } = this.sign({
+  /** The signed claims for one transaction on backend `pid`: who, with which permissions, until when. */
+  async #claimsFor(principal: Principal | null, opts: GovernedOptions, pid: number): Promise<{ claims: string; mac: string }> {
+    const perms = opts.delegated?.permissions ?? (principal ? await this.#permissionsOf(principal.userId) : []);
+    return this.sign({
       uid: principal?.userId ?? "",
       delegated: opts.delegated !== undefined,
-      perms: opts.delegated?.permissions ?? [],
+      perms,
       actor: principal?.userId ?? "",
       delegator: opts.delegated?.delegatorUid ?? "",
       trigger: opts.trigger ?? "api",
       pid,
       exp: Math.floor(Date.now() / 1000) + CLAIMS_TTL_SECONDS,
     });
+  }
+
+  async run<T>(principal: Principal | null, opts: GovernedOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    const pid = (client as unknown as { processID: number }).processID;
+    let claims: string;
+    let mac: string;
+    try {
+      ({ claims, mac } = await this.#claimsFor(principal, opts, pid));
+    } catch (err) {
+      client.release();
+      throw err;
+    }
     const timeout = Math.max(1, Math.floor(opts.statementTimeoutMs ?? 8_000));
     let open = false;
     try {
       // One round trip opens the transaction, sets the claims and drops to the executor.
-      await client.query(
-        `BEGIN${opts.readOnly ? " READ ONLY" : ""};
-         SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('rootcx.claims_mac', '${mac}', true);
-         SET LOCAL statement_timeout = ${timeout};
-         SET LOCAL idle_in_transaction_session_timeout = 30000;
-         SET LOCAL ROLE ${EXECUTOR_ROLE}`,
-      );
+      await client.query(`BEGIN${opts.readOnly ? " READ ONLY" : ""}; ${prelude(client, claims, mac, timeout)}`);
       open = true;
       const result = await fn(client);
       await client.query("COMMIT");
@@ -87,30 +97,22 @@ export class GovernedExecutor {
     let broken = false;
     try {
       const pid = (client as unknown as { processID: number }).processID;
-      const { claims, mac } = this.sign({
-        uid: principal?.userId ?? "", delegated: opts.delegated !== undefined, perms: opts.delegated?.permissions ?? [],
-        actor: principal?.userId ?? "", delegator: opts.delegated?.delegatorUid ?? "", trigger: opts.trigger ?? "api",
-        pid, exp: Math.floor(Date.now() / 1000) + CLAIMS_TTL_SECONDS,
-      });
+      const { claims, mac } = await this.#claimsFor(principal, opts, pid);
       // The SQL is the Core's own, with $n only as placeholders (never inside its string literals).
       const statement = sql.replace(/\$(\d+)/g, (_m, n: string) => {
         if (Number(n) < 1 || Number(n) > params.length) throw new CoreError("INTERNAL", `placeholder $${n} has no parameter`);
         return literal(client, params[Number(n) - 1]);
       });
       const timeout = Math.max(1, Math.floor(opts.statementTimeoutMs ?? 8_000));
+      // Without BEGIN/COMMIT, PostgreSQL runs a multi-statement simple query as one implicit transaction:
+      // the transaction-local settings hold for the statement and vanish with it, commit or error.
       const results = (await client.query(
-        `BEGIN${opts.readOnly ? " READ ONLY" : ""};
-         SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('rootcx.claims_mac', '${mac}', true);
-         SET LOCAL statement_timeout = ${timeout};
-         SET LOCAL ROLE ${EXECUTOR_ROLE};
-         ${statement};
-         COMMIT`,
+        `${opts.readOnly ? "SET TRANSACTION READ ONLY; " : ""}${prelude(client, claims, mac, timeout)}; ${statement}`,
       )) as unknown as pg.QueryResult<R>[];
-      return results[4]!;
+      return results[results.length - 1]!;
     } catch (err) {
-      // A failed statement aborts the whole message; the transaction is already rolled back by PostgreSQL
-      // unless the failure came before BEGIN was processed, so make sure nothing is left open.
-      await client.query("ROLLBACK").catch(() => {
+      // The implicit transaction is rolled back by PostgreSQL; a connection that no longer answers is dropped.
+      await client.query("SELECT 1").catch(() => {
         broken = true;
       });
       throw err;
@@ -125,7 +127,12 @@ export class GovernedExecutor {
 }
 
 /** Reads the gateway login and the claims key the migrations created, and opens the governed pool. */
-export async function startGovernedExecutor(pool: pg.Pool, databaseUrl: string, log: Logger): Promise<GovernedExecutor> {
+export async function startGovernedExecutor(
+  pool: pg.Pool,
+  databaseUrl: string,
+  log: Logger,
+  permissionsOf: (userId: string) => Promise<string[]>,
+): Promise<GovernedExecutor> {
   const { rows } = await pool.query<{ gateway: { role: string; password: string } | null; key: string | null }>(
     `SELECT (SELECT value FROM rootcx_system.config WHERE key = 'governance.gateway') AS gateway,
             (SELECT key FROM rootcx_system.claims_key WHERE id = 1) AS key`,
@@ -135,7 +142,7 @@ export async function startGovernedExecutor(pool: pg.Pool, databaseUrl: string, 
   const url = new URL(databaseUrl);
   url.username = encodeURIComponent(row.gateway.role);
   url.password = encodeURIComponent(row.gateway.password);
-  const executor = new GovernedExecutor({ gatewayUrl: url.toString(), claimsKeyHex: row.key, log });
+  const executor = new GovernedExecutor({ gatewayUrl: url.toString(), claimsKeyHex: row.key, log, permissionsOf });
   // Fail at boot, not on the first request, if the gateway cannot log in (pg_hba, CREATEROLE, …).
   await executor.run(null, { readOnly: true }, (c) => c.query("SELECT 1"));
   return executor;
@@ -152,4 +159,14 @@ function literal(client: pg.PoolClient, v: unknown): string {
   if (typeof v === "boolean") return v ? "true" : "false";
   if (v instanceof Date) return client.escapeLiteral(v.toISOString());
   return client.escapeLiteral(JSON.stringify(v));
+}
+
+/**
+ * Claims, MAC, statement timeout and the switch to the executor in one statement. `role` set through
+ * set_config is SET LOCAL ROLE; the gateway may only become the executor.
+ */
+function prelude(client: pg.PoolClient, claims: string, mac: string, timeoutMs: number): string {
+  return `SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('rootcx.claims_mac', '${mac}', true),
+    set_config('statement_timeout', '${timeoutMs}', true), set_config('idle_in_transaction_session_timeout', '30000', true),
+    set_config('role', '${EXECUTOR_ROLE}', true)`;
 }
