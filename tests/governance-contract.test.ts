@@ -290,3 +290,18 @@ describe("FORCE ROW LEVEL SECURITY", () => {
     expect(await as("crm_all", async (c) => (await c.query("SELECT count(*)::int AS n FROM crm.owned")).rows[0].n)).toBe(2);
   });
 });
+
+describe("several Core processes", () => {
+  it("a role revoked through one Core stops granting on another at once (NOTIFY from the trigger)", async () => {
+    const other = await startTestCore({ database: core.database });
+    try {
+      const read = () => other.core.governed.run(principal(users.reader!), {}, async (c) => (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n as number);
+      expect(await read()).toBeGreaterThan(0); // now cached on the other Core
+      await owner.query("DELETE FROM rootcx_system.rbac_assignments WHERE user_id = $1 AND role = 'reader'", [users.reader!.userId]);
+      await expect.poll(read, { timeout: 2_000, interval: 20 }).toBe(0);
+    } finally {
+      await owner.query("INSERT INTO rootcx_system.rbac_assignments (user_id, role) VALUES ($1, 'reader') ON CONFLICT DO NOTHING", [users.reader!.userId]);
+      await other.dispose();
+    }
+  });
+});
