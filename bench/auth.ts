@@ -4,7 +4,7 @@ import path from "node:path";
 import argon2 from "argon2";
 import { ARGON2_CONCURRENCY } from "../src/server/auth/runtime.ts";
 import { freePort } from "../src/server/db/embedded.ts";
-import { CONNECTIONS, DURATION_S, load, startProcess, type Row } from "./lib.ts";
+import { CONNECTIONS, DURATION_S, load, mean, median, ROUNDS, startProcess, type Row } from "./lib.ts";
 
 const PASSWORD = "Bench-Password-2026";
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -40,13 +40,21 @@ export async function authBench(): Promise<Row[]> {
 
     const bare = await bareArgon2Rate(DURATION_S);
     const logins = await load({ url: `${core.url}/api/v1/auth/login`, method: "POST", headers, body, connections: 8 });
-    const health = await load({ url: `${core.url}/health` });
-    const me = await load({ url: `${core.url}/api/v1/auth/me`, headers: { authorization: `Bearer ${login.accessToken}` } });
+    // Throughput on this machine drifts between runs: pair each /auth/me run with a /health run and take
+    // the median of the rounds' ratios.
+    const healths: number[] = [];
+    const mes: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      healths.push(await load({ url: `${core.url}/health` }));
+      mes.push(await load({ url: `${core.url}/api/v1/auth/me`, headers: { authorization: `Bearer ${login.accessToken}` } }));
+    }
+    const health = mean(healths);
+    const me = mean(mes);
     const loginRatio = logins / bare;
-    const meRatio = me / health;
+    const meRatio = median(mes.map((m, i) => m / healths[i]!));
     return [
       { metric: "logins/s (8 conns)", value: logins.toFixed(1), baseline: `${bare.toFixed(1)} (bare argon2id verify, ${ARGON2_CONCURRENCY} at a time)`, ratio: `${loginRatio.toFixed(2)}×`, target: "≥ 0.90×", pass: loginRatio >= 0.9 },
-      { metric: `GET /auth/me req/s (${CONNECTIONS} conns)`, value: me.toFixed(0), baseline: `${health.toFixed(0)} (/health, same Core)`, ratio: `${meRatio.toFixed(2)}×`, target: "≥ 0.50×", pass: meRatio >= 0.5 },
+      { metric: `GET /auth/me req/s (${CONNECTIONS} conns)`, value: me.toFixed(0), baseline: `${health.toFixed(0)} (/health, same Core)`, ratio: `${meRatio.toFixed(2)}× (median of rounds)`, target: "≥ 0.50×", pass: meRatio >= 0.5 },
     ];
   } finally {
     await core.stop();

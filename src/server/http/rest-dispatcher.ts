@@ -34,7 +34,7 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
           throw new CoreError("NOT_FOUND", `no route for ${req.method} ${REST_PREFIX}${path}`);
         }
         const route = found.store as RestRoute;
-        const body = await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+        const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
         let principal: Promise<Principal> | undefined;
         const result = await route.handler({
           ...ctx,

@@ -77,15 +77,15 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
 
   async function route(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): Promise<void> {
     res.setHeader("x-request-id", requestId);
-    const started = performance.now();
-    res.once("finish", () => {
-      const path = loggablePath(url);
-      // Liveness probes would drown everything else at info level.
-      const level = path === "/health" ? "debug" : "info";
-      if (core.log.isLevelEnabled(level)) {
+    const path = loggablePath(url);
+    // Liveness probes would drown everything else at info level.
+    const level = path === "/health" ? "debug" : "info";
+    if (core.log.isLevelEnabled(level)) {
+      const started = performance.now();
+      res.once("finish", () => {
         core.log[level]({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
-      }
-    });
+      });
+    }
 
     try {
       if (url === "/health" || url.startsWith("/health?")) {
