@@ -126,12 +126,12 @@ describe("the executor is locked down", () => {
   });
 
   it("cannot forge claims with SET, nor reuse a MAC on another backend", async () => {
-    const adminClaims = core.core.governed.sign({ uid: users.admin!.userId, delegated: false, perms: [], actor: "", delegator: "", trigger: "api", pid: 1, exp: 9_999_999_999 });
+    const adminClaims = core.core.governed.sign({ uid: users.admin!.userId, delegated: false, perms: "*", actor: "", delegator: "", trigger: "api", pid: 1, exp: 9_999_999_999 });
     const seen = await as("nobody", async (c) => {
       // Claims signed for another backend, and unsigned claims naming the admin.
       await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(adminClaims.claims)}; SET LOCAL rootcx.claims_mac = '${adminClaims.mac}'`);
       const a = (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n;
-      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(JSON.stringify({ uid: users.admin!.userId, pid: 0, exp: 9_999_999_999 }))}`);
+      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(JSON.stringify({ uid: users.admin!.userId, perms: "*", pid: 0, exp: 9_999_999_999 }))}`);
       const b = (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n;
       return [a, b];
     });

@@ -127,13 +127,23 @@ END $$;
 -- What every row-level-security policy asks: may the transaction's principal do `required`? The signed
 -- claims carry the principal's permissions as the Core resolved them when the transaction opened (the
 -- user's live roles, or for delegated authority the frozen intersection), so the check reads no table.
+-- The matching is written out here (rather than calling match_permission) because this runs for every
+-- governed statement: plpgsql caches these expressions, where a nested SQL function call would not be.
 CREATE FUNCTION rootcx_system.check_access(required text) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, rootcx_system AS $$
 DECLARE
   c jsonb := rootcx_system.verified_claims();
+  p text;
 BEGIN
   IF c IS NULL OR coalesce(c ->> 'uid', '') = '' THEN RETURN false; END IF;
-  RETURN rootcx_system.match_permission(ARRAY(SELECT jsonb_array_elements_text(c -> 'perms')), required);
+  -- Keys never contain commas (their alphabet is [a-z0-9_:.*]), so the list travels as one string.
+  FOREACH p IN ARRAY string_to_array(c ->> 'perms', ',') LOOP
+    IF p = '*' OR p = required
+       OR (right(p, 2) = ':*' AND length(required) > length(p) - 1 AND left(required, length(p) - 1) = left(p, length(p) - 1)) THEN
+      RETURN true;
+    END IF;
+  END LOOP;
+  RETURN false;
 END $$;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA rootcx_system FROM PUBLIC;

@@ -11,7 +11,7 @@ export async function withActor<T>(core: Core, principal: Principal, fn: (tx: pg
   const client = await core.db.pool.connect();
   const pid = (client as unknown as { processID: number }).processID;
   const { claims, mac } = core.governed.sign({
-    uid: principal.userId, delegated: false, perms: [], actor: principal.userId, delegator: "", trigger: "control_plane",
+    uid: principal.userId, delegated: false, perms: "", actor: principal.userId, delegator: "", trigger: "control_plane",
     pid, exp: Math.floor(Date.now() / 1000) + 300,
   });
   try {
