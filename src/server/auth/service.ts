@@ -5,7 +5,7 @@ import { CoreError } from "../errors.ts";
 import { requireAdmin } from "../governance/authorize.ts";
 import { ADMIN_ROLE, assignRole, BASE_ROLE } from "../governance/permissions.ts";
 import { withActor } from "../governance/actor.ts";
-import { lockEnabledAdmins } from "../governance/sql.ts";
+import { humanUserExists, lockEnabledAdmins } from "../governance/sql.ts";
 import { checkPasswordPolicy } from "./password.ts";
 import type { Principal } from "./principal.ts";
 import { notifyAuthChange } from "./principal-directory.ts";
@@ -123,8 +123,8 @@ export async function listUserDetails(core: Core, principal: Principal): Promise
 }
 
 /**
- * Runs a change to another user's account as admin, with the enabled admins and the target locked, refusing
- * any change that would leave no enabled admin. Every process forgets what it cached about the user.
+ * Runs an (already authorized) change to a user's account with the enabled admins and the target locked,
+ * refusing any change that would leave no enabled admin. Every process forgets what it cached about the user.
  */
 async function changeUser(
   core: Core,
@@ -133,7 +133,6 @@ async function changeUser(
   opts: { removesAdmin: boolean; refusal: string },
   change: (tx: import("pg").PoolClient) => Promise<void>,
 ): Promise<void> {
-  await requireAdmin(core, principal);
   await withActor(core, principal, async (tx) => {
     const admins = await lockEnabledAdmins(tx);
     const target = await sql.lockTargetUser(tx, userId);
@@ -148,12 +147,14 @@ async function changeUser(
 }
 
 export async function deleteUser(core: Core, principal: Principal, userId: string): Promise<void> {
+  await requireAdmin(core, principal);
   await changeUser(core, principal, userId, { removesAdmin: true, refusal: "cannot delete the last admin" }, (tx) => sql.deleteUser(tx, userId));
   core.log.info({ userId, by: principal.userId }, "user deleted");
 }
 
 /** Disabling ends every session of the user at once; enabling lets it sign in again. */
 export async function setDisabled(core: Core, principal: Principal, userId: string, disabled: boolean): Promise<void> {
+  await requireAdmin(core, principal);
   await changeUser(core, principal, userId, { removesAdmin: disabled, refusal: "cannot disable the last admin" }, async (tx) => {
     await sql.setUserDisabled(tx, userId, disabled);
     if (disabled) await sql.deleteUserSessions(tx, userId);
@@ -175,7 +176,7 @@ export async function resetPassword(core: Core, principal: Principal, userId: st
 
 async function requireSelfOrAdmin(core: Core, principal: Principal, userId: string): Promise<void> {
   if (principal.userId !== userId) await requireAdmin(core, principal);
-  if (!(await sql.lockTargetUser(core.db.pool, userId))) throw userNotFound();
+  if (!(await humanUserExists(core.db.pool, userId))) throw userNotFound();
 }
 
 export async function listSessions(core: Core, principal: Principal, userId: string): Promise<SessionDto[]> {

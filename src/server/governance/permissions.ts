@@ -29,24 +29,11 @@ export interface ResolvedPermissions {
   permissions: string[];
 }
 
-// Inheritance is expanded in SQL: a path array refuses cycles, and 64 levels bound a pathological chain.
+// The database's own functions (migration 0004) are the one implementation of expansion and resolution:
+// inheritance through a path array that refuses cycles, bounded at 64 levels.
 const RESOLVE_SQL = `
-  WITH RECURSIVE expanded(name, depth, path) AS (
-    SELECT a.role, 1, ARRAY[a.role]
-      FROM rootcx_system.rbac_assignments a
-     WHERE a.user_id = $1
-    UNION ALL
-    SELECT parent, e.depth + 1, e.path || parent
-      FROM expanded e
-      JOIN rootcx_system.rbac_roles r ON r.name = e.name
-      CROSS JOIN LATERAL unnest(r.inherits) AS parent
-     WHERE e.depth < 64 AND NOT parent = ANY (e.path)
-  )
-  SELECT coalesce(array_agg(DISTINCT r.name ORDER BY r.name), '{}') AS roles,
-         coalesce((SELECT array_agg(DISTINCT p ORDER BY p)
-                     FROM expanded e2 JOIN rootcx_system.rbac_roles r2 ON r2.name = e2.name
-                     CROSS JOIN LATERAL unnest(r2.permissions) AS p), '{}') AS permissions
-    FROM expanded e JOIN rootcx_system.rbac_roles r ON r.name = e.name`;
+  SELECT rootcx_system.expand_roles(ARRAY(SELECT role FROM rootcx_system.rbac_assignments WHERE user_id = $1)) AS roles,
+         rootcx_system.resolve_permissions($1) AS permissions`;
 
 export async function resolvePermissions(db: Queryable, userId: string): Promise<ResolvedPermissions> {
   const { rows } = await db.query<ResolvedPermissions>(RESOLVE_SQL, [userId]);
