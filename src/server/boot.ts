@@ -5,6 +5,7 @@ import { startAuthRuntime, type AuthRuntime } from "./auth/runtime.ts";
 import { loadConfig, type CoreConfig } from "./config/load.ts";
 import { scheduleAuditRetention } from "./governance/audit-service.ts";
 import { startGovernedExecutor, type GovernedExecutor } from "./governance/executor.ts";
+import { Vault } from "./vault/vault.ts";
 import type { Core } from "./core.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { createLogger } from "./log.ts";
@@ -66,7 +67,9 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   }
   let auth: AuthRuntime;
   let governed: GovernedExecutor;
+  let vault: Vault;
   try {
+    vault = await Vault.open(db.pool, { masterKey: config.masterKey, keySource: config.masterKeySource, dataDir: config.dataDir, log });
     auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits });
     const principals = auth.principals;
     governed = await startGovernedExecutor(db.pool, db.url, log, (uid) => principals.permissions(uid)).catch(async (err: unknown) => {
@@ -78,7 +81,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     await db.close();
     throw err;
   }
-  const core: Core = { config, log, db, auth, governed, version: VERSION, startedAt: new Date(), state: "starting" };
+  const core: Core = { config, log, db, auth, governed, vault, version: VERSION, startedAt: new Date(), state: "starting" };
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {

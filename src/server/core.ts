@@ -3,6 +3,7 @@ import type { CoreConfig } from "./config/load.ts";
 import type { AuthRuntime } from "./auth/runtime.ts";
 import type { Database } from "./db/database.ts";
 import type { GovernedExecutor } from "./governance/executor.ts";
+import type { Vault } from "./vault/vault.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -15,6 +16,7 @@ export interface Core {
   auth: AuthRuntime;
   /** Runs data-plane work as a principal, under row-level security (see governance/executor.ts). */
   governed: GovernedExecutor;
+  vault: Vault;
   version: string;
   startedAt: Date;
   state: ComponentState;

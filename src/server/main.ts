@@ -1,6 +1,7 @@
 import { ConfigError } from "./config/load.ts";
 import { DatabaseUnavailableError } from "./db/connect.ts";
 import { startCore, type RunningCore } from "./boot.ts";
+import { VaultKeyError } from "./vault/vault.ts";
 
 function fail(message: string): never {
   process.stderr.write(`rootcx-core: ${message}\n`);
@@ -28,7 +29,7 @@ process.on("SIGINT", (s) => void shutdown(s));
 try {
   running = await startCore({ studio: process.env.ROOTCX_STUDIO_DEV ? "dev" : "prod" });
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof DatabaseUnavailableError) fail(err.message);
+  if (err instanceof ConfigError || err instanceof DatabaseUnavailableError || err instanceof VaultKeyError) fail(err.message);
   const e = err as NodeJS.ErrnoException;
   if (e.code === "EADDRINUSE") fail(`port ${process.env.PORT ?? 9100} is already in use (set PORT to use another)`);
   fail(e.stack ?? String(err));

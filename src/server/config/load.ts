@@ -18,6 +18,8 @@ export interface CoreConfig {
   port: number;
   jwtSecret: string;
   masterKey: Buffer;
+  /** Where the master key came from: the variable, or the generated file `<data>/config/master.key`. */
+  masterKeySource: "env" | "file";
   publicUrl: string;
   oidc: OidcEnvConfig | undefined;
   passwordLoginDisabled: boolean;
@@ -64,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     port: e.PORT ?? DEFAULT_PORT,
     jwtSecret,
     masterKey: Buffer.from(masterHex, "hex"),
+    masterKeySource: e.ROOTCX_MASTER_KEY ? "env" : "file",
     publicUrl: (e.ROOTCX_PUBLIC_URL ?? e.ROOTCX_URL ?? `http://localhost:${e.PORT ?? DEFAULT_PORT}`).replace(/\/+$/, ""),
     oidc:
       e.ROOTCX_OIDC_ISSUER && e.ROOTCX_OIDC_CLIENT_ID && e.ROOTCX_OIDC_CLIENT_SECRET

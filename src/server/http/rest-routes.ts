@@ -2,7 +2,8 @@ import { authRoutes } from "../auth/rest.ts";
 import { auditRoutes } from "../governance/audit-rest.ts";
 import { governanceRoutes } from "../governance/rest.ts";
 import { systemRoutes } from "../system/rest.ts";
+import { vaultRoutes } from "../vault/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes];

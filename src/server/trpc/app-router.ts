@@ -2,6 +2,7 @@ import { authRouter, usersRouter } from "../auth/router.ts";
 import { auditRouter } from "../governance/audit-router.ts";
 import { permissionsRouter, rolesRouter } from "../governance/router.ts";
 import { systemRouter } from "../system/router.ts";
+import { secretsRouter } from "../vault/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
@@ -12,6 +13,7 @@ export const appRouter = router({
   roles: rolesRouter,
   permissions: permissionsRouter,
   audit: auditRouter,
+  secrets: secretsRouter,
 });
 
 export type AppRouter = typeof appRouter;

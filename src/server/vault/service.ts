@@ -1,0 +1,58 @@
+import type { Principal } from "../auth/principal.ts";
+import type { Core } from "../core.ts";
+import { CoreError } from "../errors.ts";
+import { requireAdmin, requirePermission } from "../governance/authorize.ts";
+import { PLATFORM_SCOPE, type RotationResult } from "./vault.ts";
+
+export const SECRETS_MANAGE = "admin:secrets.manage";
+const authorize = (core: Core, p: Principal) => requirePermission(core, p, SECRETS_MANAGE);
+
+export async function listAppSecrets(core: Core, p: Principal, appId: string): Promise<string[]> {
+  await authorize(core, p);
+  return core.vault.names(appId);
+}
+
+export async function setAppSecret(core: Core, p: Principal, appId: string, key: string, value: string): Promise<{ message: string }> {
+  await authorize(core, p);
+  await core.vault.set(appId, key, value);
+  core.log.info({ appId, key, by: p.userId }, "app secret set");
+  return { message: `secret ${key} set` };
+}
+
+export async function deleteAppSecret(core: Core, p: Principal, appId: string, key: string): Promise<{ message: string }> {
+  await authorize(core, p);
+  if (!(await core.vault.delete(appId, key))) throw new CoreError("NOT_FOUND", `secret ${key} not found`);
+  core.log.info({ appId, key, by: p.userId }, "app secret deleted");
+  return { message: `secret ${key} deleted` };
+}
+
+export async function listPlatformSecrets(core: Core, p: Principal): Promise<string[]> {
+  await authorize(core, p);
+  return core.vault.names(PLATFORM_SCOPE);
+}
+
+/** Setting or deleting a platform secret restarts every worker (they receive secrets at start). */
+export async function setPlatformSecret(core: Core, p: Principal, key: string, value: string): Promise<{ message: string; workers_restarted: number }> {
+  await authorize(core, p);
+  await core.vault.set(PLATFORM_SCOPE, key, value);
+  core.log.info({ key, by: p.userId }, "platform secret set");
+  return { message: `platform secret ${key} set`, workers_restarted: await core.vault.platformChanged() };
+}
+
+export async function deletePlatformSecret(core: Core, p: Principal, key: string): Promise<{ message: string; workers_restarted: number }> {
+  await authorize(core, p);
+  if (!(await core.vault.delete(PLATFORM_SCOPE, key))) throw new CoreError("NOT_FOUND", `platform secret ${key} not found`);
+  core.log.info({ key, by: p.userId }, "platform secret deleted");
+  return { message: `platform secret ${key} deleted`, workers_restarted: await core.vault.platformChanged() };
+}
+
+/** The decrypted platform map the Studio's configuration screens read; an unreadable value is left out and logged. */
+export async function platformEnv(core: Core, p: Principal): Promise<Record<string, string>> {
+  await authorize(core, p);
+  return (await core.vault.values(PLATFORM_SCOPE)).values;
+}
+
+export async function rotateMasterKey(core: Core, p: Principal, newKeyHex: string | undefined): Promise<RotationResult> {
+  await requireAdmin(core, p);
+  return core.vault.rotate(newKeyHex ? Buffer.from(newKeyHex, "hex") : undefined);
+}
