@@ -9,4 +9,5 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/users", label: "Users" },
   { href: "/roles", label: "Roles" },
   { href: "/audit", label: "Audit" },
+  { href: "/secrets", label: "Secrets" },
 ];
