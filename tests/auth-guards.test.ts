@@ -138,7 +138,7 @@ describe("a login flood", () => {
 describe("several Core processes on one database", () => {
   it("a user disabled through one Core is refused by the other, which had its principal cached", async () => {
     const a = await fresh();
-    const b = await startTestCore({ database: a.database });
+    const b = await startTestCore({ database: a.database, env: { ROOTCX_MASTER_KEY: a.core.config.masterKey.toString("hex") } });
     cores.unshift(b); // stopped before a, which drops the database
     await api(a, "POST", "/api/v1/auth/register", { email: "boss@test.local", password: PASSWORD });
     const boss = (await api(a, "POST", "/api/v1/auth/login", { email: "boss@test.local", password: PASSWORD })).body;

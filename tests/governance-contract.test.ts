@@ -293,7 +293,7 @@ describe("FORCE ROW LEVEL SECURITY", () => {
 
 describe("several Core processes", () => {
   it("a role revoked through one Core stops granting on another at once (NOTIFY from the trigger)", async () => {
-    const other = await startTestCore({ database: core.database });
+    const other = await startTestCore({ database: core.database, env: { ROOTCX_MASTER_KEY: core.core.config.masterKey.toString("hex") } });
     try {
       const read = () => other.core.governed.run(principal(users.reader!), {}, async (c) => (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n as number);
       expect(await read()).toBeGreaterThan(0); // now cached on the other Core

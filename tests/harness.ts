@@ -55,7 +55,8 @@ export interface TestCore extends RunningCore {
 export async function startTestCore(
   opts: { env?: Record<string, string>; routes?: RestRoute[]; authLimits?: Partial<AuthRateLimits>; database?: TestDatabase } = {},
 ): Promise<TestCore> {
-  // A shared database (a second Core process on the same PostgreSQL) is dropped by its first owner only.
+  // A shared database (a second Core process on the same PostgreSQL) is dropped by its first owner only; such a
+  // Core must be given the first one's ROOTCX_MASTER_KEY, or the vault's canary check stops it.
   const ownsDatabase = !opts.database;
   const database = opts.database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-test-data-"));
