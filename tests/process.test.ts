@@ -170,6 +170,19 @@ describe("npm start, as a process", () => {
     expect(await second.exit).toBe(0);
   }, 120_000);
 
+  it("refuses to start with another master key for an existing vault, naming the variable", async () => {
+    const { dataDir, port, url } = await fresh();
+    const first = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port) });
+    await waitHealthy(url, first);
+    first.child.kill("SIGTERM");
+    expect(await first.exit).toBe(0);
+    const wrong = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port), ROOTCX_MASTER_KEY: "cd".repeat(32) });
+    expect(await wrong.exit).toBe(1);
+    expect(wrong.output()).toMatch(/ROOTCX_MASTER_KEY .* is not the key this vault was encrypted with/);
+    expect(wrong.output()).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(dataDir, "postgres", "postmaster.pid"))).toBe(false);
+  }, 120_000);
+
   it("restarts a crashed Studio renderer while the API keeps answering", async () => {
     const { dataDir, port, url } = await fresh();
     const p = startMain({ ROOTCX_DATA_DIR: dataDir, PORT: String(port) });
