@@ -47,6 +47,8 @@ INSERT INTO rootcx_system.claims_key (key)
 VALUES (replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
 
 REVOKE EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) FROM PUBLIC;
+-- The Core's own role keeps it (a superuser would anyway; a BYPASSRLS role needs the grant).
+GRANT EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) TO CURRENT_USER;
 
 -- HMAC-SHA256 (RFC 2104) from the built-in sha256(), so no extension is needed. The key's inner and outer
 -- pads are derived once here, which keeps the per-statement check to two hashes.
