@@ -129,9 +129,12 @@ describe("the executor is locked down", () => {
     const adminClaims = core.core.governed.sign({ uid: users.admin!.userId, delegated: false, perms: "*", actor: "", delegator: "", trigger: "api", pid: 1, exp: 9_999_999_999 });
     const seen = await as("nobody", async (c) => {
       // Claims signed for another backend, and unsigned claims naming the admin.
-      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(adminClaims.claims)}; SET LOCAL rootcx.claims_mac = '${adminClaims.mac}'`);
+      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(adminClaims.claims)}`);
       const a = (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n;
-      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(JSON.stringify({ uid: users.admin!.userId, perms: "*", pid: 0, exp: 9_999_999_999 }))}`);
+      // The same claims for this very backend, but with a MAC made up by the attacker.
+      const pid = (await c.query("SELECT pg_backend_pid() AS p")).rows[0].p as number;
+      const forged = `${"0".repeat(64)}.${users.admin!.userId}|0|||api|${pid}|9999999999|*`;
+      await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(forged)}`);
       const b = (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n;
       return [a, b];
     });

@@ -10,7 +10,7 @@ import { withTransaction } from "../db/queryable.ts";
  */
 export async function withActor<T>(core: Core, principal: Principal, fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const result = await withTransaction(core.db.pool, async (tx) => {
-    const { claims, mac } = core.governed.sign({
+    const { claims } = core.governed.sign({
       uid: principal.userId,
       delegated: false,
       perms: "",
@@ -20,7 +20,7 @@ export async function withActor<T>(core: Core, principal: Principal, fn: (tx: pg
       pid: (tx as unknown as { processID: number }).processID,
       exp: Math.floor(Date.now() / 1000) + 300,
     });
-    await tx.query("SELECT set_config('rootcx.claims', $1, true), set_config('rootcx.claims_mac', $2, true)", [claims, mac]);
+    await tx.query("SELECT set_config('rootcx.claims', $1, true)", [claims]);
     return fn(tx);
   });
   // This process drops its cached permissions now; the others through the trigger's NOTIFY.

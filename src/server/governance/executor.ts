@@ -8,6 +8,19 @@ import { CoreError } from "../errors.ts";
 const CLAIMS_TTL_SECONDS = 300;
 export const EXECUTOR_ROLE = "rootcx_app_executor";
 
+/** What a governed transaction runs as (serialised by GovernedExecutor.sign). */
+export interface Claims {
+  uid: string;
+  delegated: boolean;
+  actor: string;
+  delegator: string;
+  trigger: string;
+  pid: number;
+  exp: number;
+  /** Comma-separated permission keys. */
+  perms: string;
+}
+
 export interface GovernedOptions {
   /** Recorded as the audit row's trigger_ref: api, app_sql, collection, agent_tool… */
   trigger?: string;
@@ -36,14 +49,20 @@ export class GovernedExecutor {
     this.#pool.on("error", (err) => opts.log.warn({ err: err.message }, "idle governed connection failed"));
   }
 
-  /** The claims text and its MAC for one backend; exported for the tests that try to forge them. */
-  sign(claims: Record<string, unknown>): { claims: string; mac: string } {
-    const text = JSON.stringify(claims);
-    return { claims: text, mac: createHmac("sha256", this.#key).update(text, "utf8").digest("hex") };
+  /**
+   * The value of `rootcx.claims` for one backend: "<HMAC-SHA256 hex>.<payload>" (see verified_claims in
+   * migration 0004). Public for the tests that try to forge claims.
+   */
+  sign(c: Claims): { claims: string; mac: string } {
+    const fields = [c.uid, c.delegated ? "1" : "0", c.actor, c.delegator, c.trigger, String(c.pid), String(c.exp), c.perms];
+    if (fields.some((f) => f.includes("|"))) throw new CoreError("INTERNAL", "claims fields cannot contain |");
+    const payload = fields.join("|");
+    const mac = createHmac("sha256", this.#key).update(payload, "utf8").digest("hex");
+    return { claims: `${mac}.${payload}`, mac };
   }
 
   /** The signed claims for one transaction on backend `pid`: who, with which permissions, until when. */
-  async #claimsFor(principal: Principal | null, opts: GovernedOptions, pid: number): Promise<{ claims: string; mac: string }> {
+  async #claimsFor(principal: Principal | null, opts: GovernedOptions, pid: number): Promise<string> {
     const perms = opts.delegated?.permissions ?? (principal ? await this.#permissionsOf(principal.userId) : []);
     return this.sign({
       uid: principal?.userId ?? "",
@@ -55,16 +74,15 @@ export class GovernedExecutor {
       trigger: opts.trigger ?? "api",
       pid,
       exp: Math.floor(Date.now() / 1000) + CLAIMS_TTL_SECONDS,
-    });
+    }).claims;
   }
 
   async run<T>(principal: Principal | null, opts: GovernedOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     const pid = (client as unknown as { processID: number }).processID;
     let claims: string;
-    let mac: string;
     try {
-      ({ claims, mac } = await this.#claimsFor(principal, opts, pid));
+      claims = await this.#claimsFor(principal, opts, pid);
     } catch (err) {
       client.release();
       throw err;
@@ -73,7 +91,8 @@ export class GovernedExecutor {
     let open = false;
     try {
       // One round trip opens the transaction, sets the claims and drops to the executor.
-      await client.query(`BEGIN${opts.readOnly ? " READ ONLY" : ""}; ${prelude(client, claims, mac, timeout)}`);
+      // idle_in_transaction_session_timeout: this transaction spans round trips, and must not hang forever.
+      await client.query(`BEGIN${opts.readOnly ? " READ ONLY" : ""}; ${prelude(client, claims, timeout)}, set_config('idle_in_transaction_session_timeout', '30000', true)`);
       open = true;
       const result = await fn(client);
       await client.query("COMMIT");
@@ -98,7 +117,7 @@ export class GovernedExecutor {
     let broken = false;
     try {
       const pid = (client as unknown as { processID: number }).processID;
-      const { claims, mac } = await this.#claimsFor(principal, opts, pid);
+      const claims = await this.#claimsFor(principal, opts, pid);
       // The SQL is the Core's own, with $n only as placeholders (never inside its string literals).
       const statement = sql.replace(/\$(\d+)/g, (_m, n: string) => {
         if (Number(n) < 1 || Number(n) > params.length) throw new CoreError("INTERNAL", `placeholder $${n} has no parameter`);
@@ -108,7 +127,7 @@ export class GovernedExecutor {
       // Without BEGIN/COMMIT, PostgreSQL runs a multi-statement simple query as one implicit transaction:
       // the transaction-local settings hold for the statement and vanish with it, commit or error.
       const results = (await client.query(
-        `${opts.readOnly ? "SET TRANSACTION READ ONLY; " : ""}${prelude(client, claims, mac, timeout)}; ${statement}`,
+        `${opts.readOnly ? "SET TRANSACTION READ ONLY; " : ""}${prelude(client, claims, timeout)}; ${statement}`,
       )) as unknown as pg.QueryResult<R>[];
       return results[results.length - 1]!;
     } catch (err) {
@@ -163,11 +182,10 @@ function literal(client: pg.PoolClient, v: unknown): string {
 }
 
 /**
- * Claims, MAC, statement timeout and the switch to the executor in one statement. `role` set through
+ * Signed claims, statement timeout and the switch to the executor in one statement. `role` set through
  * set_config is SET LOCAL ROLE; the gateway may only become the executor.
  */
-function prelude(client: pg.PoolClient, claims: string, mac: string, timeoutMs: number): string {
-  return `SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('rootcx.claims_mac', '${mac}', true),
-    set_config('statement_timeout', '${timeoutMs}', true), set_config('idle_in_transaction_session_timeout', '30000', true),
+function prelude(client: pg.PoolClient, claims: string, timeoutMs: number): string {
+  return `SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('statement_timeout', '${timeoutMs}', true),
     set_config('role', '${EXECUTOR_ROLE}', true)`;
 }
