@@ -199,6 +199,10 @@ describe("npm start, as a process", () => {
     const during = await fetch(`${url}/login`);
     expect(during.status).toBe(503);
     expect(during.headers.get("retry-after")).toBe("2");
+    expect(await during.json()).toEqual({ error: "the Studio is restarting; retry in a moment" });
+    const page = await fetch(`${url}/login`, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain("The Studio is restarting");
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
     await expect.poll(async () => (await fetch(`${url}/login`)).status, { timeout: 30_000, interval: 200 }).toBe(200);
     expect(p.output()).toMatch(/the Studio renderer exited; restarting it/);

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { CoreError } from "../errors.ts";
 import { sendError } from "../http/respond.ts";
@@ -8,6 +9,9 @@ import { PROJECT_DIR, type StudioHandler } from "./in-process.ts";
 import { proxyTo } from "./proxy.ts";
 
 const RENDERER = path.join(PROJECT_DIR, "src/server/studio/renderer.ts");
+const RESTARTING_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<title>RootCX Studio is restarting</title></head><body style="font-family:system-ui;padding:3rem;color:#334155">
+<h1 style="font-size:1.25rem">The Studio is restarting</h1><p>This page reloads in a moment. The API is not affected.</p></body></html>`;
 const READY_TIMEOUT_MS = 60_000;
 
 /**
@@ -66,17 +70,25 @@ export async function startStudioRenderer(log: Logger): Promise<StudioHandler> {
   await spawnRenderer();
   slog.info({ pid: child?.pid }, "Studio renderer started");
 
-  const unavailable = () => new CoreError("NOT_READY", "the Studio is restarting; retry in a moment", { headers: { "retry-after": "2" } });
+  // A browser gets a page that retries by itself; anything else the usual JSON error.
+  const unavailable = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.headers.accept?.includes("text/html")) {
+      res.writeHead(503, { "content-type": "text/html; charset=utf-8", "retry-after": "2", "cache-control": "no-store" });
+      res.end(RESTARTING_PAGE);
+      return;
+    }
+    sendError(res, new CoreError("NOT_READY", "the Studio is restarting; retry in a moment", { headers: { "retry-after": "2" } }));
+  };
   return {
     pid: () => child?.pid,
     async handle(req, res) {
       if (port === undefined) {
-        sendError(res, unavailable());
+        unavailable(req, res);
         return;
       }
       proxyTo(port, req, res, (err) => {
         slog.warn({ err: err.message }, "Studio request failed");
-        sendError(res, unavailable());
+        unavailable(req, res);
       });
     },
     async close() {
