@@ -85,6 +85,22 @@ describe("connecting", () => {
     expect((err as Error).message).not.toContain("hunter2secret");
   });
 
+  it("refuses a role that is not a superuser, naming it", async () => {
+    const target = await createTestDatabase();
+    const admin = new pg.Client({ connectionString: target.url });
+    await admin.connect();
+    await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rcx_not_super') THEN
+      CREATE ROLE rcx_not_super LOGIN PASSWORD 'not-super-pw' BYPASSRLS CREATEROLE; END IF; END $$`);
+    await admin.end();
+    const u = new URL(target.url);
+    u.username = "rcx_not_super";
+    u.password = "not-super-pw";
+    const err = await openPool(u.toString(), log).catch((e: unknown) => e);
+    await target.drop();
+    expect(err).toBeInstanceOf(DatabaseUnavailableError);
+    expect((err as Error).message).toMatch(/role "rcx_not_super" .* is not a superuser/);
+  });
+
   it("reports a database that refuses the login clearly", async () => {
     const target = await createTestDatabase();
     const u = new URL(target.url);

@@ -31,13 +31,21 @@ export async function openPool(url: string, log: Logger, max = 20): Promise<{ po
   });
   pool.on("error", (err) => log.warn({ err: err.message }, "idle database connection failed"));
   try {
-    const { rows } = await pool.query<{ v: string; version: string }>(
-      "SELECT current_setting('server_version_num') AS v, current_setting('server_version') AS version",
+    const { rows } = await pool.query<{ v: string; version: string; superuser: boolean; role: string }>(
+      `SELECT current_setting('server_version_num') AS v, current_setting('server_version') AS version,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser, current_user AS role`,
     );
     const num = Number(rows[0]?.v);
     if (num < MIN_SERVER_VERSION_NUM) {
       throw new DatabaseUnavailableError(
         `PostgreSQL ${rows[0]?.version} at ${describeUrl(url)} is too old: the Core needs PostgreSQL 15 or newer`,
+      );
+    }
+    // The governance migrations create roles and revoke set_config from PUBLIC (a pg_catalog function),
+    // which only a superuser may do; better to say so now than fail half-way through a migration.
+    if (!rows[0]?.superuser) {
+      throw new DatabaseUnavailableError(
+        `the database role "${rows[0]?.role}" at ${describeUrl(url)} is not a superuser: the Core needs one (it creates its executor role and locks down set_config)`,
       );
     }
     return { pool, serverVersion: rows[0]?.version ?? "unknown" };
