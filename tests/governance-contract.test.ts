@@ -308,3 +308,18 @@ describe("several Core processes", () => {
     }
   });
 });
+
+describe("delegated authority", () => {
+  it("grants exactly the frozen permission list, and records the delegator on writes", async () => {
+    const agent = principal(users.nobody!); // holds no role of its own
+    const run = <T>(perms: string[], fn: (c: pg.PoolClient) => Promise<T>) =>
+      core.core.governed.run(agent, { trigger: "agent_tool", delegated: { permissions: perms, delegatorUid: users.admin!.userId } }, fn);
+    expect(await run(["app:crm:deals.read"], async (c) => (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n)).toBeGreaterThan(0);
+    expect(await run([], async (c) => (await c.query("SELECT count(*)::int AS n FROM crm.deals")).rows[0].n)).toBe(0);
+    expect(await code(run(["app:crm:deals.read"], (c) => c.query("INSERT INTO crm.deals (title) VALUES ('d')")))).toBe("42501");
+    // RETURNING reads the new row, so under RLS it needs the read key as well as create.
+    const id = await run(["app:crm:deals.create", "app:crm:deals.read"], async (c) => (await c.query("INSERT INTO crm.deals (title) VALUES ('delegated') RETURNING id")).rows[0].id as string);
+    const { rows } = await owner.query("SELECT actor_uid, delegator_uid, trigger_ref FROM rootcx_system.audit_log WHERE record_id = $1", [id]);
+    expect(rows).toEqual([{ actor_uid: users.nobody!.userId, delegator_uid: users.admin!.userId, trigger_ref: "agent_tool" }]);
+  });
+});
