@@ -69,5 +69,17 @@ describe("resolution in SQL", () => {
     expect(await hasPermission(pool, uid, "k:r63")).toBe(true);
     expect(await hasPermission(pool, uid, "k:r69")).toBe(false);
     expect(await hasPermission(pool, "22222222-2222-4222-8222-222222222222", "k:x")).toBe(false);
+    // The same answers from the SQL functions themselves.
+    const sqlHas = async (user: string | null, key: string) =>
+      (await pool.query("SELECT rootcx_system.has_permission($1, $2) AS ok", [user, key])).rows[0].ok as boolean;
+    expect(await sqlHas(uid, "k:y")).toBe(true);
+    expect(await sqlHas(uid, "k:r69")).toBe(false);
+    expect(await sqlHas(null, "k:y")).toBe(false);
+    const match = async (held: string[], key: string) =>
+      (await pool.query("SELECT rootcx_system.match_permission($1, $2) AS ok", [held, key])).rows[0].ok as boolean;
+    expect(await match(["app:crm:*"], "app:crm:deals.read")).toBe(true);
+    expect(await match(["app:crm:*"], "app:crmx:y")).toBe(false);
+    expect(await match(["*"], "anything")).toBe(true);
+    expect(await match([], "anything")).toBe(false);
   });
 });
