@@ -6,29 +6,15 @@ import type { Principal } from "../src/server/auth/principal.ts";
 import { startCore } from "../src/server/boot.ts";
 import { resolvePermissions } from "../src/server/governance/permissions.ts";
 import { createLogger } from "../src/server/log.ts";
-import { DURATION_S, type Row } from "./lib.ts";
+import { DURATION_S, opsPerSecond, type Row } from "./lib.ts";
 
 const ROWS = 100_000;
 const CONCURRENCY = 16;
 
-/** Operations per second of `op` with CONCURRENCY callers for `seconds` (after a one-second warm-up). */
+/** Operations per second with CONCURRENCY callers, after a one-second warm-up. */
 async function rate(op: () => Promise<unknown>, seconds: number): Promise<number> {
-  const runFor = async (s: number) => {
-    let done = 0;
-    const until = performance.now() + s * 1000;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < until) {
-          await op();
-          done++;
-        }
-      }),
-    );
-    return done / ((performance.now() - started) / 1000);
-  };
-  await runFor(1);
-  return runFor(seconds);
+  await opsPerSecond(op, 1, CONCURRENCY);
+  return opsPerSecond(op, seconds, CONCURRENCY);
 }
 
 async function perCall(op: () => Promise<unknown>, n: number): Promise<number> {

@@ -86,3 +86,16 @@ export function printTable(rows: Row[]): void {
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   console.log([fmt(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...table.map(fmt)].join("\n"));
 }
+
+/** Operations per second of `op` run by `concurrency` callers for `seconds`; `op` gets a running count. */
+export async function opsPerSecond(op: (i: number) => Promise<unknown> | unknown, seconds: number, concurrency: number): Promise<number> {
+  let done = 0;
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) await op(done++);
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}

@@ -5,21 +5,7 @@ import path from "node:path";
 import { startCore } from "../src/server/boot.ts";
 import { createLogger } from "../src/server/log.ts";
 import { open, seal, slotAad } from "../src/server/vault/cipher.ts";
-import { DURATION_S, type Row } from "./lib.ts";
-
-async function rate(op: (i: number) => Promise<unknown> | unknown, seconds: number, concurrency: number): Promise<number> {
-  let done = 0;
-  const until = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        await op(done++);
-      }
-    }),
-  );
-  return done / ((performance.now() - started) / 1000);
-}
+import { DURATION_S, opsPerSecond, type Row } from "./lib.ts";
 
 /** Secret writes and reads through the vault (service layer, PostgreSQL included) against raw AES-256-GCM. */
 export async function vaultBench(): Promise<Row[]> {
@@ -31,11 +17,11 @@ export async function vaultBench(): Promise<Row[]> {
     const value = randomBytes(48).toString("base64");
     const aad = slotAad("bench", "KEY");
     const sealed = seal(key, value, aad);
-    const rawSeal = await rate(() => seal(key, value, aad), 2, 1);
-    const rawOpen = await rate(() => open(key, sealed, aad), 2, 1);
+    const rawSeal = await opsPerSecond(() => seal(key, value, aad), 2, 1);
+    const rawOpen = await opsPerSecond(() => open(key, sealed, aad), 2, 1);
     for (let i = 0; i < 20; i++) await vault.set("bench", `K${i}`, value);
-    const sets = await rate((i) => vault.set("bench", `K${i % 20}`, value), DURATION_S, 8);
-    const reads = await rate(() => vault.forWorker("bench"), DURATION_S, 8);
+    const sets = await opsPerSecond((i) => vault.set("bench", `K${i % 20}`, value), DURATION_S, 8);
+    const reads = await opsPerSecond(() => vault.forWorker("bench"), DURATION_S, 8);
     return [
       { metric: "secret set through the vault (8 callers)", value: `${sets.toFixed(0)}/s`, baseline: `${rawSeal.toFixed(0)}/s (raw AES-256-GCM seal)`, ratio: `${(sets / rawSeal).toFixed(3)}×`, target: "reported", pass: true },
       { metric: "worker delivery read, 20 app + platform secrets (8 callers)", value: `${reads.toFixed(0)}/s (${((reads * 20) | 0)} values/s)`, baseline: `${rawOpen.toFixed(0)}/s (raw AES-256-GCM open)`, ratio: `${((reads * 20) / rawOpen).toFixed(3)}× per value`, target: "reported", pass: true },
