@@ -10,4 +10,5 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/roles", label: "Roles" },
   { href: "/audit", label: "Audit" },
   { href: "/secrets", label: "Secrets" },
+  { href: "/database", label: "Database" },
 ];

@@ -5,6 +5,7 @@ import { startAuthRuntime, type AuthRuntime } from "./auth/runtime.ts";
 import { loadConfig, type CoreConfig } from "./config/load.ts";
 import { scheduleAuditRetention } from "./governance/audit-service.ts";
 import { startGovernedExecutor, type GovernedExecutor } from "./governance/executor.ts";
+import { AppRegistry } from "./apps/registry.ts";
 import { Vault } from "./vault/vault.ts";
 import type { Core } from "./core.ts";
 import { openDatabase, type Database } from "./db/database.ts";
@@ -68,6 +69,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   let auth: AuthRuntime;
   let governed: GovernedExecutor;
   let vault: Vault;
+  const apps = new AppRegistry(db.pool, db.url, log);
   try {
     vault = await Vault.open(db.pool, { masterKey: config.masterKey, keySource: config.masterKeySource, dataDir: config.dataDir, log });
     auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits });
@@ -76,12 +78,14 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
       await principals.stop();
       throw err;
     });
+    await apps.start();
   } catch (err) {
+    await apps.stop();
     await closeRenderer();
     await db.close();
     throw err;
   }
-  const core: Core = { config, log, db, auth, governed, vault, version: VERSION, startedAt: new Date(), state: "starting" };
+  const core: Core = { config, log, db, auth, governed, vault, apps, version: VERSION, startedAt: new Date(), state: "starting" };
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {
@@ -96,6 +100,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   } catch (err) {
     await studio?.close().catch(() => undefined);
     await auth.stop();
+    await apps.stop();
     await governed.stop();
     await db.close();
     throw err;
@@ -118,6 +123,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         await server.close();
         await studio?.close().catch((err: unknown) => log.warn({ err }, "the Studio did not close cleanly"));
         await core.auth.stop();
+        await core.apps.stop();
         await core.governed.stop();
         await db.close();
         core.state = "offline";

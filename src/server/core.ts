@@ -4,6 +4,7 @@ import type { AuthRuntime } from "./auth/runtime.ts";
 import type { Database } from "./db/database.ts";
 import type { GovernedExecutor } from "./governance/executor.ts";
 import type { Vault } from "./vault/vault.ts";
+import type { AppRegistry } from "./apps/registry.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -17,6 +18,8 @@ export interface Core {
   /** Runs data-plane work as a principal, under row-level security (see governance/executor.ts). */
   governed: GovernedExecutor;
   vault: Vault;
+  /** The installed apps' compiled manifests (the Data API's entity lookup). */
+  apps: AppRegistry;
   version: string;
   startedAt: Date;
   state: ComponentState;

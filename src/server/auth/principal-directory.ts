@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { NotifyListener } from "../db/notify-listener.ts";
 import type { Logger } from "pino";
 import type { Queryable } from "../db/queryable.ts";
 import { resolvePermissions } from "../governance/permissions.ts";
@@ -37,56 +38,32 @@ export class PrincipalDirectory {
   readonly #sessions = new Map<string, { session: SessionEntry | null; at: number }>();
   readonly #permissions = new Map<string, { permissions: string[]; at: number }>();
   #epoch = 0;
-  #listening = false;
-  #client: pg.Client | undefined;
-  #stopped = false;
-  #retry: NodeJS.Timeout | undefined;
+  readonly #listener: NotifyListener;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly databaseUrl: string,
-    private readonly log: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    if (this.#stopped) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: "rootcx-core-listen" });
-    const lost = (err?: Error) => {
-      if (this.#client !== client) return;
-      this.#listening = false;
-      this.#client = undefined;
-      this.#clear();
-      client.end().catch(() => undefined);
-      if (this.#stopped) return;
-      this.log.warn({ err: err?.message }, "auth change listener lost; reading principals from the database until it reconnects");
-      this.#retry = setTimeout(() => void this.start().catch(() => undefined), 1_000);
-      this.#retry.unref();
-    };
-    client.on("error", lost);
-    client.on("end", () => lost());
-    client.on("notification", (n) => {
-      if (n.channel === RBAC_CHANNEL) return this.invalidatePermissions();
-      const [kind, id] = (n.payload ?? "").split(":");
-      if (kind && id) this.invalidate(kind === "session" ? "session" : "user", id);
-    });
-    this.#client = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHANNEL}; LISTEN ${RBAC_CHANNEL}`);
-      this.#clear(); // anything cached before the listener was up may have missed a change
-      this.#listening = true;
-    } catch (err) {
-      lost(err as Error);
-    }
+    databaseUrl: string,
+    log: Logger,
+  ) {
+    this.#listener = new NotifyListener(databaseUrl, log, "auth change", {
+      [CHANNEL]: (payload) => {
+        const [kind, id] = payload.split(":");
+        if (kind && id) this.invalidate(kind === "session" ? "session" : "user", id);
+      },
+      [RBAC_CHANNEL]: () => this.invalidatePermissions(),
+    }, () => this.#clear());
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
-    this.#listening = false;
-    const c = this.#client;
-    this.#client = undefined;
-    await c?.end().catch(() => undefined);
+  get #listening(): boolean {
+    return this.#listener.listening;
+  }
+
+  start(): Promise<void> {
+    return this.#listener.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#listener.stop();
   }
 
   /** Forgets what this process knows about a user or session; call after the change has committed. */

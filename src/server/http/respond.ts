@@ -1,6 +1,11 @@
 import type { ServerResponse } from "node:http";
 import type { CoreError } from "../errors.ts";
 
+/** A body that is already JSON text (built by PostgreSQL): sent as is, never parsed and re-serialised. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   if (res.headersSent) {
     res.end();
@@ -12,7 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     res.end();
     return;
   }
-  const payload = JSON.stringify(body);
+  const payload = body instanceof RawJson ? body.text : JSON.stringify(body);
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
   res.setHeader("content-length", Buffer.byteLength(payload));

@@ -1,4 +1,5 @@
 import { authRouter, usersRouter } from "../auth/router.ts";
+import { databaseRouter } from "../database-explorer/router.ts";
 import { auditRouter } from "../governance/audit-router.ts";
 import { permissionsRouter, rolesRouter } from "../governance/router.ts";
 import { systemRouter } from "../system/router.ts";
@@ -14,6 +15,7 @@ export const appRouter = router({
   permissions: permissionsRouter,
   audit: auditRouter,
   secrets: secretsRouter,
+  database: databaseRouter,
 });
 
 export type AppRouter = typeof appRouter;

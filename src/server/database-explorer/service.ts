@@ -1,0 +1,106 @@
+import type { Principal } from "../auth/principal.ts";
+import type { Core } from "../core.ts";
+import { CoreError, badRequest, notFound } from "../errors.ts";
+import { requirePermission } from "../governance/authorize.ts";
+import { holdsPermission } from "../governance/permissions.ts";
+import type { QueryResult, SchemaInfo, TableInfo } from "./schema.ts";
+import * as sql from "./sql.ts";
+
+export const DB_QUERY = "admin:db.query";
+/** PostgreSQL cancels a console statement after this long (the original's 120 s). */
+export const QUERY_TIMEOUT_MS = 120_000;
+export const MAX_ROWS = 500;
+/**
+ * Console statements hold a connection of the Core's pool for up to the timeout; a few at a time leave the
+ * rest of the pool to the API.
+ */
+export const MAX_CONCURRENT_QUERIES = 4;
+
+const CURSOR_KEYWORDS = new Set(["SELECT", "WITH", "VALUES", "TABLE"]);
+const DIRECT_KEYWORDS = new Set(["EXPLAIN", "SHOW"]);
+const running = new WeakMap<Core, number>();
+
+async function mayQuery(core: Core, p: Principal): Promise<boolean> {
+  return holdsPermission(await core.auth.principals.permissions(p.userId), DB_QUERY);
+}
+
+/** Every user schema with its number of tables; the Core's own schema only for holders of admin:db.query. */
+export async function listSchemas(core: Core, p: Principal): Promise<SchemaInfo[]> {
+  return sql.listSchemas(core.db.pool, await mayQuery(core, p));
+}
+
+export async function listTables(core: Core, p: Principal, schema: string): Promise<TableInfo[]> {
+  // Checked before existence, so that a caller without the permission learns nothing about system schemas.
+  if (sql.isSystemSchema(schema)) await requirePermission(core, p, DB_QUERY);
+  if (!(await sql.schemaExists(core.db.pool, schema))) throw notFound(`schema ${schema} not found`);
+  return sql.listTables(core.db.pool, schema);
+}
+
+/**
+ * The statement's first keyword, past whitespace, comments (nested block comments too, as PostgreSQL reads
+ * them) and opening parentheses. This only gives an early, readable refusal: the READ ONLY transaction is
+ * what actually stops writes, whatever the text looks like.
+ */
+export function leadingKeyword(text: string): string {
+  let i = 0;
+  for (;;) {
+    while (i < text.length && (/\s/.test(text[i]!) || text[i] === "(")) i++;
+    if (text.startsWith("--", i)) {
+      const eol = text.indexOf("\n", i);
+      i = eol === -1 ? text.length : eol + 1;
+    } else if (text.startsWith("/*", i)) {
+      let depth = 1;
+      i += 2;
+      while (depth > 0 && i < text.length) {
+        const two = text.slice(i, i + 2);
+        depth += two === "/*" ? 1 : two === "*/" ? -1 : 0;
+        i += two === "/*" || two === "*/" ? 2 : 1;
+      }
+    } else {
+      return /^[A-Za-z]+/.exec(text.slice(i))?.[0]?.toUpperCase() ?? "";
+    }
+  }
+}
+
+/** JSON that reads the same on every run: no Dates, Buffers, bigints or non-finite numbers (JSON would turn those into null). */
+function toJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toJson);
+  if (Buffer.isBuffer(value)) return `\\x${value.toString("hex")}`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return value ?? null;
+}
+
+/**
+ * Runs one read-only statement for an administrator. Its failures (syntax, unknown table, a write refused by
+ * the READ ONLY transaction, the timeout) answer 400 with PostgreSQL's own message: this is a console, and
+ * that message is what the person typing needs.
+ */
+export async function runQuery(core: Core, p: Principal, input: { sql: string; schema?: string | null | undefined }): Promise<QueryResult> {
+  await requirePermission(core, p, DB_QUERY);
+  const keyword = leadingKeyword(input.sql);
+  if (!CURSOR_KEYWORDS.has(keyword) && !DIRECT_KEYWORDS.has(keyword)) {
+    throw badRequest("only read queries are accepted: the statement must start with SELECT, WITH, EXPLAIN, VALUES, TABLE or SHOW");
+  }
+  const schema = input.schema ?? undefined;
+  if (schema !== undefined && !(await sql.schemaExists(core.db.pool, schema))) throw notFound(`schema ${schema} not found`);
+
+  const inFlight = running.get(core) ?? 0;
+  if (inFlight >= MAX_CONCURRENT_QUERIES) {
+    throw new CoreError("TOO_MANY_REQUESTS", `${MAX_CONCURRENT_QUERIES} database queries are already running; try again when one finishes`);
+  }
+  running.set(core, inFlight + 1);
+  const started = Date.now();
+  try {
+    const raw = await sql.runReadOnly(core.db.pool, { sql: input.sql, schema, timeoutMs: QUERY_TIMEOUT_MS, maxRows: MAX_ROWS, cursor: CURSOR_KEYWORDS.has(keyword) });
+    core.log.info({ by: p.userId, schema, sql: input.sql.slice(0, 2000), rows: raw.rows.length, ms: Date.now() - started }, "database console query");
+    return { columns: raw.columns, rows: raw.rows.map((r) => r.map(toJson)), row_count: raw.rows.length, truncated: raw.truncated };
+  } catch (err) {
+    if (!(err instanceof sql.StatementError)) throw err;
+    core.log.info({ by: p.userId, schema, sql: input.sql.slice(0, 2000), code: err.dbError.code }, "database console query refused");
+    throw new CoreError("BAD_REQUEST", err.message, { cause: err });
+  } finally {
+    running.set(core, (running.get(core) ?? 1) - 1);
+  }
+}

@@ -1,0 +1,235 @@
+import { TRPCClientError } from "@trpc/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCoreClient } from "../src/client/index.ts";
+import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
+
+let core: TestCore;
+let admin: Session;
+let user: Session;
+let querier: Session;
+
+const call = (method: string, path: string, body: unknown, s: Session) => api(core, method, `/api/v1${path}`, body, s.accessToken);
+const query = (sql: string, s: Session = admin, schema?: string) => call("POST", "/db/query", schema === undefined ? { sql } : { sql, schema }, s);
+const owner = (sql: string) => core.core.db.pool.query(sql);
+
+beforeAll(async () => {
+  core = await startTestCore();
+  admin = await signUpAndIn(core, "admin@explorer.test");
+  user = await signUpAndIn(core, "user@explorer.test");
+  querier = await signUpAndIn(core, "querier@explorer.test");
+  await call("POST", "/roles", { name: "db_reader", permissions: ["admin:db.query"] }, admin);
+  await call("POST", "/roles/assign", { userId: querier.userId, role: "db_reader" }, admin);
+  await owner(`
+    CREATE SCHEMA explorer;
+    CREATE TABLE explorer.things (id serial PRIMARY KEY, name text NOT NULL, note varchar(20) DEFAULT 'none', made timestamptz);
+    CREATE TABLE explorer.a_first (x int);
+    CREATE VIEW explorer.things_view AS SELECT id FROM explorer.things;
+    INSERT INTO explorer.things (name) VALUES ('one'), ('two'), ('three');
+    CREATE SEQUENCE explorer.counter;`);
+});
+afterAll(async () => {
+  await core?.dispose();
+});
+
+describe("schemas", () => {
+  it("lists the Core's schema first for a holder of admin:db.query, then public, never PostgreSQL's own", async () => {
+    for (const s of [admin, querier]) {
+      const r = await call("GET", "/db/schemas", undefined, s);
+      expect(r.status).toBe(200);
+      const names = r.body.map((x: { schema_name: string }) => x.schema_name);
+      expect(names.slice(0, 2)).toEqual(["rootcx_system", "public"]);
+      expect(names).toContain("explorer");
+      expect(names.filter((n: string) => n.startsWith("pg_") || n === "information_schema")).toEqual([]);
+      expect(r.body.find((x: { schema_name: string }) => x.schema_name === "explorer")).toEqual({ schema_name: "explorer", table_count: 2 });
+      expect(r.body[0].table_count).toBeGreaterThan(5);
+    }
+  });
+
+  it("hides rootcx_system from other users", async () => {
+    const r = await call("GET", "/db/schemas", undefined, user);
+    expect(r.status).toBe(200);
+    expect(r.body.map((x: { schema_name: string }) => x.schema_name)).toEqual(expect.arrayContaining(["public", "explorer"]));
+    expect(r.body.map((x: { schema_name: string }) => x.schema_name)).not.toContain("rootcx_system");
+  });
+
+  it("needs a signed-in caller", async () => {
+    expect((await api(core, "GET", "/api/v1/db/schemas")).status).toBe(401);
+  });
+});
+
+describe("tables", () => {
+  it("lists base tables by name with their columns in order", async () => {
+    const r = await call("GET", "/db/schemas/explorer/tables", undefined, user);
+    expect(r.status).toBe(200);
+    expect(r.body.map((t: { table_name: string }) => t.table_name)).toEqual(["a_first", "things"]);
+    const things = r.body[1];
+    expect(things.row_estimate).toBeGreaterThanOrEqual(0);
+    expect(things.columns).toEqual([
+      { column_name: "id", data_type: "integer", is_nullable: false, column_default: "nextval('explorer.things_id_seq'::regclass)", ordinal_position: 1 },
+      { column_name: "name", data_type: "text", is_nullable: false, column_default: null, ordinal_position: 2 },
+      { column_name: "note", data_type: "character varying", is_nullable: true, column_default: "'none'::character varying", ordinal_position: 3 },
+      { column_name: "made", data_type: "timestamp with time zone", is_nullable: true, column_default: null, ordinal_position: 4 },
+    ]);
+  });
+
+  it("shows system schemas only to holders of admin:db.query", async () => {
+    for (const schema of ["rootcx_system", "pg_catalog", "information_schema", "pg_nothing_here"]) {
+      expect((await call("GET", `/db/schemas/${schema}/tables`, undefined, user)).status, schema).toBe(403);
+    }
+    const r = await call("GET", "/db/schemas/rootcx_system/tables", undefined, querier);
+    expect(r.status).toBe(200);
+    const users = r.body.find((t: { table_name: string }) => t.table_name === "users");
+    expect(users.columns.map((c: { column_name: string }) => c.column_name)).toContain("email");
+  });
+
+  it("refuses hostile schema names with 400 and unknown ones with 404", async () => {
+    for (const bad of ['a"b', "x;drop", "élan", "1abc", "a b", "x".repeat(64)]) {
+      expect((await call("GET", `/db/schemas/${encodeURIComponent(bad)}/tables`, undefined, admin)).status, bad).toBe(400);
+    }
+    const r = await call("GET", "/db/schemas/no_such_schema/tables", undefined, user);
+    expect(r.status).toBe(404);
+    expect(r.body.error).toBe("schema no_such_schema not found");
+  });
+});
+
+describe("read-only query console", () => {
+  it("returns columns, rows and row_count, searching the given schema first", async () => {
+    const r = await query("SELECT id, name FROM things ORDER BY id", admin, "explorer");
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ columns: ["id", "name"], rows: [[1, "one"], [2, "two"], [3, "three"]], row_count: 3, truncated: false });
+    expect((await query("SHOW search_path", querier, "explorer")).body.rows).toEqual([['"explorer", public']]);
+    expect((await query("SELECT 1 AS one", querier)).body).toEqual({ columns: ["one"], rows: [[1]], row_count: 1, truncated: false });
+  });
+
+  it("runs in a READ ONLY transaction with the statement timeout set", async () => {
+    expect((await query("SHOW transaction_read_only")).body.rows).toEqual([["on"]]);
+    expect((await query("SELECT current_setting('statement_timeout')")).body.rows).toEqual([["2min"]]);
+  });
+
+  it("returns at most 500 rows", async () => {
+    const r = await query("SELECT g, g * 2 AS twice FROM generate_series(1, 1000) g");
+    expect(r.status).toBe(200);
+    expect(r.body.rows).toHaveLength(500);
+    expect(r.body.rows[499]).toEqual([500, 1000]);
+    expect(r.body).toMatchObject({ row_count: 500, truncated: true });
+    expect((await query("SELECT g FROM generate_series(1, 500) g")).body).toMatchObject({ row_count: 500, truncated: false });
+  });
+
+  it("renders values as stable JSON", async () => {
+    const r = await query(
+      `SELECT '\\xdeadbeef'::bytea AS b, 9007199254740993::bigint AS big, 1.50::numeric AS n, '{"a":[1]}'::jsonb AS j,
+              timestamptz '2026-01-02 03:04:05.123456+00' AS ts, timestamp '2026-01-02 03:04:05' AS naive, date 'infinity' AS d,
+              'NaN'::float8 AS nan, ARRAY[1, 2] AS arr, NULL AS nothing, true AS yes`,
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.rows[0]).toEqual(["\\xdeadbeef", "9007199254740993", "1.50", { a: [1] }, "2026-01-02 03:04:05.123456+00", "2026-01-02 03:04:05", "infinity", "NaN", [1, 2], null, true]);
+  });
+
+  it("runs EXPLAIN directly", async () => {
+    const r = await query("EXPLAIN SELECT * FROM explorer.things");
+    expect(r.status).toBe(200);
+    expect(r.body.columns).toEqual(["QUERY PLAN"]);
+    expect(r.body.rows[0][0]).toMatch(/Seq Scan on things/);
+  });
+
+  it("lets PostgreSQL refuse every write", async () => {
+    const refusals: [string, RegExp][] = [
+      ["WITH d AS (DELETE FROM explorer.things RETURNING *) SELECT * FROM d", /data-modifying/],
+      ["SELECT nextval('explorer.counter')", /read-only transaction/],
+      ["EXPLAIN ANALYZE DELETE FROM explorer.things", /read-only transaction/],
+      ["SELECT * FROM explorer.things FOR UPDATE", /read-only transaction/],
+      ["SELECT lo_from_bytea(0, 'x')", /read-only transaction/],
+      ["SELECT set_config('transaction_read_only', 'off', true)", /read-write mode must be set before any query/],
+      ["SELECT 1; DROP TABLE explorer.things", /cannot insert multiple commands/],
+      // Through the simple protocol, the COMMIT would end the read-only transaction and the DROP would run.
+      ["SELECT 1; COMMIT; DROP TABLE explorer.things", /cannot insert multiple commands/],
+      ["EXPLAIN SELECT 1; DROP TABLE explorer.things", /cannot insert multiple commands/],
+      ["/* c */ -- comment\n (SELECT 1); DELETE FROM explorer.things", /cannot insert multiple commands/],
+    ];
+    for (const [sql, message] of refusals) {
+      const r = await query(sql);
+      expect(r.status, sql).toBe(400);
+      expect(r.body.error, sql).toMatch(message);
+    }
+    expect((await owner("SELECT count(*)::int AS n FROM explorer.things")).rows[0].n).toBe(3);
+    expect((await owner("SELECT last_value, is_called FROM explorer.counter")).rows[0]).toEqual({ last_value: "1", is_called: false });
+  });
+
+  it("refuses statements that are not reads before running them", async () => {
+    for (const sql of ["CREATE TABLE x()", "DELETE FROM explorer.things", "COMMIT", "  ", "/* unterminated SELECT 1", "-- SELECT 1"]) {
+      const r = await query(sql);
+      expect(r.status, sql).toBe(400);
+      expect(r.body.error).toMatch(/only read queries/);
+    }
+    expect((await owner("SELECT to_regclass('public.x') IS NULL AS gone")).rows[0].gone).toBe(true);
+  });
+
+  it("answers SQL errors with PostgreSQL's message, never 500", async () => {
+    expect(await query("SELEC 1")).toMatchObject({ status: 400 });
+    const syntax = await query("SELECT FROM WHERE");
+    expect(syntax).toMatchObject({ status: 400, body: { error: 'syntax error at or near "WHERE"' } });
+    expect(await query("SELECT * FROM nope")).toMatchObject({ status: 400, body: { error: 'relation "nope" does not exist' } });
+    expect(await query("SELECT 1/0")).toMatchObject({ status: 400, body: { error: "division by zero" } });
+  });
+
+  it("leaves no session state behind on the pool", async () => {
+    expect((await query("SELECT pg_advisory_lock(4242), set_config('application_name', 'leaked', false)")).status).toBe(200);
+    const { rows } = await owner("SELECT pg_try_advisory_lock(4242) AS free, current_setting('application_name') AS app");
+    expect(rows[0]).toEqual({ free: true, app: "rootcx-core" });
+    await owner("SELECT pg_advisory_unlock_all()");
+  });
+
+  it("validates the body", async () => {
+    const malformed = await fetch(`${core.url}/api/v1/db/query`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${admin.accessToken}` },
+      body: "{ not json",
+    });
+    expect(malformed.status).toBe(400);
+    expect((await call("POST", "/db/query", {}, admin)).status).toBe(400);
+    expect((await call("POST", "/db/query", undefined, admin)).status).toBe(400);
+    expect((await call("POST", "/db/query", { sql: 42 }, admin)).status).toBe(400);
+    expect((await call("POST", "/db/query", { sql: "" }, admin)).status).toBe(400);
+    expect((await call("POST", "/db/query", { sql: `SELECT 1 ${" ".repeat(100_000)}` }, admin)).status).toBe(400);
+    expect((await call("POST", "/db/query", { sql: "SELECT 1", schema: null }, admin)).status).toBe(200);
+    for (const schema of ['a"b', "x;drop", "schéma", "public, pg_catalog"]) {
+      const r = await query("SELECT 1", admin, schema);
+      expect(r.status, schema).toBe(400);
+      expect(r.body.error).toMatch(/schema: invalid schema name/);
+    }
+    expect(await query("SELECT 1", admin, "no_such_schema")).toMatchObject({ status: 404, body: { error: "schema no_such_schema not found" } });
+  });
+
+  it("needs admin:db.query", async () => {
+    const r = await query("SELECT 1", user);
+    expect(r).toMatchObject({ status: 403, body: { error: "permission required: admin:db.query" } });
+    expect((await query("not even sql", user)).status).toBe(403);
+  });
+
+  it("runs a few statements at a time and refuses more with 429", async () => {
+    const slow = Array.from({ length: 4 }, () => query("SELECT pg_sleep(1.5)"));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const extra = await query("SELECT 1");
+    expect(extra.status).toBe(429);
+    expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect((await query("SELECT 1")).status).toBe(200);
+  });
+});
+
+describe("tRPC", () => {
+  it("serves the same service functions", async () => {
+    const client = createCoreClient(core.url, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    expect((await client.database.schemas.query())[0]).toMatchObject({ schema_name: "rootcx_system" });
+    expect((await client.database.tables.query({ schema: "explorer" })).map((t) => t.table_name)).toEqual(["a_first", "things"]);
+    expect(await client.database.query.mutate({ sql: "SELECT 2 AS two" })).toEqual({ columns: ["two"], rows: [[2]], row_count: 1, truncated: false });
+    const err = await client.database.query.mutate({ sql: "SELECT nextval('explorer.counter')" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCClientError);
+    expect((err as TRPCClientError<never>).message).toMatch(/read-only transaction/);
+    expect((err as TRPCClientError<never>).data).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400 });
+
+    const plain = createCoreClient(core.url, { headers: { authorization: `Bearer ${user.accessToken}` } });
+    expect((await plain.database.schemas.query()).map((s) => s.schema_name)).not.toContain("rootcx_system");
+    const denied = await plain.database.tables.query({ schema: "rootcx_system" }).catch((e: unknown) => e);
+    expect((denied as TRPCClientError<never>).data).toMatchObject({ code: "FORBIDDEN" });
+  });
+});
