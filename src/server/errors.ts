@@ -44,7 +44,7 @@ export const forbidden = (message = "forbidden") => new CoreError("FORBIDDEN", m
 export const unauthorized = (message = "unauthorized") => new CoreError("UNAUTHORIZED", message);
 export const conflict = (message: string) => new CoreError("CONFLICT", message);
 
-function isPgError(err: unknown): err is { code: string; message: string; constraint?: string } {
+function isPgError(err: unknown): err is { code: string; message: string; constraint?: string; column?: string } {
   return typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string" &&
     /^[0-9A-Z]{5}$/.test((err as { code: string }).code) && "severity" in err;
 }
@@ -70,9 +70,15 @@ export function toCoreError(err: unknown): CoreError {
         return new CoreError("CONFLICT", "referenced record does not exist or is still referenced", { cause: err });
       case "23505":
         return new CoreError("CONFLICT", "a record with the same unique value already exists", { cause: err });
+      case "23502":
+        return new CoreError("BAD_REQUEST", err.column ? `field "${err.column}" is required` : "a required value is missing", { cause: err });
+      case "23514":
+        return new CoreError("BAD_REQUEST", `value violates the check ${err.constraint ?? ""}`.trimEnd(), { cause: err });
       case "57014":
         return new CoreError("BAD_REQUEST", "statement timed out", { cause: err });
       default:
+        // Class 22 (data exception: a value PostgreSQL cannot read as its column's type) is the caller's input.
+        if (err.code.startsWith("22")) return new CoreError("BAD_REQUEST", `invalid value: ${err.message}`, { cause: err });
         return new CoreError("INTERNAL", "internal database error", { cause: err });
     }
   }
