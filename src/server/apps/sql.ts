@@ -86,7 +86,7 @@ export interface HistoryRow {
   actor_uid: string | null;
   actor_email: string | null;
   applied_at: string;
-  changes: unknown[];
+  changes: { entity: string; change_type: string; column: string | null; detail: string }[];
   statements: string[];
 }
 

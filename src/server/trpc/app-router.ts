@@ -1,3 +1,5 @@
+import { appsRouter } from "../apps/router.ts";
+import { dataRouter } from "../data/router.ts";
 import { authRouter, usersRouter } from "../auth/router.ts";
 import { databaseRouter } from "../database-explorer/router.ts";
 import { auditRouter } from "../governance/audit-router.ts";
@@ -15,6 +17,8 @@ export const appRouter = router({
   permissions: permissionsRouter,
   audit: auditRouter,
   secrets: secretsRouter,
+  apps: appsRouter,
+  data: dataRouter,
   database: databaseRouter,
 });
 
