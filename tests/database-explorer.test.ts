@@ -25,7 +25,11 @@ beforeAll(async () => {
     CREATE TABLE explorer.a_first (x int);
     CREATE VIEW explorer.things_view AS SELECT id FROM explorer.things;
     INSERT INTO explorer.things (name) VALUES ('one'), ('two'), ('three');
-    CREATE SEQUENCE explorer.counter;`);
+    CREATE SEQUENCE explorer.counter;
+    -- Hand-made schemas are readable in the console once granted to its role (app schemas are, on install).
+    GRANT USAGE ON SCHEMA explorer TO rootcx_db_reader;
+    GRANT SELECT ON ALL TABLES IN SCHEMA explorer TO rootcx_db_reader;
+    GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA explorer TO rootcx_db_reader;`);
 });
 afterAll(async () => {
   await core?.dispose();
@@ -139,7 +143,7 @@ describe("read-only query console", () => {
       ["EXPLAIN ANALYZE DELETE FROM explorer.things", /read-only transaction/],
       ["SELECT * FROM explorer.things FOR UPDATE", /read-only transaction/],
       ["SELECT lo_from_bytea(0, 'x')", /read-only transaction/],
-      ["SELECT set_config('transaction_read_only', 'off', true)", /read-write mode must be set before any query/],
+      ["SELECT set_config('transaction_read_only', 'off', true)", /permission denied for function set_config/],
       ["SELECT 1; DROP TABLE explorer.things", /cannot insert multiple commands/],
       // Through the simple protocol, the COMMIT would end the read-only transaction and the DROP would run.
       ["SELECT 1; COMMIT; DROP TABLE explorer.things", /cannot insert multiple commands/],
@@ -173,9 +177,9 @@ describe("read-only query console", () => {
   });
 
   it("leaves no session state behind on the pool", async () => {
-    expect((await query("SELECT pg_advisory_lock(4242), set_config('application_name', 'leaked', false)")).status).toBe(200);
-    const { rows } = await owner("SELECT pg_try_advisory_lock(4242) AS free, current_setting('application_name') AS app");
-    expect(rows[0]).toEqual({ free: true, app: "rootcx-core" });
+    expect((await query("SELECT pg_advisory_lock(4242)")).status).toBe(200);
+    const { rows } = await owner("SELECT pg_try_advisory_lock(4242) AS free, current_user AS role");
+    expect(rows[0]).toEqual({ free: true, role: expect.not.stringMatching(/rootcx_db_reader/) });
     await owner("SELECT pg_advisory_unlock_all()");
   });
 
@@ -213,6 +217,42 @@ describe("read-only query console", () => {
     expect(extra.status).toBe(429);
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect((await query("SELECT 1")).status).toBe(200);
+  });
+});
+
+describe("the console's role", () => {
+  it("is not the superuser: server files, signals, keys, secrets and password hashes stay out of reach", async () => {
+    for (const sql of [
+      "SELECT pg_read_file('PG_VERSION')",
+      "SELECT pg_ls_dir('.')",
+      "SELECT pg_terminate_backend(pg_backend_pid())",
+      "SELECT * FROM rootcx_system.claims_key",
+      "SELECT value FROM rootcx_system.config",
+      "SELECT ciphertext FROM rootcx_system.secrets",
+      "SELECT password_hash FROM rootcx_system.users",
+      "SELECT * FROM rootcx_system.sessions",
+      "SELECT set_config('role', 'postgres', true)",
+      "SELECT current_setting('rootcx.claims', true) FROM rootcx_system.audit_log",
+    ]) {
+      const r = await query(sql);
+      if (sql.includes("current_setting")) {
+        expect(r.status).toBe(200);
+        continue;
+      }
+      expect(r.status, `${sql} → ${JSON.stringify(r.body)}`).toBe(400);
+      expect(r.body.error).toMatch(/permission denied/);
+    }
+    const who = await query("SELECT current_user, session_user = current_user AS same");
+    expect(who.body.rows[0]).toEqual(["rootcx_db_reader", false]);
+    const users = await query("SELECT email FROM rootcx_system.users ORDER BY email");
+    expect(users.body.rows.map((r: string[]) => r[0])).toContain("admin@explorer.test");
+  });
+
+  it("reads an installed app's rows past row-level security", async () => {
+    expect((await call("POST", "/apps", { appId: "console_app", name: "C", dataContract: [{ entityName: "note", fields: [{ name: "body", type: "text" }] }] }, admin)).status).toBe(200);
+    expect((await call("POST", "/apps/console_app/collections/note", { body: "hello" }, admin)).status).toBe(201);
+    const r = await query("SELECT body FROM console_app.note", querier);
+    expect(r.body.rows).toEqual([["hello"]]);
   });
 });
 

@@ -115,6 +115,10 @@ export async function installApp(core: Core, principal: Principal, body: unknown
       await tx.query("SELECT rootcx_system.govern_table($1::regclass, $2, $3)", [qualified(manifest.appId, change.entity), manifest.appId, change.entity]);
       statements.push(`SELECT rootcx_system.govern_table('${qualified(manifest.appId, change.entity)}', '${manifest.appId}', '${change.entity}')`);
     }
+    if (changes.some((c) => c.change_type === "create_table")) {
+      // The database console's reader sees app tables (past RLS, as an administrator's tool).
+      await tx.query(`GRANT USAGE ON SCHEMA ${quoteIdent(manifest.appId)} TO rootcx_db_reader; GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdent(manifest.appId)} TO rootcx_db_reader`);
+    }
     await sql.upsertApp(tx, manifest, principal.userId);
     await sql.syncPermissionKeys(tx, manifest.appId, appPermissionKeys(manifest));
     await sql.ensureAppAdminRole(tx, manifest.appId, principal.userId);

@@ -95,6 +95,7 @@ export async function runQuery(core: Core, p: Principal, input: { sql: string; s
   try {
     const raw = await sql.runReadOnly(core.db.pool, { sql: input.sql, schema, timeoutMs: QUERY_TIMEOUT_MS, maxRows: MAX_ROWS, cursor: CURSOR_KEYWORDS.has(keyword) });
     core.log.info({ by: p.userId, schema, sql: input.sql.slice(0, 2000), rows: raw.rows.length, ms: Date.now() - started }, "database console query");
+    // row_count is the rows returned, as in the original; counting the rest would mean running the statement to its end.
     return { columns: raw.columns, rows: raw.rows.map((r) => r.map(toJson)), row_count: raw.rows.length, truncated: raw.truncated };
   } catch (err) {
     if (!(err instanceof sql.StatementError)) throw err;

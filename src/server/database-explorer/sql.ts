@@ -104,6 +104,13 @@ const extended = (text: string): ExtendedArrayQuery => ({ text, rowMode: "array"
  * connection is then discarded, so that session state the statement might leave behind (a session advisory
  * lock, say) dies with it instead of going back to the pool.
  */
+/**
+ * The console's statements run as this role (migration 0008), not as the Core's superuser: READ ONLY does not
+ * stop a superuser's file and signal functions. It cannot switch back: set_config is revoked from PUBLIC, and
+ * SET/RESET ROLE are statements the single-statement, SELECT-first console never runs.
+ */
+export const CONSOLE_ROLE = "rootcx_db_reader";
+
 export async function runReadOnly(pool: pg.Pool, run: ReadOnlyRun): Promise<RawResult> {
   const client = await pool.connect();
   try {
@@ -111,14 +118,15 @@ export async function runReadOnly(pool: pg.Pool, run: ReadOnlyRun): Promise<RawR
     // set_config(…, true) is SET LOCAL with bound values. Time zone and date style fix the text of time values.
     await client.query(
       `SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),
-              CASE WHEN $2::text IS NOT NULL THEN set_config('search_path', $2, true) END`,
+              CASE WHEN $2::text IS NOT NULL THEN set_config('search_path', $2, true) END,
+              set_config('role', '${CONSOLE_ROLE}', true)`,
       [String(run.timeoutMs), run.schema === undefined ? null : `${client.escapeIdentifier(run.schema)}, public`],
     );
     let result: pg.QueryArrayResult;
     try {
       if (run.cursor) {
-        // A newline, so that a trailing `--` comment in the caller's text cannot reach past it (nothing follows anyway).
-        await client.query(extended(`DECLARE rootcx_explorer NO SCROLL CURSOR FOR\n${run.sql}`));
+        // One row past the cap says whether there were more, without running the statement to its end.
+        await client.query(extended(`DECLARE rootcx_explorer NO SCROLL CURSOR FOR ${run.sql}`));
         result = await client.query(extended(`FETCH ${run.maxRows + 1} FROM rootcx_explorer`));
       } else {
         result = await client.query(extended(run.sql));
