@@ -21,3 +21,29 @@ export function createCoreClient(baseUrl: string, opts: CoreClientOptions = {}) 
 }
 
 export type CoreClient = ReturnType<typeof createCoreClient>;
+
+/** Entity name → its record and input types, as `npm run types` generates them. */
+export type EntityTypes<E> = { [K in keyof E]: { record: object; input: object } };
+
+type Filters = Record<string, string>;
+
+/**
+ * The Data API of one app, typed by its generated entity map:
+ * `const crm = appData<CrmEntities>(client, "crm"); const rows = await crm.list("contact", { limit: 10 });`
+ */
+export function appData<E extends EntityTypes<E>>(client: CoreClient, appId: string) {
+  const d = client.data;
+  return {
+    list: <K extends keyof E & string>(entity: K, opts: { filters?: Filters; limit?: number; offset?: number; sort?: string; order?: "asc" | "desc" } = {}) =>
+      d.list.query({ appId, entity, filters: opts.filters ?? {}, ...opts }) as Promise<E[K]["record"][]>,
+    query: <K extends keyof E & string>(entity: K, body: { where?: Record<string, unknown>; orderBy?: string; order?: "asc" | "desc"; limit?: number; offset?: number } = {}) =>
+      d.query.query({ appId, entity, limit: 100, offset: 0, ...body }) as Promise<{ data: E[K]["record"][]; total: number }>,
+    get: <K extends keyof E & string>(entity: K, id: string) => d.get.query({ appId, entity, id }) as Promise<E[K]["record"]>,
+    create: <K extends keyof E & string>(entity: K, record: E[K]["input"]) => d.create.mutate({ appId, entity, record: record as Record<string, unknown> }) as Promise<E[K]["record"]>,
+    bulkCreate: <K extends keyof E & string>(entity: K, records: E[K]["input"][]) =>
+      d.bulkCreate.mutate({ appId, entity, records: records as Record<string, unknown>[] }) as Promise<E[K]["record"][]>,
+    update: <K extends keyof E & string>(entity: K, id: string, patch: Partial<E[K]["input"]>) =>
+      d.update.mutate({ appId, entity, id, patch: patch as Record<string, unknown> }) as Promise<E[K]["record"]>,
+    delete: <K extends keyof E & string>(entity: K, id: string) => d.delete.mutate({ appId, entity, id }),
+  };
+}
