@@ -6,6 +6,7 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Overview" },
+  { href: "/apps", label: "Apps" },
   { href: "/users", label: "Users" },
   { href: "/roles", label: "Roles" },
   { href: "/audit", label: "Audit" },

@@ -1,0 +1,151 @@
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN, signIn } from "./fixtures.ts";
+
+const contact = (extra: object[] = []) => ({
+  entityName: "contact",
+  fields: [
+    { name: "name", type: "text", required: true },
+    { name: "age", type: "number" },
+    { name: "vip", type: "boolean" },
+    { name: "stage", type: "text", enum_values: ["lead", "customer"] },
+    ...extra,
+  ],
+});
+const MANIFEST = { appId: "e2e_crm", name: "E2E CRM", version: "1.0.0", dataContract: [contact()] };
+
+async function createContact(page: Page, c: { name: string; age: string; vip: boolean; stage: string }) {
+  await page.getByRole("button", { name: "New record" }).click();
+  const form = page.getByRole("form", { name: "New contact" });
+  await form.getByLabel("name", { exact: true }).fill(c.name);
+  await form.getByLabel("age", { exact: true }).fill(c.age);
+  await form.getByLabel("vip", { exact: true }).setChecked(c.vip);
+  await form.getByLabel("stage", { exact: true }).selectOption(c.stage);
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form).toBeHidden();
+}
+
+test("install an app from its manifest, browse and edit its records, then update its schema", async ({ page, request }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Apps" }).click();
+  await expect(page.getByRole("heading", { name: "Apps", exact: true })).toBeVisible();
+  const main = page.getByRole("main");
+
+  // Not JSON: refused in the page, before anything reaches the server.
+  const installPanel = page.getByRole("region", { name: "Install app" });
+  await installPanel.getByLabel("Manifest (JSON)").fill("{ appId: e2e_crm");
+  await installPanel.getByRole("button", { name: "Preview changes" }).click();
+  await expect(main.getByRole("alert")).toContainText("The manifest is not valid JSON");
+  await expect(installPanel.getByRole("button", { name: "Install", exact: true })).toBeDisabled();
+
+  await installPanel.getByLabel("Manifest (JSON)").fill(JSON.stringify(MANIFEST, null, 2));
+  await installPanel.getByRole("button", { name: "Preview changes" }).click();
+  const preview = installPanel.getByRole("table", { name: "Schema changes" });
+  await expect(preview.getByRole("row").filter({ hasText: "create_table" })).toContainText("contact");
+  await installPanel.getByRole("button", { name: "Install", exact: true }).click();
+  await expect(installPanel.getByRole("status")).toContainText("app e2e_crm installed");
+
+  await page.getByRole("table", { name: "Installed apps" }).getByRole("link", { name: "e2e_crm" }).click();
+  await expect(page.getByRole("heading", { name: "E2E CRM" })).toBeVisible();
+  await expect(page.getByRole("tab", { name: "contact" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByText("No contact records yet.")).toBeVisible();
+
+  await createContact(page, { name: "Carol", age: "41", vip: true, stage: "lead" });
+  await createContact(page, { name: "Alice", age: "30", vip: false, stage: "customer" });
+  await createContact(page, { name: "Bob", age: "25", vip: false, stage: "lead" });
+  const count = page.getByTestId("record-count");
+  await expect(count).toHaveText("3 records");
+  const records = page.getByRole("table", { name: "Records" });
+  const rows = records.locator("tbody").getByRole("row");
+
+  // Sorting: the header toggles ascending, then descending.
+  await records.getByRole("columnheader", { name: "name" }).click();
+  await expect(records.getByRole("columnheader", { name: "name" })).toHaveAttribute("aria-sort", "ascending");
+  await expect(rows).toHaveText([/Alice/, /Bob/, /Carol/]);
+  await records.getByRole("columnheader", { name: "name" }).click();
+  await expect(rows).toHaveText([/Carol/, /Bob/, /Alice/]);
+  await expect(rows.filter({ hasText: "Carol" })).toContainText("true");
+
+  // Filtering: "contains" is case-insensitive.
+  const filter = page.getByRole("form", { name: "Filter records" });
+  await filter.getByLabel("Filter field").selectOption("name");
+  await filter.getByLabel("Operator").selectOption("contains");
+  await filter.getByLabel("Value").fill("AR");
+  await filter.getByRole("button", { name: "Apply" }).click();
+  await expect(count).toHaveText("1 record");
+  await expect(rows).toHaveText([/Carol/]);
+  await filter.getByRole("button", { name: "Clear" }).click();
+  await expect(count).toHaveText("3 records");
+
+  // Editing sends only the changed field.
+  await rows.filter({ hasText: "Bob" }).getByRole("button", { name: "Edit" }).click();
+  const edit = page.getByRole("form", { name: /^Edit contact / });
+  await expect(edit.getByLabel("name", { exact: true })).toHaveValue("Bob");
+  await expect(edit.getByLabel("age", { exact: true })).toHaveValue("25");
+  await edit.getByLabel("stage", { exact: true }).selectOption("customer");
+  const updateCall = page.waitForRequest((r) => r.url().includes("data.update"));
+  await edit.getByRole("button", { name: "Save" }).click();
+  const sent = JSON.parse((await updateCall).postData() ?? "{}") as Record<string, { patch: unknown }>;
+  expect(sent["0"]?.patch).toEqual({ stage: "customer" });
+  await expect(edit).toBeHidden();
+  await expect(rows.filter({ hasText: "Bob" })).toContainText("customer");
+
+  await rows.filter({ hasText: "Alice" }).getByRole("button", { name: "Delete" }).click();
+  await rows.filter({ hasText: "Alice" }).getByRole("button", { name: "Confirm delete" }).click();
+  await expect(count).toHaveText("2 records");
+  await expect(rows.filter({ hasText: "Alice" })).toHaveCount(0);
+
+  // Paging: 30 more records through the REST API make two pages of 25.
+  const login = await request.post("/api/v1/auth/login", { data: { email: ADMIN.email, password: ADMIN.password } });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const bulk = Array.from({ length: 30 }, (_, i) => ({ name: `Bulk ${String(i).padStart(2, "0")}` }));
+  const created = await request.post("/api/v1/apps/e2e_crm/collections/contact/bulk", { data: bulk, headers: { authorization: `Bearer ${accessToken}` } });
+  expect(created.status()).toBe(201);
+  await page.reload();
+  await expect(count).toHaveText("32 records");
+  await expect(rows).toHaveCount(25);
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText("Page 2 of 2")).toBeVisible();
+  await expect(rows).toHaveCount(7);
+  await expect(page.getByRole("button", { name: "Next" })).toBeDisabled();
+  await page.getByRole("button", { name: "Previous" }).click();
+  await expect(rows).toHaveCount(25);
+
+  // An update: the panel starts from the installed manifest; the preview shows the one added column.
+  const updatePanel = page.getByRole("region", { name: "Re-install / update manifest" });
+  const manifestBox = updatePanel.getByLabel("Manifest (JSON)");
+  expect(JSON.parse(await manifestBox.inputValue())).toMatchObject(MANIFEST);
+  await manifestBox.fill(JSON.stringify({ ...MANIFEST, version: "1.1.0", dataContract: [contact([{ name: "email", type: "text" }])] }, null, 2));
+  await updatePanel.getByRole("button", { name: "Preview changes" }).click();
+  const changes = updatePanel.getByRole("table", { name: "Schema changes" }).locator("tbody").getByRole("row");
+  await expect(changes).toHaveCount(1);
+  await expect(changes).toContainText(["add_column"]);
+  await expect(changes.getByRole("cell", { name: "email", exact: true })).toBeVisible();
+  await updatePanel.getByRole("button", { name: "Install", exact: true }).click();
+  await expect(updatePanel.getByRole("status")).toContainText("1 schema change(s) applied");
+  await expect(records.getByRole("columnheader", { name: "email" })).toBeVisible();
+
+  const history = page.getByRole("region", { name: "Schema history" });
+  const entries = history.getByTestId("history-entry");
+  await expect(entries).toHaveCount(2);
+  await expect(entries.first()).toContainText("add_column");
+  await expect(entries.first()).toContainText("version 1.1.0");
+  await expect(entries.first()).toContainText(ADMIN.email);
+  await entries.first().getByText("1 SQL statement(s)").click();
+  await expect(entries.first().locator("pre")).toContainText('ADD COLUMN "email"');
+  await expect(entries.last()).toContainText("create_table");
+
+  // Previewing the same manifest again finds nothing to do.
+  await updatePanel.getByRole("button", { name: "Preview changes" }).click();
+  await expect(updatePanel.getByText("No changes: the database matches the manifest")).toBeVisible();
+
+  // A server-side refusal names the exact place in the manifest.
+  const bad = { ...MANIFEST, dataContract: [{ entityName: "contact", fields: [{ name: "name", type: "text" }, { name: "age", type: "nubmer" }] }] };
+  await manifestBox.fill(JSON.stringify(bad));
+  await updatePanel.getByRole("button", { name: "Preview changes" }).click();
+  await expect(main.getByRole("alert")).toHaveText('dataContract[0].fields[1].type: unknown type "nubmer"');
+
+  await page.getByRole("button", { name: "Uninstall", exact: true }).click();
+  await page.getByRole("button", { name: "Confirm uninstall" }).click();
+  await expect(page).toHaveURL(/\/apps$/);
+  await expect(page.getByText("No apps installed yet.")).toBeVisible();
+});
