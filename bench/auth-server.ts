@@ -1,5 +1,5 @@
-// The Core as the auth benchmark needs it: API only, and login rate limits lifted (they exist to stop
-// exactly the kind of load a benchmark generates).
+// The Core as the auth and data benchmarks need it: API only, and login rate limits lifted (they exist to
+// stop exactly the kind of load a benchmark generates).
 import { startCore } from "../src/server/boot.ts";
 
 const running = await startCore({

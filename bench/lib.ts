@@ -67,13 +67,30 @@ export function rssMb(pid: number): number {
   return Number(line?.replace(/\D+/g, "") ?? 0) / 1024;
 }
 
-/** Average req/s of one autocannon run after a 2-second warm-up; fails on any error or non-2xx answer. */
-export async function load(opts: autocannon.Options): Promise<number> {
+/**
+ * One autocannon run after a 2-second warm-up; fails on any error or non-2xx answer. `measuring` is called
+ * between the two, so a caller can take readings (CPU time, say) over the measured run only.
+ */
+export async function loadRun(opts: autocannon.Options, measuring?: () => void): Promise<autocannon.Result> {
   const full = { connections: CONNECTIONS, duration: DURATION_S, ...opts };
   await autocannon({ ...full, duration: 2 });
+  measuring?.();
   const result = await autocannon(full);
   if (result.non2xx || result.errors) throw new Error(`load run on ${String(opts.url)} had ${result.non2xx} non-2xx and ${result.errors} errors`);
-  return result.requests.average;
+  return result;
+}
+
+/** Average req/s of one autocannon run after a 2-second warm-up; fails on any error or non-2xx answer. */
+export async function load(opts: autocannon.Options): Promise<number> {
+  return (await loadRun(opts)).requests.average;
+}
+
+/** User + system CPU seconds a process has used so far (its threads included, not its children). */
+export function cpuSeconds(pid: number): number {
+  // utime and stime, fields 14 and 15 of /proc/<pid>/stat, counted after the command name (which may hold
+  // spaces); both are in USER_HZ ticks, 100 per second on Linux.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

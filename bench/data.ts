@@ -1,0 +1,304 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type autocannon from "autocannon";
+import pg from "pg";
+import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
+import { createLogger } from "../src/server/log.ts";
+import { CLAIMS_HOLE, ID_HOLE, type DataServerConfig } from "./data-server.ts";
+import { CONNECTIONS, cpuSeconds, DURATION_S, loadRun, mean, median, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
+
+const ROWS = 100_000;
+/** The Core's governed pool size (GovernedExecutor's default): the baselines get as many connections. */
+const POOL = 20;
+const LIST_QUERY = "limit=50&sort=created_at&order=desc";
+const PGBENCH = "/usr/bin/pgbench";
+const run = promisify(execFile);
+
+/**
+ * Record ids are generated from their row number (the last group is 100000000000 + n, decimal digits being
+ * hex digits too), so pgbench, which cannot pick from a list, reads the same random rows as autocannon.
+ */
+const idOf = (n: number) => `00000000-0000-4000-8000-${100_000_000_000 + n}`;
+const randomId = () => idOf(1 + Math.floor(Math.random() * ROWS));
+
+/** One entity with the manifest's usual mix of types; created_at is indexed so the list sorts by index. */
+const DATA_MANIFEST = {
+  appId: "bench",
+  name: "Bench",
+  dataContract: [
+    {
+      entityName: "items",
+      fields: [
+        { name: "name", type: "text", required: true },
+        { name: "email", type: "text" },
+        { name: "score", type: "number" },
+        { name: "active", type: "boolean" },
+        { name: "born", type: "date" },
+        { name: "seen_at", type: "timestamp" },
+        { name: "tags", type: "[text]" },
+        { name: "meta", type: "json" },
+        { name: "status", type: "text", enum_values: ["new", "active", "archived"] },
+      ],
+      indexes: [{ columns: ["created_at"] }],
+    },
+  ],
+};
+
+const FIELD_MIX = [
+  { name: "title", type: "text", required: true },
+  { name: "amount", type: "number" },
+  { name: "done", type: "boolean" },
+  { name: "due", type: "date" },
+  { name: "happened_at", type: "timestamp" },
+  { name: "labels", type: "[text]" },
+  { name: "details", type: "json" },
+  { name: "stage", type: "text", enum_values: ["open", "won", "lost"], default_value: "open" },
+];
+
+/** 20 entities of 8 mixed fields; every fourth one links to the previous entity (an indexed foreign key). */
+function installManifest(appId: string) {
+  return {
+    appId,
+    name: `Install ${appId}`,
+    dataContract: Array.from({ length: 20 }, (_, i) => ({
+      entityName: `entity_${i}`,
+      fields: i % 4 === 1 ? [...FIELD_MIX.slice(0, 7), { name: "parent", type: "entity_link", references: { entity: `entity_${i - 1}` }, on_delete: "cascade" }] : FIELD_MIX,
+    })),
+  };
+}
+
+async function api(base: string, method: string, route: string, body: unknown, token?: string): Promise<unknown> {
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as unknown;
+}
+
+/**
+ * The transaction text the Core sent for one request, read back from pg_stat_activity, with the signed claims
+ * and (for a read by id) the id replaced by holes: the baselines then run exactly the Core's SQL.
+ */
+async function captureTemplate(su: pg.Pool, gatewayRole: string, marker: string, id?: string): Promise<{ template: string; claims: string }> {
+  const { rows } = await su.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE usename = $1 AND strpos(query, $2) > 0", [gatewayRole, marker]);
+  if (rows.length !== 1) throw new Error(`expected one gateway backend that ran ${marker}, found ${rows.length}`);
+  const text = rows[0]!.query;
+  const claims = /set_config\('rootcx\.claims', '([0-9a-f]{64}\.[^']*)', true\)/.exec(text)?.[1];
+  if (!claims) throw new Error(`no claims in the captured statement: ${text.slice(0, 200)}`);
+  let template = text.replace(`'${claims}'`, CLAIMS_HOLE);
+  if (id !== undefined) {
+    if (template.split(`'${id}'`).length !== 2) throw new Error("the id does not occur exactly once in the captured statement");
+    template = template.replace(`'${id}'`, ID_HOLE);
+  }
+  return { template, claims };
+}
+
+/**
+ * The Core's transaction text as a pgbench script. Claims must name the backend's pid and expire within 300 s
+ * (verified_claims, migration 0004), so a fixed string would be rejected and every row hidden by RLS. Each
+ * client therefore gets claims for its own backend once, from bench_support.sign_claims() (the Core's HMAC
+ * computed in SQL with its key), and reuses them: the per-transaction text is the Core's, byte for byte; only
+ * the client-side HMAC the Core computes per request is not repeated. `\;` keeps the prelude and the
+ * statement in one simple-protocol message, hence one implicit transaction, as in runOne. With `verify`, the
+ * statement is wrapped to divide by zero when it returns nothing, which fails the run.
+ */
+function pgbenchScript(template: string, withId: boolean, verify = false): string {
+  let sql = template.replace(CLAIMS_HOLE, "':claims'");
+  if (withId) sql = sql.replace(ID_HOLE, "'00000000-0000-4000-8000-:n'");
+  if (verify) {
+    const cut = sql.indexOf(";"); // the end of the prelude (the claims hole holds no semicolon)
+    sql = `${sql.slice(0, cut)}; SELECT 1 / count(*) FILTER (WHERE v.json IS NOT NULL AND v.json <> '[]') FROM (${sql.slice(cut + 1).trim()}) v`;
+  }
+  return [
+    "\\if :signed = 0",
+    "SELECT bench_support.sign_claims() AS claims, 1 AS signed \\gset",
+    "\\endif",
+    `\\set n random(${100_000_000_001}, ${100_000_000_000 + ROWS})`,
+    `${sql.replace(/;/g, "\\;")};`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * pgbench as the gateway, one connection per client, for `limit` (["-T", seconds] or ["-t", transactions]):
+ * transactions per second, after checking that every transaction ran and none failed.
+ */
+async function pgbench(script: string, db: URL, gateway: { role: string; password: string }, limit: string[]): Promise<number> {
+  const { stdout } = await run(
+    PGBENCH,
+    // signed=0: every client signs claims for its own backend in its first transaction (see pgbenchScript).
+    ["-n", "-M", "simple", "-c", String(POOL), "-j", "2", ...limit, "-D", "signed=0", "-f", script, "-h", db.hostname, "-p", db.port, "-U", gateway.role, db.pathname.slice(1)],
+    { env: { ...process.env, PGPASSWORD: gateway.password } },
+  );
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+  const processed = /actually processed: (\d+)(?:\/(\d+))?/.exec(stdout);
+  const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0);
+  if (!Number.isFinite(tps) || !processed || failed > 0 || (processed[2] !== undefined && processed[1] !== processed[2])) throw new Error(`pgbench failed: ${stdout}`);
+  return tps;
+}
+
+interface Sample {
+  rps: number;
+  cpuUs: number;
+}
+
+/**
+ * req/s of one load run and the server process's CPU time per request over it: throughput swings with
+ * whatever else this machine runs, CPU per request much less, and it shows what the Core adds per request.
+ */
+async function measure(server: ServerProcess, opts: autocannon.Options): Promise<Sample> {
+  let before = 0;
+  const result = await loadRun(opts, () => {
+    before = cpuSeconds(server.child.pid!);
+  });
+  return { rps: result.requests.average, cpuUs: ((cpuSeconds(server.child.pid!) - before) / result.requests.total) * 1e6 };
+}
+
+/**
+ * The Data API on an entity of 100k rows: governed GET by id and list of 50 through the Core, against a
+ * minimal node:http + pg server and pgbench running the same transaction text; list p99 at 70% of the Core's
+ * peak; install and no-op re-sync time of a 20-entity manifest.
+ */
+export async function dataBench(): Promise<Row[]> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-data-"));
+  // The bench owns the cluster (the Core gets DATABASE_URL) so it can load rows and run pgbench as the gateway.
+  const db = await startEmbeddedDatabase(dataDir, createLogger("warn"));
+  const su = new pg.Pool({ connectionString: db.url, max: 2 });
+  let core: ServerProcess | undefined;
+  let minimal: ServerProcess | undefined;
+  try {
+    // The Core, API only (no Studio renderer competing for the two cores).
+    core = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ROOTCX_DATA_DIR: dataDir, DATABASE_URL: db.url }, await freePort());
+    const credentials = { email: "admin@bench.local", password: "Bench-Password-2026" };
+    await api(core.url, "POST", "/api/v1/auth/register", credentials);
+    const { accessToken: token, user } = (await api(core.url, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string; user: { id: string } };
+    await api(core.url, "POST", "/api/v1/apps", DATA_MANIFEST, token);
+
+    // As the superuser: the audit trigger is skipped for the load (session_replication_role) since it
+    // records writes, which this suite does not measure; reads see the same table either way.
+    await su.query(`SET session_replication_role = replica;
+      INSERT INTO bench.items (id, created_at, updated_at, name, email, score, active, born, seen_at, tags, meta, status)
+      SELECT ('00000000-0000-4000-8000-' || (100000000000 + g))::uuid, now() - g * interval '1 second', now() - g * interval '1 second',
+             'Item ' || g, 'user' || g || '@example.com', (g * 7919 % 100000) / 100.0, g % 3 = 0, date '1970-01-01' + g % 20000,
+             now() - g * interval '1 minute', ARRAY['t' || g % 10, 't' || g % 7], jsonb_build_object('n', g, 'k', 'v' || g % 100),
+             (ARRAY['new', 'active', 'archived'])[1 + g % 3]
+        FROM generate_series(1, ${ROWS}) g;
+      RESET session_replication_role;`);
+    // VACUUM as well as ANALYZE: hint bits and the visibility map are set now, rather than by autovacuum and
+    // the first readers during the first measured round.
+    await su.query("VACUUM (ANALYZE) bench.items");
+
+    const { rows: cfgRows } = await su.query<{ gateway: { role: string; password: string }; key: string }>(
+      "SELECT (SELECT value FROM rootcx_system.config WHERE key = 'governance.gateway') AS gateway, (SELECT key FROM rootcx_system.claims_key) AS key",
+    );
+    const { gateway, key } = cfgRows[0]!;
+    const gatewayUrl = new URL(db.url);
+    gatewayUrl.username = encodeURIComponent(gateway.role);
+    gatewayUrl.password = encodeURIComponent(gateway.password);
+
+    const auth = { authorization: `Bearer ${token}` };
+    const base = "/api/v1/apps/bench/collections/items";
+    const sampleId = idOf(4242);
+    const coreGet = await fetch(`${core.url}${base}/${sampleId}`, { headers: auth }).then((r) => r.text());
+    const get = await captureTemplate(su, gateway.role, sampleId, sampleId);
+    const coreList = await fetch(`${core.url}${base}?${LIST_QUERY}`, { headers: auth }).then((r) => r.text());
+    const list = await captureTemplate(su, gateway.role, "LIMIT 50");
+    const perms = get.claims.split("|")[7] ?? "";
+
+    const cfg: DataServerConfig = { gatewayUrl: gatewayUrl.toString(), claimsKey: key, uid: user.id, perms, getTemplate: get.template, listTemplate: list.template, poolSize: POOL };
+    minimal = await startProcess(["--import", "tsx", "bench/data-server.ts"], { BENCH_DATA: JSON.stringify(cfg) }, await freePort());
+    // Same SQL, same rows: the baseline must answer byte for byte what the Core answers.
+    if ((await fetch(`${minimal.url}${base}/${sampleId}`).then((r) => r.text())) !== coreGet || !coreGet.includes(sampleId)) throw new Error("the minimal server's GET differs from the Core's");
+    const minimalList = await fetch(`${minimal.url}${base}?${LIST_QUERY}`).then((r) => r.text());
+    if (minimalList !== coreList || (JSON.parse(coreList) as unknown[]).length !== 50) throw new Error("the minimal server's list differs from the Core's");
+
+    // pgbench's claims, signed in SQL exactly as GovernedExecutor.sign does (payload uid|0|uid||api|pid|exp|perms).
+    await su.query(`CREATE SCHEMA bench_support;
+      CREATE FUNCTION bench_support.sign_claims() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
+        SELECT encode(sha256(k.opad || sha256(k.ipad || convert_to(p.payload, 'UTF8'))), 'hex') || '.' || p.payload
+          FROM rootcx_system.claims_key k,
+               (SELECT concat_ws('|', ${pg.escapeLiteral(user.id)}, '0', ${pg.escapeLiteral(user.id)}, '', 'api', pg_backend_pid()::text,
+                                 (extract(epoch FROM clock_timestamp())::bigint + 300)::text, ${pg.escapeLiteral(perms)}) AS payload) p
+      $$;
+      GRANT USAGE ON SCHEMA bench_support TO ${pg.escapeIdentifier(gateway.role)};
+      GRANT EXECUTE ON FUNCTION bench_support.sign_claims() TO ${pg.escapeIdentifier(gateway.role)};`);
+    const getScript = path.join(dataDir, "get.sql");
+    const listScript = path.join(dataDir, "list.sql");
+    writeFileSync(getScript, pgbenchScript(get.template, true));
+    writeFileSync(listScript, pgbenchScript(list.template, false));
+    // pgbench's claims must pass verified_claims, or it would time reads that RLS empties: a short run of
+    // each script that fails on any empty answer.
+    for (const [name, withId, template] of [["get", true, get.template], ["list", false, list.template]] as const) {
+      const verify = path.join(dataDir, `verify-${name}.sql`);
+      writeFileSync(verify, pgbenchScript(template, withId, true));
+      await pgbench(verify, gatewayUrl, gateway, ["-t", "20"]);
+    }
+
+    // Both servers get the same requests (the minimal one ignores the token).
+    const getOpts = (url: string): autocannon.Options => ({ url, headers: auth, requests: [{ setupRequest: (req) => ({ ...req, path: `${base}/${randomId()}` }) }] });
+    const listOpts = (url: string): autocannon.Options => ({ url: `${url}${base}?${LIST_QUERY}`, headers: auth });
+    // This machine drifts by tens of percent between runs: each round measures the three back to back and
+    // the ratios reported are the medians of the rounds' ratios.
+    const m = { coreGet: [] as Sample[], minGet: [] as Sample[], pgGet: [] as number[], coreList: [] as Sample[], minList: [] as Sample[], pgList: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      m.minGet.push(await measure(minimal, getOpts(minimal.url)));
+      m.coreGet.push(await measure(core, getOpts(core.url)));
+      m.pgGet.push(await pgbench(getScript, gatewayUrl, gateway, ["-T", String(DURATION_S)]));
+      m.minList.push(await measure(minimal, listOpts(minimal.url)));
+      m.coreList.push(await measure(core, listOpts(core.url)));
+      m.pgList.push(await pgbench(listScript, gatewayUrl, gateway, ["-T", String(DURATION_S)]));
+    }
+    const rps = (xs: Sample[]) => xs.map((x) => x.rps);
+    const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpuUs));
+    const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+    // The minimal server at the same rate tells the Core's share of the tail from this machine's.
+    const listRate = Math.round(median(rps(m.coreList)) * 0.7);
+    const listP99 = (await loadRun({ ...listOpts(core.url), overallRate: listRate })).latency.p99;
+    const minimalP99 = (await loadRun({ ...listOpts(minimal.url), overallRate: listRate })).latency.p99;
+
+    // Installs last: each adds an app:<id>:admin role to the admin, which would lengthen the claims above.
+    const installs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const out = (await api(core.url, "POST", "/api/v1/apps", installManifest(`bench_install_${i}`), token)) as { changes: { change_type: string }[] };
+      installs.push(performance.now() - started);
+      if (out.changes.filter((c) => c.change_type === "create_table").length !== 20) throw new Error("the install did not create 20 tables");
+    }
+    const resyncs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const out = (await api(core.url, "POST", "/api/v1/apps", installManifest("bench_install_0"), token)) as { changes: unknown[] };
+      resyncs.push(performance.now() - started);
+      if (out.changes.length) throw new Error(`re-sync of an unchanged manifest applied ${out.changes.length} changes`);
+    }
+
+    const getVsMin = ratio(rps(m.coreGet), rps(m.minGet));
+    const listVsMin = ratio(rps(m.coreList), rps(m.minList));
+    const conns = `${CONNECTIONS} conns, ${ROUNDS}×${DURATION_S}s`;
+    const minimalNote = `minimal node:http + pg, same SQL, pool ${POOL}`;
+    const pgbenchNote = `pgbench, ${POOL} clients, same SQL; claims signed once per connection`;
+    return [
+      { metric: `governed GET by id req/s (100k rows, random ids, ${conns})`, value: mean(rps(m.coreGet)).toFixed(0), baseline: `${mean(rps(m.minGet)).toFixed(0)} (${minimalNote})`, ratio: `${getVsMin.toFixed(2)}× (median of rounds)`, target: "≥ 0.80×", pass: getVsMin >= 0.8 },
+      { metric: "governed GET by id: Core vs pgbench", value: mean(rps(m.coreGet)).toFixed(0), baseline: `${mean(m.pgGet).toFixed(0)} tps (${pgbenchNote})`, ratio: `${ratio(rps(m.coreGet), m.pgGet).toFixed(2)}×`, target: "reported", pass: true },
+      { metric: "GET by id: server process CPU per request (median)", value: `${cpu(m.coreGet).toFixed(0)} µs`, baseline: `${cpu(m.minGet).toFixed(0)} µs (minimal server)`, ratio: `${(cpu(m.coreGet) / cpu(m.minGet)).toFixed(2)}×`, target: "reported", pass: true },
+      { metric: `governed list of 50 req/s (${LIST_QUERY}, ${conns})`, value: mean(rps(m.coreList)).toFixed(0), baseline: `${mean(rps(m.minList)).toFixed(0)} (${minimalNote})`, ratio: `${listVsMin.toFixed(2)}× (median of rounds)`, target: "≥ 0.80×", pass: listVsMin >= 0.8 },
+      { metric: "governed list of 50: Core vs pgbench", value: mean(rps(m.coreList)).toFixed(0), baseline: `${mean(m.pgList).toFixed(0)} tps (${pgbenchNote})`, ratio: `${ratio(rps(m.coreList), m.pgList).toFixed(2)}×`, target: "reported", pass: true },
+      { metric: "list of 50: server process CPU per request (median)", value: `${cpu(m.coreList).toFixed(0)} µs`, baseline: `${cpu(m.minList).toFixed(0)} µs (minimal server)`, ratio: `${(cpu(m.coreList) / cpu(m.minList)).toFixed(2)}×`, target: "reported", pass: true },
+      { metric: `list of 50 p99 at 70% of the Core's peak (${listRate} req/s)`, value: `${listP99.toFixed(1)} ms`, baseline: `${minimalP99.toFixed(1)} ms (minimal server, same rate)`, ratio: "", target: "< 50 ms", pass: listP99 < 50 },
+      { metric: "install of a 20-entity manifest (median of 3)", value: `${(median(installs) / 1000).toFixed(2)} s`, baseline: "", ratio: "", target: "reported", pass: true },
+      { metric: "re-sync of the unchanged manifest (median of 5)", value: `${median(resyncs).toFixed(0)} ms`, baseline: "", ratio: "", target: "reported", pass: true },
+    ];
+  } finally {
+    await minimal?.stop();
+    await core?.stop();
+    await su.end();
+    await db.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
