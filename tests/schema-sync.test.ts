@@ -120,7 +120,7 @@ describe("schema sync", () => {
     const current = (await api(core, "GET", "/api/v1/apps/crm", undefined, admin.accessToken)).body;
     const withDeal = { ...current.manifest, dataContract: [...current.manifest.dataContract, { entityName: "deal", fields: [{ name: "amount", type: "number" }], identityKind: "deal_ref", identityKey: "amount" }] };
     const added = await install(withDeal);
-    expect(added.body.changes.map((c: { change_type: string }) => c.change_type)).toEqual(["create_table", "add_identity_index"]);
+    expect(added.body.changes.map((c: { change_type: string }) => c.change_type)).toEqual(["create_table", "add_identity_index", "add_index"]);
     expect((await api(core, "POST", "/api/v1/apps/crm/collections/deal", { amount: 5 }, admin.accessToken)).status).toBe(201);
     const dropped = await install(current.manifest);
     expect(dropped.body.changes.map((c: { change_type: string; entity: string }) => `${c.entity}:${c.change_type}`)).toEqual(["deal:drop_table"]);

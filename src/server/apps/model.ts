@@ -110,6 +110,8 @@ function buildTable(appId: string, entity: EntityContract): TableSpec {
     const name = ix.name ?? objectName(`idx_${table}_${ix.columns.map((c) => (typeof c === "string" ? c : c.column ?? "expr")).join("_")}`);
     indexes.push(indexSpec(appId, table, name, "index", ix));
   }
+  // The Data API sorts by created_at unless told otherwise: without this index a first page scans the table.
+  indexes.push(indexSpec(appId, table, objectName(`idx_${table}_created_at`), "index", { columns: [{ column: "created_at", sort: "desc" }] }));
   const checks: CheckSpec[] = [];
   for (const c of columns) {
     if (!c.enumValues) continue;

@@ -45,7 +45,9 @@ export class GovernedExecutor {
   constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: (userId: string) => Promise<string[]>; max?: number }) {
     this.#key = Buffer.from(opts.claimsKeyHex, "hex");
     this.#permissionsOf = opts.permissionsOf;
-    this.#pool = new pg.Pool({ connectionString: opts.gatewayUrl, max: opts.max ?? 20, application_name: "rootcx-core-governed", connectionTimeoutMillis: 10_000 });
+    this.#pool = new pg.Pool({ connectionString: opts.gatewayUrl, max: opts.max ?? 20, application_name: "rootcx-core-governed", connectionTimeoutMillis: 10_000,
+      // A reconnect pays the gateway's password authentication; idle connections are kept through pauses in load.
+      idleTimeoutMillis: 5 * 60_000 });
     this.#pool.on("error", (err) => opts.log.warn({ err: err.message }, "idle governed connection failed"));
   }
 
