@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { CoreError } from "../errors.ts";
+
+export interface ListQuery {
+  filters: Record<string, string>;
+  limit?: number;
+  offset?: number;
+  sort?: string;
+  order?: string;
+}
+
+const RESERVED = new Set(["limit", "offset", "sort", "order", "linked"]);
+
+function integer(name: string, raw: string | null, min: number, max: number): number | undefined {
+  if (raw === null) return undefined;
+  if (!/^\d{1,9}$/.test(raw)) throw new CoreError("BAD_REQUEST", `${name} must be a non-negative integer`);
+  return Math.min(Math.max(Number(raw), min), max);
+}
+
+/** GET list parameters (spec §2.6): limit is applied only when given, clamped to 1..1000. */
+export function parseListQuery(query: URLSearchParams): ListQuery {
+  const filters: Record<string, string> = {};
+  for (const [key, value] of query) {
+    if (RESERVED.has(key)) continue;
+    if (Object.hasOwn(filters, key)) throw new CoreError("BAD_REQUEST", `filter ${key.slice(0, 64)} is given twice`);
+    filters[key] = value;
+  }
+  return {
+    filters,
+    limit: integer("limit", query.get("limit"), 1, 1000),
+    offset: integer("offset", query.get("offset"), 0, 100_000_000),
+    sort: query.get("sort") ?? undefined,
+    order: query.get("order") ?? undefined,
+  };
+}
+
+export const queryBody = z.object({
+  where: z.record(z.string(), z.unknown()).optional(),
+  orderBy: z.string().max(63).optional(),
+  order: z.enum(["asc", "desc"], { error: 'order must be "asc" or "desc"' }).optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+  offset: z.number().int().min(0).max(100_000_000).default(0),
+  linked: z.union([z.boolean(), z.array(z.string())]).optional(),
+});
+export type QueryBody = z.infer<typeof queryBody>;
+
+export const collectionParams = z.object({ appId: z.string().max(100), entity: z.string().max(100) });

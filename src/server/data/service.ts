@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import type { Principal } from "../auth/principal.ts";
+import { FIELD_TYPES, isReservedSchema } from "../apps/manifest.ts";
+import { quoteIdent } from "../apps/model.ts";
+import type { EntityModel } from "../apps/registry.ts";
+import type { Core } from "../core.ts";
+import { CoreError } from "../errors.ts";
+import { holdsPermission } from "../governance/permissions.ts";
+import type { ListQuery, QueryBody } from "./schema.ts";
+import { coerceValue, isUuid } from "./values.ts";
+import { columnOf, compileWhere, Params, typedParam } from "./where.ts";
+
+/** Spec §2.6: interactive Data API statements get 8 s. */
+const STATEMENT_TIMEOUT_MS = 8_000;
+const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
+const SYSTEM_WRITABLE = new Set(["id", "created_at", "updated_at"]);
+export const BULK_MAX_ROWS = 1000;
+export const BULK_MAX_CELLS = 65_535;
+
+/** The Data API's answers are JSON text built by PostgreSQL; adapters pass it through or parse it. */
+export interface JsonText {
+  json: string;
+}
+
+/** Resolves `/apps/{app}/collections/{entity}`: 400 for a malformed name, 403 for a system schema, 404 when unknown. */
+export async function entityOf(core: Core, appId: string, entity: string): Promise<EntityModel> {
+  if (!IDENTIFIER.test(appId) || appId.length > 63) throw new CoreError("BAD_REQUEST", "invalid app id");
+  if (isReservedSchema(appId)) throw new CoreError("FORBIDDEN", `${appId} is not an app`);
+  if (!IDENTIFIER.test(entity) || entity.length > 63) throw new CoreError("BAD_REQUEST", "invalid entity name");
+  const app = await core.apps.get(appId);
+  if (!app) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
+  const model = app.entities.get(entity);
+  if (!model) throw new CoreError("NOT_FOUND", `entity ${entity} not found in app ${appId}`);
+  return model;
+}
+
+function one(core: Core, principal: Principal, sql: string, params: unknown[]) {
+  return core.governed.runOne<{ json: string | null }>(principal, { trigger: "api", statementTimeoutMs: STATEMENT_TIMEOUT_MS }, sql, params);
+}
+
+function orderBy(entity: EntityModel, sort: string | undefined, order: string | undefined): string {
+  const column = sort ?? "created_at";
+  columnOf(entity, column);
+  return `${quoteIdent(column)} ${order?.toLowerCase() === "asc" ? "ASC" : "DESC"}, id ASC`;
+}
+
+/** GET /collections/{entity}: every non-reserved query parameter is an equality filter. */
+export async function listRecords(core: Core, principal: Principal, entity: EntityModel, q: ListQuery): Promise<JsonText> {
+  const params = new Params();
+  const filters = Object.entries(q.filters).map(([name, value]) => `${quoteIdent(name)} = ${typedParam(params, name, columnOf(entity, name), value)}`);
+  const page = `${q.limit !== undefined ? ` LIMIT ${q.limit}` : ""}${q.offset ? ` OFFSET ${q.offset}` : ""}`;
+  const sql = `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${orderBy(entity, q.sort, q.order)}${page}) x`;
+  const { rows } = await one(core, principal, sql, params.values);
+  return { json: rows[0]?.json ?? "[]" };
+}
+
+/** POST /collections/{entity}/query: the where language, a page and the total of matching rows. */
+export async function queryRecords(core: Core, principal: Principal, entity: EntityModel, body: QueryBody): Promise<JsonText> {
+  const params = new Params();
+  const where = body.where === undefined ? "TRUE" : compileWhere(entity, body.where, params);
+  const sql = `SELECT json_build_object(
+      'data', coalesce((SELECT json_agg(x) FROM (SELECT * FROM ${entity.table} WHERE ${where} ORDER BY ${orderBy(entity, body.orderBy, body.order ?? "desc")} LIMIT ${body.limit} OFFSET ${body.offset}) x), '[]'::json),
+      'total', (SELECT count(*) FROM ${entity.table} WHERE ${where}))::text AS json`;
+  const { rows } = await one(core, principal, sql, params.values);
+  return { json: rows[0]!.json! };
+}
+
+/** The record's writable columns and their values, coerced by type; id and timestamps are the Core's. */
+function writableValues(entity: EntityModel, record: unknown, at: string): Record<string, unknown> {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) throw new CoreError("BAD_REQUEST", `${at} must be an object`);
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (SYSTEM_WRITABLE.has(name)) continue;
+    out[name] = coerceValue(name, columnOf(entity, name), value);
+  }
+  return out;
+}
+
+/** `AS x("a" text, "b" double precision)`: the record type jsonb_to_recordset reads the values into. */
+const recordType = (entity: EntityModel, columns: string[]) => columns.map((c) => `${quoteIdent(c)} ${FIELD_TYPES[entity.columns.get(c)!]}`).join(", ");
+
+async function insert(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, unknown>[], columns: string[]): Promise<JsonText> {
+  const list = columns.map(quoteIdent).join(", ");
+  const source = `jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`;
+  const sql = `WITH ins AS (INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM ${source} RETURNING *) SELECT coalesce(json_agg(ins), '[]')::text AS json FROM ins`;
+  const { rows: out } = await one(core, principal, sql, [JSON.stringify(rows)]);
+  return { json: out[0]!.json! };
+}
+
+/**
+ * POST /collections/{entity} → 201 with the row. A principal that may create but not read cannot see what
+ * RETURNING gives back (PostgreSQL applies the read policy to it), so it gets the new id only.
+ */
+export async function createRecord(core: Core, principal: Principal, entity: EntityModel, body: unknown): Promise<JsonText> {
+  const values = writableValues(entity, body, "the body");
+  const columns = Object.keys(values);
+  if (columns.length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
+  const perms = await core.auth.principals.permissions(principal.userId);
+  if (!holdsPermission(perms, `app:${entity.appId}:${entity.name}.read`)) {
+    const id = randomUUID();
+    await insertBlind(core, principal, entity, { ...values, id }, ["id", ...columns]);
+    return { json: JSON.stringify({ id }) };
+  }
+  const created = await insert(core, principal, entity, [values], columns);
+  return { json: created.json.slice(1, -1) };
+}
+
+async function insertBlind(core: Core, principal: Principal, entity: EntityModel, row: Record<string, unknown>, columns: string[]): Promise<void> {
+  const list = columns.map(quoteIdent).join(", ");
+  await one(core, principal, `INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`, [JSON.stringify([row])]);
+}
+
+/** POST /collections/{entity}/bulk: 1 to 1000 rows in one statement; columns are the union of the keys. */
+export async function bulkCreate(core: Core, principal: Principal, entity: EntityModel, body: unknown): Promise<JsonText> {
+  if (!Array.isArray(body) || body.length === 0 || body.length > BULK_MAX_ROWS) throw new CoreError("BAD_REQUEST", `the body must be an array of 1 to ${BULK_MAX_ROWS} records`);
+  const rows = body.map((r, i) => writableValues(entity, r, `record ${i}`));
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  if (columns.length === 0) throw new CoreError("BAD_REQUEST", "the records have no writable field");
+  if (rows.length * columns.length > BULK_MAX_CELLS) throw new CoreError("BAD_REQUEST", `rows × columns must not exceed ${BULK_MAX_CELLS}`);
+  return insert(core, principal, entity, rows, columns);
+}
+
+function recordId(id: string): string {
+  if (!isUuid(id)) throw new CoreError("BAD_REQUEST", "invalid id: expected a UUID");
+  return id.toLowerCase();
+}
+
+export async function getRecord(core: Core, principal: Principal, entity: EntityModel, id: string): Promise<JsonText> {
+  const { rows } = await one(core, principal, `SELECT to_jsonb(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`, [recordId(id)]);
+  if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
+  return { json: rows[0].json };
+}
+
+/** PATCH /collections/{entity}/{id}: the given fields and updated_at; 404 when missing or hidden. */
+export async function updateRecord(core: Core, principal: Principal, entity: EntityModel, id: string, body: unknown): Promise<JsonText> {
+  const key = recordId(id);
+  const values = writableValues(entity, body, "the body");
+  const columns = Object.keys(values);
+  if (columns.length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
+  const set = columns.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(", ");
+  const sql = `UPDATE ${entity.table} r SET ${set}, updated_at = now() FROM jsonb_to_record($1::jsonb) AS x(${recordType(entity, columns)})
+    WHERE r.id = $2::uuid RETURNING to_jsonb(r)::text AS json`;
+  const { rows } = await one(core, principal, sql, [JSON.stringify(values), key]);
+  if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
+  return { json: rows[0].json };
+}
+
+export async function deleteRecord(core: Core, principal: Principal, entity: EntityModel, id: string): Promise<{ message: string }> {
+  const result = await one(core, principal, `DELETE FROM ${entity.table} WHERE id = $1::uuid`, [recordId(id)]);
+  if (result.rowCount === 0) throw new CoreError("NOT_FOUND", "record not found");
+  return { message: "record deleted" };
+}
