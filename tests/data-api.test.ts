@@ -108,7 +108,6 @@ describe("CRUD as the app's admin", () => {
     expect(check.status).toBe(400);
     const badEnum = await api(core, "POST", T, { subject: "s", status: "weird" }, admin.accessToken);
     expect(badEnum.status).toBe(400);
-    // referenced ticket cannot be deleted while a reply... cascade; a reply referencing a deleted user is SET NULL
   });
 });
 

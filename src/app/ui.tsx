@@ -40,3 +40,18 @@ export function ErrorText({ children }: { children: ReactNode }) {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : "something went wrong";
 }
+
+/** A table's header row: one column heading per label. */
+export function TableHead({ labels, className, cellClassName = "px-3 py-2 font-medium" }: { labels: string[]; className?: string; cellClassName?: string }) {
+  return (
+    <thead className={className}>
+      <tr className={className ? undefined : "border-b border-slate-200 text-left text-slate-500"}>
+        {labels.map((label) => (
+          <th key={label} className={cellClassName}>
+            {label}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

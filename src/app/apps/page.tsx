@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc.ts";
-import { ErrorText } from "../ui.tsx";
+import { ErrorText, TableHead } from "../ui.tsx";
 import { ManifestPanel } from "./manifest-panel.tsx";
 
 /** The apps panel: installed apps, and installing one from its manifest after previewing its schema changes. */
@@ -23,14 +23,7 @@ export default function AppsPage() {
         <p className="text-slate-500">No apps installed yet.</p>
       ) : (
         <table aria-label="Installed apps" className="w-full border-collapse rounded-lg bg-white text-sm shadow-sm">
-          <thead>
-            <tr className="border-b border-slate-200 text-left text-slate-500">
-              <th className="px-3 py-2 font-medium">Id</th>
-              <th className="px-3 py-2 font-medium">Name</th>
-              <th className="px-3 py-2 font-medium">Version</th>
-              <th className="px-3 py-2 font-medium">Entities</th>
-            </tr>
-          </thead>
+          <TableHead labels={["Id", "Name", "Version", "Entities"]} />
           <tbody>
             {apps.data.map((app) => (
               <tr key={app.id} className="border-b border-slate-100">

@@ -1,4 +1,5 @@
 "use client";
+import { TableHead } from "../ui.tsx";
 
 export interface SchemaChange {
   entity: string;
@@ -11,14 +12,7 @@ export interface SchemaChange {
 export function SchemaChanges({ changes, label }: { changes: SchemaChange[]; label: string }) {
   return (
     <table aria-label={label} className="w-full border-collapse text-sm">
-      <thead>
-        <tr className="border-b border-slate-200 text-left text-slate-500">
-          <th className="px-2 py-1 font-medium">Entity</th>
-          <th className="px-2 py-1 font-medium">Change</th>
-          <th className="px-2 py-1 font-medium">Column</th>
-          <th className="px-2 py-1 font-medium">Detail</th>
-        </tr>
-      </thead>
+      <TableHead labels={["Entity", "Change", "Column", "Detail"]} cellClassName="px-2 py-1 font-medium" />
       <tbody>
         {changes.map((c, i) => (
           <tr key={i} className="border-b border-slate-100 font-mono">

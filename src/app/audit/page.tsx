@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../trpc.ts";
-import { Button, ErrorText } from "../ui.tsx";
+import { Button, ErrorText, TableHead } from "../ui.tsx";
 import { RecordDiff } from "./record-diff.tsx";
 
 const PAGE = 50;
@@ -78,16 +78,7 @@ export default function AuditPage() {
         <p className="text-slate-500">No audit entries match.</p>
       ) : (
         <table className="w-full border-collapse rounded-lg bg-white text-sm shadow-sm">
-          <thead className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="px-3 py-2">#</th>
-              <th className="px-3 py-2">When</th>
-              <th className="px-3 py-2">Table</th>
-              <th className="px-3 py-2">Operation</th>
-              <th className="px-3 py-2">Record</th>
-              <th className="px-3 py-2">Actor</th>
-            </tr>
-          </thead>
+          <TableHead labels={["#", "When", "Table", "Operation", "Record", "Actor"]} className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-500" cellClassName="px-3 py-2" />
           <tbody>
             {rows.data.map((r) => (
               <FragmentRow key={r.id} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} row={r} actor={r.actor_uid ? (emailOf.get(r.actor_uid) ?? r.actor_uid) : "system"} />

@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc.ts";
-import { ErrorText } from "../ui.tsx";
+import { ErrorText, TableHead } from "../ui.tsx";
 
 /** One schema's base tables, each with its columns in order. */
 export function SchemaTables({ schema }: { schema: string }) {
@@ -29,14 +29,7 @@ export function SchemaTables({ schema }: { schema: string }) {
             </summary>
             <table className="w-full border-t border-slate-100 text-xs">
               <caption className="sr-only">Columns of {t.table_name}</caption>
-              <thead className="text-left text-slate-500">
-                <tr>
-                  <th className="px-3 py-1">Column</th>
-                  <th className="px-3 py-1">Type</th>
-                  <th className="px-3 py-1">Null</th>
-                  <th className="px-3 py-1">Default</th>
-                </tr>
-              </thead>
+              <TableHead labels={["Column", "Type", "Null", "Default"]} className="text-left text-slate-500" cellClassName="px-3 py-1" />
               <tbody>
                 {t.columns.map((c) => (
                   <tr key={c.column_name} className="border-t border-slate-100">

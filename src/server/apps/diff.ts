@@ -249,7 +249,7 @@ function canonical(v: unknown): string {
 /** Every statement of the changes, in the order they must run. */
 export function orderedStatements(changes: SchemaChange[]): { change: SchemaChange; sql: string }[] {
   return changes
-    .flatMap((change) => change.statements.map((s, i) => ({ change, sql: s.sql, phase: s.phase, i })))
+    .flatMap((change) => change.statements.map((s) => ({ change, sql: s.sql, phase: s.phase })))
     .sort((a, b) => a.phase - b.phase)
     .map(({ change, sql }) => ({ change, sql }));
 }

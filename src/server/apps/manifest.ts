@@ -21,7 +21,8 @@ export type FieldType = keyof typeof FIELD_TYPES;
 /** Columns every entity table has; the manifest cannot declare them (declared ones are ignored). */
 export const SYSTEM_COLUMNS = ["id", "created_at", "updated_at"] as const;
 
-const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
+/** App ids, entity and field names: they become PostgreSQL names, always quoted but never free-form. */
+export const IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/;
 const identifier = z
   .string({ error: "must be a string" })
   .max(63, { error: "is longer than 63 characters" })

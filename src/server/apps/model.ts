@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import pg from "pg";
 import { FIELD_TYPES, SYSTEM_COLUMNS, type EntityContract, type FieldContract, type FieldType, type IndexContract, type Manifest } from "./manifest.ts";
 
 /**
@@ -53,8 +54,9 @@ export interface AppModel {
   tables: TableSpec[];
 }
 
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-export const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+// pg's own quoting, under the names the DDL builders read best with.
+export const quoteIdent = pg.escapeIdentifier;
+export const quoteLiteral = pg.escapeLiteral;
 export const qualified = (schema: string, table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
 
 export function shortHash(text: string, length = 16): string {

@@ -10,7 +10,8 @@ import { appIdSchema, parseManifest, type Manifest } from "./manifest.ts";
 import { buildModel, qualified, quoteIdent } from "./model.ts";
 import { notifyAppChange } from "./registry.ts";
 import * as sql from "./sql.ts";
-import type { PoolClient, QueryConfig } from "pg";
+import type { QueryConfig } from "pg";
+import type { Queryable } from "../db/queryable.ts";
 
 const INSTALL = "admin:apps.install";
 const SELF_SERVICE = "platform:apps.create";
@@ -67,7 +68,7 @@ export function appPermissionKeys(m: Manifest): { key: string; description: stri
   return [...new Map(keys.map((k) => [k.key, k])).values()];
 }
 
-async function plan(db: PoolClient | Core["db"]["pool"], manifest: Manifest): Promise<{ changes: SchemaChange[]; schemaExists: boolean }> {
+async function plan(db: Queryable, manifest: Manifest): Promise<{ changes: SchemaChange[]; schemaExists: boolean }> {
   const actual = await introspectSchema(db, manifest.appId);
   return { changes: diffSchema(buildModel(manifest), actual), schemaExists: actual.exists };
 }

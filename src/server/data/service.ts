@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Principal } from "../auth/principal.ts";
-import { FIELD_TYPES, isReservedSchema } from "../apps/manifest.ts";
+import { FIELD_TYPES, IDENTIFIER, isReservedSchema } from "../apps/manifest.ts";
 import { quoteIdent } from "../apps/model.ts";
 import type { EntityModel } from "../apps/registry.ts";
 import type { Core } from "../core.ts";
@@ -12,7 +12,6 @@ import { columnOf, compileWhere, Params, typedParam } from "./where.ts";
 
 /** Spec §2.6: interactive Data API statements get 8 s. */
 const STATEMENT_TIMEOUT_MS = 8_000;
-const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 const SYSTEM_WRITABLE = new Set(["id", "created_at", "updated_at"]);
 export const BULK_MAX_ROWS = 1000;
 export const BULK_MAX_CELLS = 65_535;
@@ -24,9 +23,9 @@ export interface JsonText {
 
 /** Resolves `/apps/{app}/collections/{entity}`: 400 for a malformed name, 403 for a system schema, 404 when unknown. */
 export async function entityOf(core: Core, appId: string, entity: string): Promise<EntityModel> {
-  if (!IDENTIFIER.test(appId) || appId.length > 63) throw new CoreError("BAD_REQUEST", "invalid app id");
+  if (!IDENTIFIER.test(appId)) throw new CoreError("BAD_REQUEST", "invalid app id");
   if (isReservedSchema(appId)) throw new CoreError("FORBIDDEN", `${appId} is not an app`);
-  if (!IDENTIFIER.test(entity) || entity.length > 63) throw new CoreError("BAD_REQUEST", "invalid entity name");
+  if (!IDENTIFIER.test(entity)) throw new CoreError("BAD_REQUEST", "invalid entity name");
   const app = await core.apps.get(appId);
   if (!app) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
   const model = app.entities.get(entity);
@@ -79,12 +78,13 @@ function writableValues(entity: EntityModel, record: unknown, at: string): Recor
 /** `AS x("a" text, "b" double precision)`: the record type jsonb_to_recordset reads the values into. */
 const recordType = (entity: EntityModel, columns: string[]) => columns.map((c) => `${quoteIdent(c)} ${FIELD_TYPES[entity.columns.get(c)!]}`).join(", ");
 
-async function insert(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, unknown>[], columns: string[]): Promise<JsonText> {
+/** One INSERT of every row; with `returning`, the inserted rows as a JSON array (which needs the read key). */
+async function insert(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, unknown>[], columns: string[], returning = true): Promise<JsonText> {
   const list = columns.map(quoteIdent).join(", ");
-  const source = `jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`;
-  const sql = `WITH ins AS (INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM ${source} RETURNING *) SELECT coalesce(json_agg(ins), '[]')::text AS json FROM ins`;
+  const insertSql = `INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`;
+  const sql = returning ? `WITH ins AS (${insertSql} RETURNING *) SELECT coalesce(json_agg(ins), '[]')::text AS json FROM ins` : insertSql;
   const { rows: out } = await one(core, principal, sql, [JSON.stringify(rows)]);
-  return { json: out[0]!.json! };
+  return { json: out[0]?.json ?? "[]" };
 }
 
 /**
@@ -98,16 +98,11 @@ export async function createRecord(core: Core, principal: Principal, entity: Ent
   const perms = await core.auth.principals.permissions(principal.userId);
   if (!holdsPermission(perms, `app:${entity.appId}:${entity.name}.read`)) {
     const id = randomUUID();
-    await insertBlind(core, principal, entity, { ...values, id }, ["id", ...columns]);
+    await insert(core, principal, entity, [{ ...values, id }], ["id", ...columns], false);
     return { json: JSON.stringify({ id }) };
   }
   const created = await insert(core, principal, entity, [values], columns);
   return { json: created.json.slice(1, -1) };
-}
-
-async function insertBlind(core: Core, principal: Principal, entity: EntityModel, row: Record<string, unknown>, columns: string[]): Promise<void> {
-  const list = columns.map(quoteIdent).join(", ");
-  await one(core, principal, `INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`, [JSON.stringify([row])]);
 }
 
 /** POST /collections/{entity}/bulk: 1 to 1000 rows in one statement; columns are the union of the keys. */
