@@ -84,12 +84,10 @@ describe("configuration", () => {
 
   it("never echoes a rejected secret in the error", () => {
     const secret = "tooshort-secret";
-    try {
-      loadConfig({ ROOTCX_DATA_DIR: tmpData(), ROOTCX_JWT_SECRET: secret });
-      expect.unreachable();
-    } catch (err) {
-      expect((err as Error).message).not.toContain(secret);
-    }
+    const load = () => loadConfig({ ROOTCX_DATA_DIR: tmpData(), ROOTCX_JWT_SECRET: secret });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/ROOTCX_JWT_SECRET/);
+    expect(load).not.toThrow(secret);
   });
 
   it("refuses a corrupted generated key file instead of silently replacing it", () => {
