@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fcParams } from "./fast-check.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 /**
@@ -91,7 +92,7 @@ describe("hostile input, generated", () => {
           expect(await fingerprint()).toBe(before);
         }
       }),
-      { numRuns: 80 },
+      fcParams({ numRuns: 80 }),
     );
   }, 240_000);
 
@@ -108,7 +109,7 @@ describe("hostile input, generated", () => {
         expect(list.status, `${qs} → ${JSON.stringify(list.body)}`).toBeLessThan(500);
         if (list.status === 200) expect(list.body).toEqual([]);
       }),
-      { numRuns: 250 },
+      fcParams({ numRuns: 250 }),
     );
   }, 240_000);
 
@@ -127,7 +128,7 @@ describe("hostile input, generated", () => {
           expect([400, 403, 404]).toContain(res.status);
         }
       }),
-      { numRuns: 100 },
+      fcParams({ numRuns: 100 }),
     );
     expect(await count()).toEqual(start);
   }, 240_000);
