@@ -36,9 +36,17 @@ describe("typed tRPC client against the running server", () => {
   });
 
   it("batches several calls into one request", async () => {
-    const [a, b] = await Promise.all([core.client.system.health.query(), core.client.system.version.query()]);
+    // Counted twice: the fetches the client makes, and the requests the server logs under this client's id.
+    let fetches = 0;
+    const requestId = `batch-probe-${Date.now()}`;
+    const client = createCoreClient(core.url, { headers: { "x-request-id": requestId }, fetch: (input, init) => (fetches++, fetch(input, init)) });
+    const [a, b, c] = await Promise.all([client.system.health.query(), client.system.version.query(), client.system.overview.query()]);
     expect(a.status).toBe("ok");
     expect(b.version).toBe(core.core.version);
+    expect(c.state).toBe("online");
+    expect(fetches).toBe(1);
+    const served = core.logs.map((l) => JSON.parse(l) as { requestId?: string }).filter((l) => l.requestId === requestId);
+    expect(served).toEqual([expect.objectContaining({ method: "GET", path: "/api/trpc/system.health,system.version,system.overview", status: 200 })]);
   });
 
   it("surfaces an unknown procedure as NOT_FOUND", async () => {
