@@ -45,10 +45,13 @@ describe("CRUD as the app's admin", () => {
   it("gets, patches (updated_at moves) and deletes", async () => {
     const got = await api(core, "GET", `${T}/${id}`, undefined, admin.accessToken);
     expect(got.body.subject).toBe("Printer on fire");
+    // A few milliseconds apart, so that "moves" can be checked as strictly later at the timestamps' precision.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     const patched = await api(core, "PATCH", `${T}/${id}`, { status: "pending" }, admin.accessToken);
     expect(patched.status).toBe(200);
     expect(patched.body.status).toBe("pending");
-    expect(Date.parse(patched.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(got.body.updated_at));
+    expect(Date.parse(patched.body.updated_at)).toBeGreaterThan(Date.parse(got.body.updated_at));
+    expect(patched.body.created_at).toBe(got.body.created_at);
     const reply = await api(core, "POST", R, { ticket_id: id, body: "On it" }, admin.accessToken);
     expect(reply.status).toBe(201);
     expect((await api(core, "DELETE", `${T}/${id}`, undefined, admin.accessToken)).body).toEqual({ message: "record deleted" });
