@@ -14,7 +14,7 @@ export async function authenticate(core: Core, authorization: string | undefined
   const token = BEARER.exec(authorization)?.[1];
   if (!token) throw new CoreError("UNAUTHORIZED", "invalid authorization header");
   const claims = await core.auth.tokens.verifyAccess(token);
-  if (!UUID.test(claims.sub) || (claims.sid !== undefined && !UUID.test(claims.sid))) throw new CoreError("UNAUTHORIZED", "invalid token");
+  if (!UUID.test(claims.sub)) throw new CoreError("UNAUTHORIZED", "invalid token");
   const user = await core.auth.principals.lookup(claims.sub, claims.sid);
   if (!user) throw new CoreError("UNAUTHORIZED", "session ended or user disabled");
   return { userId: user.id, email: user.email, sessionId: claims.sid, displayName: user.displayName, createdAt: user.createdAt };

@@ -101,14 +101,14 @@ export class PrincipalDirectory {
     return permissions;
   }
 
-  /** The user if it exists, is not a system principal and is enabled, and (when given) the session is open and its own. */
-  async lookup(userId: string, sessionId: string | undefined): Promise<PrincipalUser | undefined> {
+  /** The user if it exists, is not a system principal and is enabled, and the session is open, unexpired and its own. */
+  async lookup(userId: string, sessionId: string): Promise<PrincipalUser | undefined> {
     const now = Date.now();
     const cachedUser = this.#listening ? this.#users.get(userId) : undefined;
-    const cachedSession = this.#listening && sessionId ? this.#sessions.get(sessionId) : undefined;
+    const cachedSession = this.#listening ? this.#sessions.get(sessionId) : undefined;
     let user: PrincipalUser | null;
     let session: SessionEntry | null | undefined;
-    if (cachedUser && now - cachedUser.at < TTL_MS && (!sessionId || (cachedSession && now - cachedSession.at < TTL_MS))) {
+    if (cachedUser && now - cachedUser.at < TTL_MS && cachedSession && now - cachedSession.at < TTL_MS) {
       user = cachedUser.user;
       session = cachedSession?.session;
     } else {
@@ -119,7 +119,7 @@ export class PrincipalDirectory {
            FROM rootcx_system.users u
            LEFT JOIN rootcx_system.sessions s ON s.id = $2::uuid
           WHERE u.id = $1::uuid AND NOT u.is_system`,
-        [userId, sessionId ?? null],
+        [userId, sessionId],
       );
       const row = rows[0];
       user = row ? { id: row.id, email: row.email, displayName: row.displayName, createdAt: row.createdAt, disabled: row.disabled } : null;
@@ -127,11 +127,11 @@ export class PrincipalDirectory {
       // A change that committed while this read was in flight bumped the epoch: do not cache a stale answer.
       if (this.#listening && epoch === this.#epoch) {
         this.#users.set(userId, { user, at: now });
-        if (sessionId) this.#sessions.set(sessionId, { session, at: now });
+        this.#sessions.set(sessionId, { session, at: now });
       }
     }
     if (!user || user.disabled) return undefined;
-    if (sessionId && (!session || session.userId !== userId || session.expiresAt <= now)) return undefined;
+    if (!session || session.userId !== userId || session.expiresAt <= now) return undefined;
     return user;
   }
 }

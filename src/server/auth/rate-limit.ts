@@ -1,14 +1,27 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { setTimeout as delay } from "node:timers/promises";
 import { CoreError } from "../errors.ts";
+import { addressKey } from "./client-address.ts";
 
 export interface AuthRateLimits {
   /** Login attempts per client address per minute. */
   loginPerIpPerMinute: number;
-  /** Failed logins per account before it is locked out for `accountLockoutMinutes`. */
+  /**
+   * Failed logins for one account from one client address before that address is locked out of that account
+   * for `accountLockoutMinutes`. Other addresses, the owner's included, are not locked out.
+   */
   failuresPerAccount: number;
   accountLockoutMinutes: number;
+  /**
+   * Failed logins for one account from every address together, within `accountLockoutMinutes`, after which each
+   * attempt on that account is held back, longer as failures grow (never refused: that would let anyone lock
+   * the owner out).
+   */
+  accountSlowdownAfter: number;
+  /** The longest that slowdown holds an attempt back. */
+  accountSlowdownMaxMs: number;
   /** Registrations per client address per hour. */
   registrationsPerIpPerHour: number;
 }
@@ -17,23 +30,34 @@ export const DEFAULT_AUTH_RATE_LIMITS: AuthRateLimits = {
   loginPerIpPerMinute: 30,
   failuresPerAccount: 10,
   accountLockoutMinutes: 15,
+  accountSlowdownAfter: 10,
+  accountSlowdownMaxMs: 5_000,
   registrationsPerIpPerHour: 20,
 };
+
+/** The first held-back attempt waits this long; each further failure doubles it, up to the maximum. */
+const SLOWDOWN_BASE_MS = 250;
 
 function tooMany(res: RateLimiterRes): CoreError {
   const seconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
   return new CoreError("TOO_MANY_REQUESTS", `too many attempts, retry in ${seconds} s`, { headers: { "retry-after": String(seconds) } });
 }
 
-/** The store key of an account: a digest, so the counter table never holds an email address. */
-const accountKey = (email: string) => createHash("sha256").update(email).digest("hex").slice(0, 40);
+/** Store keys are digests, so the counter table never holds an email address or a client address. */
+const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\n")).digest("hex").slice(0, 40);
+const accountKey = (email: string) => digest(email);
+const pairKey = (email: string, ip: string) => digest(email, addressKey(ip));
 
 /**
  * Login and registration limits, counted in PostgreSQL (rootcx_system.rate_limits) so that every Core process
- * serving one database shares them and a restart does not reset them.
+ * serving one database shares them and a restart does not reset them. Lockout is per (account, address), as
+ * OWASP ASVS 5 §6.3 asks: a guesser locks only itself out, and the account as a whole is only slowed.
  */
 export class AuthRateLimiter {
   readonly #loginIp: RateLimiterPostgres;
+  /** Failures per (account, address): reaching the limit blocks that pair. */
+  readonly #pair: RateLimiterPostgres;
+  /** Failures per account from every address: only ever slows attempts down. */
   readonly #account: RateLimiterPostgres;
   readonly #registerIp: RateLimiterPostgres;
   readonly #limits: AuthRateLimits;
@@ -41,14 +65,10 @@ export class AuthRateLimiter {
   constructor(pool: pg.Pool, limits: AuthRateLimits) {
     this.#limits = limits;
     const base = { storeClient: pool, schemaName: "rootcx_system", tableName: "rate_limits", tableCreated: true, clearExpiredByTimeout: true };
+    const window = limits.accountLockoutMinutes * 60;
     this.#loginIp = new RateLimiterPostgres({ ...base, keyPrefix: "login_ip", points: limits.loginPerIpPerMinute, duration: 60 });
-    this.#account = new RateLimiterPostgres({
-      ...base,
-      keyPrefix: "login_acct",
-      points: limits.failuresPerAccount,
-      duration: limits.accountLockoutMinutes * 60,
-      blockDuration: limits.accountLockoutMinutes * 60,
-    });
+    this.#pair = new RateLimiterPostgres({ ...base, keyPrefix: "login_acct_addr", points: limits.failuresPerAccount, duration: window, blockDuration: window });
+    this.#account = new RateLimiterPostgres({ ...base, keyPrefix: "login_acct", points: Number.MAX_SAFE_INTEGER, duration: window });
     this.#registerIp = new RateLimiterPostgres({ ...base, keyPrefix: "register_ip", points: limits.registrationsPerIpPerHour, duration: 3600 });
   }
 
@@ -61,28 +81,50 @@ export class AuthRateLimiter {
     }
   }
 
+  /** How long an attempt on an account with this many recent failures (from anywhere) is held back. */
+  slowdownMs(accountFailures: number): number {
+    const over = accountFailures - this.#limits.accountSlowdownAfter;
+    if (over < 0) return 0;
+    return Math.min(this.#limits.accountSlowdownMaxMs, SLOWDOWN_BASE_MS * 2 ** Math.min(over, 30));
+  }
+
   /**
-   * Counts a login attempt from this address, and refuses it while the account is locked out. Resolves to
-   * whether the account has recorded failures (which a successful login then clears).
+   * Counts a login attempt from this address, refuses it while this address is locked out of the account, and
+   * holds it back while the account is under attack. Resolves to whether this address has recorded failures
+   * for the account (which a successful login then clears).
    */
   async beforeLogin(ip: string, email: string): Promise<boolean> {
-    const [, account] = await Promise.all([this.#consume(this.#loginIp, ip), this.#account.get(accountKey(email))]);
-    if (account && account.consumedPoints >= this.#limits.failuresPerAccount) throw tooMany(account);
-    return account !== null && account.consumedPoints > 0;
+    const [, pair, account] = await Promise.all([
+      this.#consume(this.#loginIp, addressKey(ip)),
+      this.#pair.get(pairKey(email, ip)),
+      this.#account.get(accountKey(email)),
+    ]);
+    if (pair && pair.consumedPoints >= this.#limits.failuresPerAccount) throw tooMany(pair);
+    const wait = this.slowdownMs(account?.consumedPoints ?? 0);
+    if (wait > 0) await delay(wait);
+    return pair !== null && pair.consumedPoints > 0;
   }
 
-  /** A wrong password (or unknown account) counts towards the account's lockout. */
-  async loginFailed(email: string): Promise<void> {
-    await this.#account.penalty(accountKey(email), 1).then(async (res) => {
-      if (res.consumedPoints >= this.#limits.failuresPerAccount) await this.#account.block(accountKey(email), this.#limits.accountLockoutMinutes * 60);
-    });
+  /** A wrong password (or unknown account) counts towards this address's lockout and the account's slowdown. */
+  async loginFailed(ip: string, email: string): Promise<void> {
+    const key = pairKey(email, ip);
+    await Promise.all([
+      this.#pair.penalty(key, 1).then(async (res) => {
+        if (res.consumedPoints >= this.#limits.failuresPerAccount) await this.#pair.block(key, this.#limits.accountLockoutMinutes * 60);
+      }),
+      this.#account.penalty(accountKey(email), 1),
+    ]);
   }
 
-  async loginSucceeded(email: string): Promise<void> {
-    await this.#account.delete(accountKey(email));
+  /**
+   * Clears this address's failures. The account-wide count is left to expire: the owner signing in must not
+   * reset the slowdown an attacker elsewhere is facing.
+   */
+  async loginSucceeded(ip: string, email: string): Promise<void> {
+    await this.#pair.delete(pairKey(email, ip));
   }
 
   async beforeRegister(ip: string): Promise<void> {
-    await this.#consume(this.#registerIp, ip);
+    await this.#consume(this.#registerIp, addressKey(ip));
   }
 }

@@ -45,7 +45,7 @@ export async function register(core: Core, input: RegisterInput, meta: ClientMet
 
 /**
  * Password sign-in. An unknown email, a wrong password and a disabled account give the same 401 after the
- * same argon2 work; failures count towards the account's lockout.
+ * same argon2 work; failures lock this address out of the account and slow the account down (rate-limit.ts).
  */
 export async function login(core: Core, input: LoginInput, meta: ClientMeta): Promise<LoginResult> {
   if (core.config.passwordLoginDisabled) throw new CoreError("FORBIDDEN", "password login is disabled; sign in with SSO");
@@ -56,10 +56,10 @@ export async function login(core: Core, input: LoginInput, meta: ClientMeta): Pr
   if (candidate?.password_hash) valid = await hasher.verify(candidate.password_hash, input.password);
   else await hasher.verifyDummy(input.password);
   if (!candidate || !valid || candidate.disabled_at) {
-    await limiter.loginFailed(input.email);
+    await limiter.loginFailed(meta.ip, input.email);
     throw invalidCredentials();
   }
-  if (hadFailures) await limiter.loginSucceeded(input.email);
+  if (hadFailures) await limiter.loginSucceeded(meta.ip, input.email);
 
   const sessionId = randomUUID();
   const refreshToken = await tokens.signRefresh({ sub: candidate.id, sessionId });

@@ -1,15 +1,20 @@
 import { createHash, randomBytes, webcrypto } from "node:crypto";
-import { errors, jwtVerify, SignJWT } from "jose";
+import { errors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { LRUCache } from "lru-cache";
 import { CoreError } from "../errors.ts";
 
 export const ACCESS_TTL_SECONDS = 15 * 60;
 export const REFRESH_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** How far ahead of this machine's clock another Core process may stamp `iat` (clocks drift a little). */
+export const CLOCK_SKEW_SECONDS = 30;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AccessClaims {
   sub: string;
   email: string;
-  sid: string | undefined;
+  /** The server-side session the token was minted for: every access token has one, so logout ends it. */
+  sid: string;
 }
 
 export interface RefreshClaims {
@@ -29,14 +34,14 @@ export class TokenService {
    * presented on every request of a session, and HMAC through WebCrypto costs more than the rest of a cached
    * request. A forged or altered token never matches an entry, so it is always verified in full.
    */
-  readonly #verified = new LRUCache<string, { payload: Record<string, unknown>; exp: number }>({ max: 10_000 });
+  readonly #verified = new LRUCache<string, { payload: JWTPayload; exp: number }>({ max: 10_000 });
 
   constructor(secret: string) {
     this.#key = webcrypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
   }
 
   async signAccess(c: AccessClaims): Promise<string> {
-    return new SignJWT({ email: c.email, typ: "access", ...(c.sid ? { sid: c.sid } : {}) })
+    return new SignJWT({ email: c.email, typ: "access", sid: c.sid })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(c.sub)
       .setIssuedAt()
@@ -54,7 +59,7 @@ export class TokenService {
       .sign(await this.#key);
   }
 
-  async #verify(token: string): Promise<Record<string, unknown>> {
+  async #verify(token: string): Promise<JWTPayload> {
     const cached = this.#verified.get(token);
     if (cached) {
       if (cached.exp * 1000 > Date.now()) return cached.payload;
@@ -63,11 +68,16 @@ export class TokenService {
     }
     try {
       // The algorithm is pinned: "none", RS256-with-the-secret-as-public-key and friends are all refused.
-      const { payload } = await jwtVerify(token, await this.#key, { algorithms: ["HS256"] });
-      if (typeof payload.exp === "number") this.#verified.set(token, { payload, exp: payload.exp });
+      // A token without an expiry would be valid forever, one without `iat` could not have its lifetime capped.
+      const { payload } = await jwtVerify(token, await this.#key, { algorithms: ["HS256"], requiredClaims: ["exp", "iat", "sub", "typ"] });
+      this.#verified.set(token, { payload, exp: payload.exp! });
       return payload;
     } catch (err) {
-      throw new CoreError("UNAUTHORIZED", err instanceof errors.JWTExpired ? "token expired" : "invalid token");
+      if (err instanceof errors.JWTExpired) throw new CoreError("UNAUTHORIZED", "token expired");
+      if (err instanceof errors.JWTClaimValidationFailed && err.reason === "missing") {
+        throw new CoreError("UNAUTHORIZED", `invalid token: missing ${err.claim} claim`);
+      }
+      throw new CoreError("UNAUTHORIZED", "invalid token");
     }
   }
 
@@ -76,7 +86,10 @@ export class TokenService {
     if (p.typ !== "access" || typeof p.sub !== "string" || typeof p.email !== "string" || p.email === "" || "session_id" in p) {
       throw new CoreError("UNAUTHORIZED", "invalid token type");
     }
-    return { sub: p.sub, email: p.email, sid: typeof p.sid === "string" ? p.sid : undefined };
+    // Without a session the token could not be ended by logout, revocation or a password reset.
+    if (typeof p.sid !== "string" || !UUID.test(p.sid)) throw new CoreError("UNAUTHORIZED", "invalid token: missing sid claim");
+    checkLifetime(p, ACCESS_TTL_SECONDS);
+    return { sub: p.sub, email: p.email, sid: p.sid };
   }
 
   async verifyRefresh(token: string): Promise<RefreshClaims> {
@@ -84,8 +97,20 @@ export class TokenService {
     if (p.typ !== "refresh" || typeof p.sub !== "string" || p.email !== "" || typeof p.session_id !== "string") {
       throw new CoreError("UNAUTHORIZED", "invalid token type");
     }
+    if (!UUID.test(p.session_id)) throw new CoreError("UNAUTHORIZED", "invalid token: malformed session_id claim");
+    checkLifetime(p, REFRESH_TTL_SECONDS);
     return { sub: p.sub, sessionId: p.session_id };
   }
+}
+
+/**
+ * A token signed with the right key may still claim more than this Core ever issues: a lifetime longer than the
+ * configured one, or an issue time ahead of the clock (which would stretch any age check). Both are refused.
+ */
+function checkLifetime(p: JWTPayload, maxSeconds: number): void {
+  const { iat, exp } = p as { iat: number; exp: number }; // presence and type checked by jwtVerify
+  if (iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new CoreError("UNAUTHORIZED", "invalid token: issued in the future");
+  if (exp - iat > maxSeconds) throw new CoreError("UNAUTHORIZED", `invalid token: lifetime exceeds ${maxSeconds} s`);
 }
 
 /** Only this digest of a refresh token is stored. */
