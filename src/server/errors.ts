@@ -74,6 +74,8 @@ export function toCoreError(err: unknown): CoreError {
         return new CoreError("BAD_REQUEST", err.column ? `field "${err.column}" is required` : "a required value is missing", { cause: err });
       case "23514":
         return new CoreError("BAD_REQUEST", `value violates the check ${err.constraint ?? ""}`.trimEnd(), { cause: err });
+      case "RX001": // migration 0010's commit-time check: the change would leave no enabled administrator
+        return new CoreError("BAD_REQUEST", err.message, { cause: err });
       case "57014":
         return new CoreError("BAD_REQUEST", "statement timed out", { cause: err });
       default:

@@ -6,10 +6,11 @@ export const authRoutes: RestRoute[] = [
   {
     method: "POST",
     path: "/auth/register",
-    handler: async ({ core, body, ip, userAgent }) => ({
-      status: 201,
-      body: { user: await service.register(core, registerInput.parse(body), { ip, userAgent }) },
-    }),
+    handler: async ({ core, body, ip, userAgent, raw, principal }) => {
+      // Registration is public; a signed-in caller (an administrator adding someone) is the audit's actor.
+      const createdBy = raw.headers.authorization ? ((await principal().catch(() => null))?.userId ?? null) : null;
+      return { status: 201, body: { user: await service.register(core, registerInput.parse(body), { ip, userAgent, createdBy }) } };
+    },
   },
   {
     method: "POST",

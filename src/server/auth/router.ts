@@ -22,7 +22,11 @@ export const authRouter = router({
   register: publicProcedure
     .input(schema.registerInput)
     .output(z.object({ user: schema.userDto }))
-    .mutation(async ({ ctx, input }) => ({ user: await service.register(ctx.core, input, ctx) })),
+    .mutation(async ({ ctx, input }) => {
+      // Registration is public; a signed-in caller (an administrator adding someone) is the audit's actor.
+      const createdBy = ctx.req.headers.authorization ? ((await ctx.authenticate().catch(() => null))?.userId ?? null) : null;
+      return { user: await service.register(ctx.core, input, { ip: ctx.ip, userAgent: ctx.userAgent, createdBy }) };
+    }),
   /** With `cookie: true` (the Studio) the refresh token goes into the HttpOnly cookie instead of the answer. */
   login: publicProcedure
     .input(schema.loginInput.extend({ cookie: z.boolean().optional() }))

@@ -4,8 +4,10 @@ import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
 import { requireAdmin } from "../governance/authorize.ts";
 import { ADMIN_ROLE, assignRole, BASE_ROLE } from "../governance/permissions.ts";
-import { withActor } from "../governance/actor.ts";
-import { humanUserExists, lockEnabledAdmins } from "../governance/sql.ts";
+import { actAs, withActor } from "../governance/actor.ts";
+import { recordAdminEvent } from "../governance/admin-events.ts";
+import { humanUserExists } from "../governance/sql.ts";
+import { assertAdminRemains, guardAdminSet } from "../governance/admin-guard.ts";
 import { checkPasswordPolicy } from "./password.ts";
 import type { Principal } from "./principal.ts";
 import { notifyAuthChange } from "./principal-directory.ts";
@@ -16,14 +18,17 @@ import { ACCESS_TTL_SECONDS, hashRefreshToken, REFRESH_TTL_SECONDS } from "./tok
 export interface ClientMeta {
   ip: string;
   userAgent: string | null;
+  /** The signed-in user creating this account (an administrator in the Studio), if any: the audit's actor. */
+  createdBy?: string | null;
 }
 
 const invalidCredentials = () => new CoreError("UNAUTHORIZED", "invalid credentials");
 const userNotFound = () => new CoreError("NOT_FOUND", "user not found");
 
 /**
- * Creates a user. The first user ever to register while no admin exists becomes admin; the check and the
- * assignment happen under one advisory lock, so simultaneous first registrations yield exactly one admin.
+ * Creates a user. The first user of the Core becomes admin: decided by "no user exists yet", never by "no admin
+ * exists" (which a later registrant could otherwise turn into a way to become admin). The check and the
+ * insert happen under one advisory lock, so simultaneous first registrations yield exactly one admin.
  */
 export async function register(core: Core, input: RegisterInput, meta: ClientMeta): Promise<UserDto> {
   const { pool } = core.db;
@@ -34,10 +39,18 @@ export async function register(core: Core, input: RegisterInput, meta: ClientMet
   const passwordHash = await core.auth.hasher.hash(input.password);
   return withTransaction(pool, async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [sql.BOOTSTRAP_LOCK_KEY]);
-    if (core.config.passwordLoginDisabled && (await sql.countHumanUsers(tx)) > 0) throw closed();
+    const first = (await sql.countHumanUsers(tx)) === 0;
+    if (core.config.passwordLoginDisabled && !first) throw closed();
     const user = await sql.insertUser(tx, { email: input.email, displayName: input.displayName, passwordHash });
     if (!user) throw new CoreError("BAD_REQUEST", "email already registered");
-    await assignRole(tx, user.id, (await sql.adminAssignmentExists(tx)) ? BASE_ROLE : ADMIN_ROLE);
+    const role = first ? ADMIN_ROLE : BASE_ROLE;
+    await assignRole(tx, user.id, role);
+    await actAs(core, tx, meta.createdBy ?? user.id);
+    await recordAdminEvent(tx, {
+      action: meta.createdBy ? "user.create" : "user.register",
+      target: user.id,
+      after: { email: user.email, display_name: user.displayName, role },
+    });
     core.log.info({ userId: user.id }, "user registered");
     return user;
   });
@@ -123,24 +136,23 @@ export async function listUserDetails(core: Core, principal: Principal): Promise
 }
 
 /**
- * Runs an (already authorized) change to a user's account with the enabled admins and the target locked,
- * refusing any change that would leave no enabled admin. Every process forgets what it cached about the user.
+ * Runs an (already authorized) change to a user's account. One that can remove an administrator (delete,
+ * disable) takes the admin-set lock first and recounts after the change, refusing to leave no enabled admin.
+ * Every process forgets what it cached about the user.
  */
 async function changeUser(
   core: Core,
   principal: Principal,
   userId: string,
   opts: { removesAdmin: boolean; refusal: string },
-  change: (tx: import("pg").PoolClient) => Promise<void>,
+  change: (tx: import("pg").PoolClient, target: sql.TargetUser) => Promise<void>,
 ): Promise<void> {
   await withActor(core, principal, async (tx) => {
-    const admins = await lockEnabledAdmins(tx);
+    if (opts.removesAdmin) await guardAdminSet(tx, principal.userId);
     const target = await sql.lockTargetUser(tx, userId);
     if (!target) throw userNotFound();
-    if (opts.removesAdmin && target.is_admin && !target.disabled && admins.length <= 1) {
-      throw new CoreError("BAD_REQUEST", opts.refusal);
-    }
-    await change(tx);
+    await change(tx, target);
+    if (opts.removesAdmin) await assertAdminRemains(tx, opts.refusal);
     await notifyAuthChange(tx, "user", userId);
   });
   core.auth.principals.invalidate("user", userId);
@@ -148,16 +160,24 @@ async function changeUser(
 
 export async function deleteUser(core: Core, principal: Principal, userId: string): Promise<void> {
   await requireAdmin(core, principal);
-  await changeUser(core, principal, userId, { removesAdmin: true, refusal: "cannot delete the last admin" }, (tx) => sql.deleteUser(tx, userId));
+  await changeUser(core, principal, userId, { removesAdmin: true, refusal: "cannot delete the last admin" }, async (tx, target) => {
+    await sql.deleteUser(tx, userId);
+    await recordAdminEvent(tx, { action: "user.delete", target: userId, before: { email: target.email, disabled: target.disabled } });
+  });
   core.log.info({ userId, by: principal.userId }, "user deleted");
 }
 
 /** Disabling ends every session of the user at once; enabling lets it sign in again. */
 export async function setDisabled(core: Core, principal: Principal, userId: string, disabled: boolean): Promise<void> {
   await requireAdmin(core, principal);
-  await changeUser(core, principal, userId, { removesAdmin: disabled, refusal: "cannot disable the last admin" }, async (tx) => {
+  await changeUser(core, principal, userId, { removesAdmin: disabled, refusal: "cannot disable the last admin" }, async (tx, target) => {
     await sql.setUserDisabled(tx, userId, disabled);
-    if (disabled) await sql.deleteUserSessions(tx, userId);
+    const sessionsEnded = disabled ? await sql.deleteUserSessions(tx, userId) : 0;
+    await recordAdminEvent(tx, {
+      action: disabled ? "user.disable" : "user.enable",
+      target: userId,
+      after: { email: target.email, ...(disabled ? { sessions_ended: sessionsEnded } : {}) },
+    });
   });
   core.log.info({ userId, by: principal.userId, disabled }, disabled ? "user disabled" : "user enabled");
 }
@@ -167,9 +187,11 @@ export async function resetPassword(core: Core, principal: Principal, userId: st
   await requireAdmin(core, principal);
   checkPasswordPolicy(password);
   const hash = await core.auth.hasher.hash(password);
-  await changeUser(core, principal, userId, { removesAdmin: false, refusal: "" }, async (tx) => {
+  await changeUser(core, principal, userId, { removesAdmin: false, refusal: "" }, async (tx, target) => {
     await sql.setPasswordHash(tx, userId, hash);
-    await sql.deleteUserSessions(tx, userId);
+    const sessionsEnded = await sql.deleteUserSessions(tx, userId);
+    // The new hash stays out of the log: the row says that a reset happened, by whom, for whom.
+    await recordAdminEvent(tx, { action: "user.password_reset", target: userId, after: { email: target.email, sessions_ended: sessionsEnded } });
   });
   core.log.info({ userId, by: principal.userId }, "password reset by an administrator");
 }
@@ -186,9 +208,12 @@ export async function listSessions(core: Core, principal: Principal, userId: str
 
 export async function revokeSession(core: Core, principal: Principal, userId: string, sessionId: string): Promise<void> {
   await requireSelfOrAdmin(core, principal, userId);
-  const removed = await withTransaction(core.db.pool, async (tx) => {
+  const removed = await withActor(core, principal, async (tx) => {
     const ok = await sql.deleteSession(tx, userId, sessionId);
-    if (ok) await notifyAuthChange(tx, "session", sessionId);
+    if (ok) {
+      await notifyAuthChange(tx, "session", sessionId);
+      await recordAdminEvent(tx, { action: "session.revoke", target: sessionId, after: { user_id: userId } });
+    }
     return ok;
   });
   if (!removed) throw new CoreError("NOT_FOUND", "session not found");

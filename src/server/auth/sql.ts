@@ -1,7 +1,7 @@
 import type { Queryable } from "../db/queryable.ts";
 import type { SessionDto, UserDetailsDto, UserDto } from "./schema.ts";
 
-/** Serialises first-user bootstrap: registration checks "is there an admin yet?" under this lock. */
+/** Serialises first-user bootstrap: registration checks "is there a user yet?" under this lock. */
 export const BOOTSTRAP_LOCK_KEY = 0x61757468; // "auth"
 
 interface UserRow {
@@ -32,11 +32,6 @@ export async function insertUser(db: Queryable, u: { email: string; displayName:
     [u.email, u.displayName, u.passwordHash],
   );
   return rows[0] && toUserDto(rows[0]);
-}
-
-export async function adminAssignmentExists(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query("SELECT 1 FROM rootcx_system.rbac_assignments WHERE role = 'admin' LIMIT 1");
-  return rows.length > 0;
 }
 
 export interface LoginCandidate extends UserRow {
@@ -87,8 +82,10 @@ export async function deleteSession(db: Queryable, userId: string, sessionId: st
   return (rowCount ?? 0) > 0;
 }
 
-export async function deleteUserSessions(db: Queryable, userId: string): Promise<void> {
-  await db.query("DELETE FROM rootcx_system.sessions WHERE user_id = $1", [userId]);
+/** Ends every session of the user; says how many there were. */
+export async function deleteUserSessions(db: Queryable, userId: string): Promise<number> {
+  const { rowCount } = await db.query("DELETE FROM rootcx_system.sessions WHERE user_id = $1", [userId]);
+  return rowCount ?? 0;
 }
 
 export async function listUsers(db: Queryable): Promise<UserDto[]> {
@@ -132,16 +129,14 @@ export async function listSessions(db: Queryable, userId: string): Promise<Sessi
 
 export interface TargetUser {
   id: string;
-  is_admin: boolean;
+  email: string;
   disabled: boolean;
 }
 
-/** Locks the target row (if it is a human principal) and says whether it is an enabled admin. */
+/** Locks the target row if it is a human principal. */
 export async function lockTargetUser(db: Queryable, userId: string): Promise<TargetUser | undefined> {
   const { rows } = await db.query<TargetUser>(
-    `SELECT u.id, u.disabled_at IS NOT NULL AS disabled,
-            EXISTS (SELECT 1 FROM rootcx_system.rbac_assignments a WHERE a.user_id = u.id AND a.role = 'admin') AS is_admin
-       FROM rootcx_system.users u WHERE u.id = $1 AND NOT u.is_system FOR UPDATE`,
+    "SELECT u.id, u.email, u.disabled_at IS NOT NULL AS disabled FROM rootcx_system.users u WHERE u.id = $1 AND NOT u.is_system FOR UPDATE",
     [userId],
   );
   return rows[0];

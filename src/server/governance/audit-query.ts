@@ -10,8 +10,12 @@ const FIELDS: Record<string, { column: string; type: "text" | "uuid" | "time" | 
   entity: { column: "table_name", type: "text" },
   record_id: { column: "record_id", type: "text" },
   operation: { column: "operation", type: "text" },
+  // Administrative events name their action (user.disable, secret.set, …) in `operation`.
+  action: { column: "operation", type: "text" },
+  target: { column: "record_id", type: "text" },
   changed_at: { column: "changed_at", type: "time" },
   actor_uid: { column: "actor_uid", type: "uuid" },
+  actor: { column: "actor_uid", type: "uuid" },
   trigger_ref: { column: "trigger_ref", type: "text" },
 };
 const OPS = { "": "=", neq: "<>", contains: "ILIKE", gte: ">=", lte: "<=" } as const;
@@ -54,15 +58,15 @@ export async function queryAudit(db: Queryable, params: URLSearchParams): Promis
     if (field.type === "time" && Number.isNaN(Date.parse(raw))) throw new CoreError("BAD_REQUEST", `${name}: not a date`);
     if (field.type === "uuid" && op !== "ILIKE" && !/^[0-9a-f-]{36}$/i.test(raw)) throw new CoreError("BAD_REQUEST", `${name}: not a uuid`);
     if (op === "ILIKE") {
-      where.push(`${field.column}::text ILIKE ${add(`%${raw.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+      where.push(`a.${field.column}::text ILIKE ${add(`%${raw.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
     } else {
-      where.push(`${field.column} ${op} ${add(raw)}${field.type === "time" ? "::timestamptz" : field.type === "uuid" ? "::uuid" : ""}`);
+      where.push(`a.${field.column} ${op} ${add(raw)}${field.type === "time" ? "::timestamptz" : field.type === "uuid" ? "::uuid" : ""}`);
     }
   }
   const before = params.get("before");
   if (before !== null) {
     if (!/^\d{1,19}$/.test(before)) throw new CoreError("BAD_REQUEST", "before: must be an audit row id");
-    where.push(`id < ${add(before)}::bigint`);
+    where.push(`a.id < ${add(before)}::bigint`);
   }
   const limit = limitSchema.parse(params.get("limit") ?? 100);
   const orderBy = params.get("order_by") ?? "id";
@@ -70,13 +74,15 @@ export async function queryAudit(db: Queryable, params: URLSearchParams): Promis
   const order = (params.get("order") ?? "desc").toLowerCase();
   if (order !== "asc" && order !== "desc") throw new CoreError("BAD_REQUEST", "order: asc or desc");
   const { rows } = await db.query<AuditRow>(
-    `SELECT id::text, table_schema, table_name, record_id, operation, old_record, new_record, actor_uid, delegator_uid,
-            trigger_ref, prev_hash, hash,
+    // Every column is qualified: the output renames id and changed_at to text, and a bare ORDER BY id would sort
+    // those strings ("9" after "10"), not the numbers.
+    `SELECT a.id::text AS id, a.table_schema, a.table_name, a.record_id, a.operation, a.old_record, a.new_record, a.actor_uid,
+            a.delegator_uid, a.trigger_ref, a.prev_hash, a.hash,
             -- Microsecond precision, as stored (a JS Date would keep milliseconds only).
-            to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS changed_at
-       FROM rootcx_system.audit_log
+            to_char(a.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS changed_at
+       FROM rootcx_system.audit_log a
       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY ${orderBy} ${order}${orderBy === "id" ? "" : `, id ${order}`}
+      ORDER BY a.${orderBy} ${order}${orderBy === "id" ? "" : `, a.id ${order}`}
       LIMIT ${limit}`,
     values,
   );

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
+import { actAs } from "./actor.ts";
 import { verifyAuditChain, type ChainReport } from "./audit.ts";
 import { queryAudit, type AuditRow } from "./audit-query.ts";
 import { requireAdmin, requirePermission } from "./authorize.ts";
@@ -23,7 +24,14 @@ export const archiveDir = (core: Core) => path.join(core.config.dataDir, "audit-
 /** Retention by hand (admin): archives and removes rows older than `before`, keeping the chain verifiable. */
 export async function archiveAudit(core: Core, principal: Principal | null, before: Date): Promise<ArchiveResult> {
   if (principal) await requireAdmin(core, principal);
-  const result = await archiveAuditLog(core.db.pool, { before, archiveDir: archiveDir(core), requestedBy: principal?.userId ?? null });
+  const result = await archiveAuditLog(core.db.pool, {
+    before,
+    archiveDir: archiveDir(core),
+    requestedBy: principal?.userId ?? null,
+    actor: (tx) => actAs(core, tx, principal?.userId ?? null, principal ? "control_plane" : "retention_schedule"),
+    // A scheduled run that removes nothing changed nothing; one an administrator asked for is recorded anyway.
+    recordEmpty: principal !== null,
+  });
   if (result.removed) core.log.info({ removed: result.removed, throughId: result.throughId, file: result.archiveFile }, "audit rows archived");
   return result;
 }

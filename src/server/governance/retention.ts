@@ -13,13 +13,25 @@ export interface ArchiveResult {
  * The documented retention procedure. Under the chain's lock: the rows older than `before` (a contiguous
  * prefix by id) are written to `<archiveDir>/audit-<first>-<last>.jsonl`, the chain's anchor moves to the last
  * of them (so verification continues from there), they are deleted, and an ARCHIVE row recording the
- * operation is appended to the log itself.
+ * operation is appended to the log itself, naming who asked (the claims `actor` signs into the transaction).
+ * A run that finds nothing to remove is recorded too when `recordEmpty` (a run someone asked for).
  */
-export async function archiveAuditLog(pool: pg.Pool, opts: { before: Date; archiveDir: string; requestedBy: string | null }): Promise<ArchiveResult> {
+export async function archiveAuditLog(
+  pool: pg.Pool,
+  opts: { before: Date; archiveDir: string; requestedBy: string | null; actor?: (tx: pg.PoolClient) => Promise<void>; recordEmpty?: boolean },
+): Promise<ArchiveResult> {
   return withTransaction(pool, async (tx) => {
+    await opts.actor?.(tx);
     await tx.query("SELECT pg_advisory_xact_lock(7367617)");
     const last = (await tx.query<{ id: string | null }>("SELECT max(id)::text AS id FROM rootcx_system.audit_log WHERE changed_at < $1", [opts.before])).rows[0]?.id ?? null;
-    if (!last) return { removed: 0, throughId: null, archiveFile: null };
+    if (!last) {
+      if (opts.recordEmpty) {
+        await tx.query("SELECT rootcx_system.audit_append('rootcx_system', 'audit_log', NULL, 'ARCHIVE', NULL, $1)", [
+          { removed: 0, through_id: null, archive_file: null, before: opts.before.toISOString(), requested_by: opts.requestedBy },
+        ]);
+      }
+      return { removed: 0, throughId: null, archiveFile: null };
+    }
     const { rows } = await tx.query("SELECT * FROM rootcx_system.audit_log WHERE id <= $1 ORDER BY id", [last]);
     mkdirSync(opts.archiveDir, { recursive: true, mode: 0o700 });
     const file = path.join(opts.archiveDir, `audit-${rows[0].id}-${last}.jsonl`);

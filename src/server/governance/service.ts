@@ -2,6 +2,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { withActor } from "./actor.ts";
+import { assertAdminRemains, guardAdminSet } from "./admin-guard.ts";
 import { requireAdmin } from "./authorize.ts";
 import { ADMIN_ROLE, assignRole, BASE_ROLE, holdsPermission, permissionMatches, resolvePermissions, type ResolvedPermissions } from "./permissions.ts";
 import { createsCycle } from "./roles.ts";
@@ -47,9 +48,11 @@ export async function updateRole(core: Core, principal: Principal, name: string,
   if (name === ADMIN_ROLE) throw new CoreError("BAD_REQUEST", "the admin role cannot be edited");
   await withActor(core, principal, async (tx) => {
     await sql.lockRoleGraph(tx);
+    await guardAdminSet(tx, principal.userId);
     if (!(await sql.roleExists(tx, name))) throw new CoreError("NOT_FOUND", `role ${name} not found`);
     await checkGraph(tx, name, input.inherits);
     await sql.updateRole(tx, name, input);
+    await assertAdminRemains(tx, "this change would leave no enabled admin");
   });
   core.log.info({ role: name, by: principal.userId }, "role updated");
   return { message: `role ${name} updated` };
@@ -60,7 +63,9 @@ export async function deleteRole(core: Core, principal: Principal, name: string)
   if (BUILT_IN.has(name)) throw new CoreError("BAD_REQUEST", `the ${name} role is built in and cannot be deleted`);
   await withActor(core, principal, async (tx) => {
     await sql.lockRoleGraph(tx);
+    await guardAdminSet(tx, principal.userId);
     if (!(await sql.deleteRole(tx, name))) throw new CoreError("NOT_FOUND", `role ${name} not found`);
+    await assertAdminRemains(tx, "deleting this role would leave no enabled admin");
   });
   core.log.info({ role: name, by: principal.userId }, "role deleted");
   return { message: `role ${name} deleted` };
@@ -85,11 +90,10 @@ export async function assign(core: Core, principal: Principal, userId: string, r
 export async function revoke(core: Core, principal: Principal, userId: string, role: string): Promise<{ message: string }> {
   await requireAdmin(core, principal);
   await withActor(core, principal, async (tx) => {
-    if (role === ADMIN_ROLE) {
-      const admins = await sql.lockEnabledAdmins(tx);
-      if (admins.length <= 1 && admins.includes(userId)) throw new CoreError("BAD_REQUEST", "cannot revoke the last admin");
-    }
+    // Any role may be the one that grants `*` (admin itself, or a role inheriting it): every revoke recounts.
+    await guardAdminSet(tx, principal.userId);
     if (!(await sql.revokeAssignment(tx, userId, role))) throw new CoreError("NOT_FOUND", "assignment not found");
+    await assertAdminRemains(tx, "cannot revoke the last admin");
   });
   core.log.info({ userId, role, by: principal.userId }, "role revoked");
   return { message: `role ${role} revoked` };

@@ -75,17 +75,3 @@ export async function declaredPermissions(db: Queryable): Promise<{ key: string;
   const { rows } = await db.query<{ key: string; description: string }>("SELECT key, description FROM rootcx_system.rbac_permissions ORDER BY key");
   return rows;
 }
-
-/**
- * Enabled holders of the admin role, counted with their rows locked so two concurrent removals cannot both
- * see "another admin remains".
- */
-export async function lockEnabledAdmins(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT u.id FROM rootcx_system.users u
-       JOIN rootcx_system.rbac_assignments a ON a.user_id = u.id AND a.role = 'admin'
-      WHERE u.disabled_at IS NULL AND NOT u.is_system
-      ORDER BY u.id FOR UPDATE OF u`,
-  );
-  return rows.map((r) => r.id);
-}

@@ -3,8 +3,9 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 import type { Logger } from "pino";
-import { withTransaction } from "../db/queryable.ts";
+import { withTransaction, type Queryable } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
+import { recordAdminEvent } from "../governance/admin-events.ts";
 import { CANARY_TEXT, canaryAad, open, seal, slotAad } from "./cipher.ts";
 
 export const PLATFORM_SCOPE = "_platform";
@@ -113,11 +114,11 @@ export class Vault {
     return vault;
   }
 
-  /** Upserts a value, re-sealed with a new nonce on every write. */
-  async set(appId: string, keyName: string, value: string): Promise<void> {
+  /** Upserts a value, re-sealed with a new nonce on every write; in the caller's transaction when given one. */
+  async set(appId: string, keyName: string, value: string, db: Queryable = this.pool): Promise<void> {
     const version = this.#writeVersion;
     const { nonce, ciphertext } = seal(this.#keys.get(version)!, value, slotAad(appId, keyName));
-    await this.pool.query(
+    await db.query(
       `INSERT INTO rootcx_system.secrets (app_id, key_name, nonce, ciphertext, key_version) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (app_id, key_name) DO UPDATE SET nonce = EXCLUDED.nonce, ciphertext = EXCLUDED.ciphertext,
          key_version = EXCLUDED.key_version, updated_at = now()`,
@@ -130,8 +131,8 @@ export class Vault {
     return rows.map((r) => r.key_name);
   }
 
-  async delete(appId: string, keyName: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query("DELETE FROM rootcx_system.secrets WHERE app_id = $1 AND key_name = $2", [appId, keyName]);
+  async delete(appId: string, keyName: string, db: Queryable = this.pool): Promise<boolean> {
+    const { rowCount } = await db.query("DELETE FROM rootcx_system.secrets WHERE app_id = $1 AND key_name = $2", [appId, keyName]);
     return (rowCount ?? 0) > 0;
   }
 
@@ -175,7 +176,11 @@ export class Vault {
    * Re-encrypts every secret under a new master key without stopping: the new key is saved first, new
    * writes use it at once, rows move in small transactions, and only then does the old version retire.
    */
-  rotate(newKey: Buffer = randomBytes(32), opts: { failAfterBatches?: number } = {}): Promise<RotationResult> {
+  /**
+   * `actor` signs the requester's claims into the transaction that activates the new key, where the rotation's
+   * audit row is written (atomically with the switch).
+   */
+  rotate(newKey: Buffer = randomBytes(32), opts: { failAfterBatches?: number; actor?: (tx: pg.PoolClient) => Promise<void> } = {}): Promise<RotationResult> {
     if (this.#rotating) return Promise.reject(new CoreError("CONFLICT", "a master key rotation is already in progress"));
     this.#rotating = (async () => {
       writeKeyFile(path.join(this.keyDir, "master.key.next"), newKey);
@@ -192,12 +197,12 @@ export class Vault {
       });
       this.#keys.set(version, newKey);
       this.#writeVersion = version;
-      return this.#completeRotation(version, opts.failAfterBatches);
+      return this.#completeRotation(version, opts.failAfterBatches, opts.actor);
     })().finally(() => (this.#rotating = undefined));
     return this.#rotating;
   }
 
-  async #completeRotation(version: number, failAfterBatches?: number): Promise<RotationResult> {
+  async #completeRotation(version: number, failAfterBatches?: number, actor?: (tx: pg.PoolClient) => Promise<void>): Promise<RotationResult> {
     const newKey = this.#keys.get(version)!;
     let reencrypted = 0;
     let unreadable = 0;
@@ -241,6 +246,9 @@ export class Vault {
     await withTransaction(this.pool, async (tx) => {
       await tx.query("UPDATE rootcx_system.vault_keys SET state = 'retired' WHERE version <> $1", [version]);
       await tx.query("UPDATE rootcx_system.vault_keys SET state = 'active' WHERE version = $1", [version]);
+      // A rotation resumed at boot has no requester: the row's actor is then empty.
+      await actor?.(tx);
+      await recordAdminEvent(tx, { action: "vault.rotate", target: String(version), after: { version, reencrypted, unreadable, resumed: !actor } });
     });
     for (const v of [...this.#keys.keys()]) if (v !== version) this.#keys.delete(v);
     let action: string | null = null;

@@ -1,0 +1,41 @@
+import type { Queryable } from "../db/queryable.ts";
+
+/** Every administrative action the audit log names (roles and assignments are audited by their triggers). */
+export const ADMIN_ACTIONS = [
+  "user.register",
+  "user.create",
+  "user.disable",
+  "user.enable",
+  "user.delete",
+  "user.password_reset",
+  "session.revoke",
+  "secret.set",
+  "secret.delete",
+  "app.install",
+  "app.reinstall",
+  "app.uninstall",
+  "vault.rotate",
+] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+/** What kind of thing an action acts on: the audit row's table_name. */
+const TARGET_TABLE: Record<string, string> = { user: "users", session: "sessions", secret: "secrets", app: "apps", vault: "vault_keys" };
+
+export interface AdminEvent {
+  action: AdminAction;
+  /** The target's id: user id, session id, app id, `scope:key` of a secret, key version. */
+  target: string;
+  /** What the target was, where that matters (a deleted user's email). Never a secret value or a hash. */
+  before?: Record<string, unknown>;
+  /** What changed. Never a secret value or a hash. */
+  after?: Record<string, unknown>;
+}
+
+/**
+ * Appends an administrative event to the hash-chained audit log, in the caller's transaction: it commits or
+ * rolls back with the change it records. The actor comes from the transaction's signed claims (actAs).
+ */
+export async function recordAdminEvent(tx: Queryable, e: AdminEvent): Promise<void> {
+  const table = TARGET_TABLE[e.action.split(".")[0]!]!;
+  await tx.query("SELECT rootcx_system.audit_append('rootcx_system', $1, $2, $3, $4, $5)", [table, e.target, e.action, e.before ?? null, e.after ?? null]);
+}
