@@ -47,7 +47,7 @@ export interface TestCore extends RunningCore {
   logs: string[];
   database: TestDatabase;
   dataDir: string;
-  /** Stops the Core, drops its database and removes its data directory. */
+  /** Stops the Core, drops its database and removes its data directory (each only if this Core created it). */
   dispose(): Promise<void>;
 }
 
@@ -58,18 +58,31 @@ export async function startTestCore(
   // A shared database (a second Core process on the same PostgreSQL) is dropped by its first owner only; such a
   // Core must be given the first one's ROOTCX_MASTER_KEY, or the vault's canary check stops it.
   const ownsDatabase = !opts.database;
+  // Likewise a data directory passed in ROOTCX_DATA_DIR (a restart on another Core's keys) belongs to its first owner.
+  const ownsDataDir = !opts.env?.ROOTCX_DATA_DIR;
   const database = opts.database ?? (await createTestDatabase());
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-test-data-"));
+  const dataDir = opts.env?.ROOTCX_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "rootcx-test-data-"));
+  const release = async () => {
+    if (ownsDatabase) await database.drop();
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const logs: string[] = [];
   const logger = createLogger("debug", { write: (line: string) => void logs.push(line) });
-  const running = await startCore({
-    studio: false,
-    logger,
-    routes: opts.routes,
-    // Every test comes from 127.0.0.1: per-address limits would otherwise couple unrelated tests.
-    authLimits: { loginPerIpPerMinute: 100_000, registrationsPerIpPerHour: 100_000, ...opts.authLimits },
-    env: { DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: "0", ...opts.env },
-  });
+  let running: RunningCore;
+  try {
+    running = await startCore({
+      studio: false,
+      logger,
+      routes: opts.routes,
+      // Every test comes from 127.0.0.1: per-address limits would otherwise couple unrelated tests.
+      authLimits: { loginPerIpPerMinute: 100_000, registrationsPerIpPerHour: 100_000, ...opts.authLimits },
+      env: { DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: "0", ...opts.env },
+    });
+  } catch (err) {
+    // A Core that is expected not to start (a wrong key, say) leaves nothing behind either.
+    await release();
+    throw err;
+  }
   return {
     ...running,
     client: createCoreClient(running.url),
@@ -78,8 +91,7 @@ export async function startTestCore(
     dataDir,
     async dispose() {
       await running.stop();
-      if (ownsDatabase) await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await release();
     },
   };
 }

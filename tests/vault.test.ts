@@ -33,6 +33,11 @@ beforeAll(async () => {
   manager = await signUpAndIn(core, "manager@vault.test");
   await api(core, "POST", "/api/v1/roles", { name: "secret_keeper", permissions: ["admin:secrets.manage"] }, admin.accessToken);
   await api(core, "POST", "/api/v1/roles/assign", { userId: manager.userId, role: "secret_keeper" }, admin.accessToken);
+  // App secrets belong to installed apps (an unknown app is a 404: tests/auth-hardening.test.ts).
+  for (const id of ["crm", "tamper"]) {
+    const installed = await api(core, "POST", "/api/v1/apps", { appId: id, name: id, version: "0.1.0", dataContract: [] }, admin.accessToken);
+    if (installed.status !== 201 && installed.status !== 200) throw new Error(`install ${id}: ${installed.status} ${JSON.stringify(installed.body)}`);
+  }
 });
 afterAll(async () => {
   await owner?.end();
@@ -156,7 +161,7 @@ describe("master key", () => {
           .toEqual(["retired", "active"]);
         expect((await restarted.core.db.pool.query("SELECT DISTINCT key_version FROM rootcx_system.secrets")).rows).toEqual([{ key_version: 2 }]);
       } finally {
-        await restarted.stop();
+        await restarted.dispose();
       }
       // The old key alone no longer opens the vault; the new one does.
       const newKey = readFileSync(path.join(c.dataDir, "config", "master.key.next"), "utf8");
@@ -164,11 +169,11 @@ describe("master key", () => {
       try {
         expect((await withNew.core.vault.values("rot")).values).toEqual(expected);
       } finally {
-        await withNew.stop();
+        await withNew.dispose();
       }
       await expect(startTestCore({ database: c.database, env: { ROOTCX_MASTER_KEY: oldKey } })).rejects.toBeInstanceOf(VaultKeyError);
     } finally {
-      await c.database.drop();
+      await c.dispose();
     }
   }, 60_000);
 
