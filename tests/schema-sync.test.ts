@@ -107,9 +107,16 @@ describe("schema sync", () => {
     const current = await api(core, "GET", "/api/v1/apps/crm", undefined, admin.accessToken);
     const fields = current.body.dataContract[1].fields.map((f: Field) => (f.name === "name" ? { ...f, type: "number" } : f));
     fields.push({ name: "extra", type: "text" });
-    const res = await install(manifest(fields, { indexes: [{ columns: ["email"], unique: true }] }));
+    // Counted before anything runs: the text that is not a number would be lost, so install refuses it.
+    const refused = await install(manifest(fields, { indexes: [{ columns: ["email"], unique: true }] }));
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/alter_type on contact\.name/);
+    // A check over a column the same install adds cannot be counted beforehand: it fails when applied, and
+    // everything before it is rolled back.
+    const unchanged = current.body.dataContract[1].fields.concat([{ name: "extra", type: "text" }]);
+    const res = await install(manifest(unchanged, { indexes: [{ columns: ["email"], unique: true }], checks: [{ name: "has_extra", expr: "extra IS NOT NULL" }] }));
     expect(res.status).toBe(400);
-    expect(res.body.error).toMatch(/contact\.name/);
+    expect(res.body.error).toMatch(/add_check on contact/);
     expect(await column("extra")).toBeUndefined();
     expect((await column("name"))!.data_type).toBe("text");
     const stored = await api(core, "GET", "/api/v1/apps/crm", undefined, admin.accessToken);
@@ -122,12 +129,16 @@ describe("schema sync", () => {
     const added = await install(withDeal);
     expect(added.body.changes.map((c: { change_type: string }) => c.change_type)).toEqual(["create_table", "add_identity_index", "add_index"]);
     expect((await api(core, "POST", "/api/v1/apps/crm/collections/deal", { amount: 5 }, admin.accessToken)).status).toBe(201);
-    const dropped = await install(current.manifest);
+    // The deal holds a row: dropping it is refused until the request accepts the loss.
+    const refused = await install(current.manifest);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/drop_table on deal .*1 row — rows would be deleted/);
+    const dropped = await api(core, "POST", "/api/v1/apps?allowDataLoss=true", current.manifest, admin.accessToken);
     expect(dropped.body.changes.map((c: { change_type: string; entity: string }) => `${c.entity}:${c.change_type}`)).toEqual(["deal:drop_table"]);
     expect((await api(core, "GET", "/api/v1/apps/crm/collections/deal", undefined, admin.accessToken)).status).toBe(404);
     const history = await api(core, "GET", "/api/v1/apps/crm/schema/history", undefined, admin.accessToken);
     expect(history.status).toBe(200);
-    expect(history.body[0]).toMatchObject({ app_id: "crm", actor_uid: admin.userId, actor_email: "admin@sync.test", changes: [{ entity: "deal", change_type: "drop_table" }] });
+    expect(history.body[0]).toMatchObject({ app_id: "crm", actor_uid: admin.userId, actor_email: "admin@sync.test", changes: [{ entity: "deal", change_type: "drop_table", destructive: true, affectedRows: 1 }] });
     expect(history.body[0].statements).toEqual(['DROP TABLE "crm"."deal"']);
     expect(history.body.length).toBe(4);
   });

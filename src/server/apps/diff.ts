@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { ActualColumn, ActualSchema, ActualTable } from "./introspect.ts";
-import { arrayLiteral, type AppModel, type ColumnSpec, qualified, quoteIdent, quoteLiteral, renderDefault, type TableSpec } from "./model.ts";
+import { conversion } from "./conversions.ts";
+import { arrayLiteral, type AppModel, type ColumnSpec, enumCheckName, qualified, quoteIdent, quoteLiteral, renderDefault, type TableSpec } from "./model.ts";
 
 export type ChangeType =
   | "create_schema" | "create_table" | "drop_table" | "add_column" | "drop_column" | "alter_type" | "set_not_null" | "drop_not_null"
@@ -17,7 +18,26 @@ const enum Phase {
   DropConstraints = 2,
   DropTables = 3,
   Columns = 4,
-  AddConstraints = 5,
+  /** Values the new constraints would refuse, replaced once the install has accepted losing them. */
+  RepairValues = 5,
+  AddConstraints = 6,
+}
+
+/**
+ * The rows of the table as it is now that a change would touch: `loss` rows lose or alter a value when it is
+ * applied; `blocking` rows make it fail whatever the request accepts (NULLs under a new NOT NULL, duplicates
+ * under a new unique index). Expressions name the table's columns unqualified.
+ */
+export interface Probe {
+  kind: "loss" | "blocking";
+  table: string;
+  where: string;
+  /** What the sample shows of each row, as text; the row's id alone when absent. */
+  value?: string;
+  /** For conversions: what the value becomes. */
+  becomes?: string;
+  /** Why the rows matter, for the refusal's message. */
+  reason: string;
 }
 
 export interface SchemaChange {
@@ -26,10 +46,11 @@ export interface SchemaChange {
   column: string | null;
   detail: string;
   statements: { phase: Phase; sql: string }[];
+  probe?: Probe;
 }
 
 /** Public form: what /apps/schema/verify answers (spec §2.5). */
-export type ChangeDto = Omit<SchemaChange, "statements">;
+export type ChangeDto = Omit<SchemaChange, "statements" | "probe">;
 export const toDto = (c: SchemaChange): ChangeDto => ({ entity: c.entity, change_type: c.change_type, column: c.column, detail: c.detail });
 
 export function diffSchema(model: AppModel, actual: ActualSchema): SchemaChange[] {
@@ -46,10 +67,20 @@ export function diffSchema(model: AppModel, actual: ActualSchema): SchemaChange[
   const wanted = new Set(model.tables.map((t) => t.name));
   for (const name of actual.tables.keys()) {
     if (wanted.has(name)) continue;
-    changes.push({ entity: name, change_type: "drop_table", column: null, detail: `drop table ${name} and its rows`, statements: [{ phase: Phase.DropTables, sql: `DROP TABLE ${qualified(schema, name)}` }] });
+    changes.push({
+      entity: name,
+      change_type: "drop_table",
+      column: null,
+      detail: `drop table ${name} and its rows`,
+      statements: [{ phase: Phase.DropTables, sql: `DROP TABLE ${qualified(schema, name)}` }],
+      probe: { kind: "loss", table: qualified(schema, name), where: "true", value: `to_jsonb(${PROBE_ROW})::text`, reason: "rows would be deleted" },
+    });
   }
   return changes;
 }
+
+/** The alias a probe gives its table: a quoted name no manifest identifier can take. */
+export const PROBE_ROW = '"probe row"';
 
 function columnDefinition(c: ColumnSpec): string {
   return `${quoteIdent(c.name)} ${c.pgType}${c.defaultValue !== undefined && c.defaultValue !== null ? ` DEFAULT ${renderDefault(c)}` : ""}${c.notNull ? " NOT NULL" : ""}`;
@@ -137,42 +168,59 @@ function diffTable(schema: string, table: TableSpec, actual: ActualTable, change
     if (!want) {
       changes.push({ entity: table.name, change_type: name.startsWith("idx_identity_") ? "drop_identity_index" : "drop_index", column: null, detail: name, statements: [drop] });
     } else if (want.hash !== ix.hash) {
-      const add = addIndex(schema, table.name, want, "replace_index");
+      const add = withUniqueProbe(t, want, addIndex(schema, table.name, want, "replace_index"));
       changes.push({ ...add, statements: [drop, ...add.statements] });
     }
   }
-  for (const ix of table.indexes) if (!actual.indexes.has(ix.name)) changes.push(addIndex(schema, table.name, ix));
+  for (const ix of table.indexes) if (!actual.indexes.has(ix.name)) changes.push(withUniqueProbe(t, ix, addIndex(schema, table.name, ix)));
 
   for (const [name, ck] of actual.checks) {
     const want = table.checks.find((c) => c.name === name);
     const drop = { phase: Phase.DropConstraints, sql: `ALTER TABLE ${t} DROP CONSTRAINT ${quoteIdent(name)}` };
     if (!want) changes.push({ entity: table.name, change_type: "drop_check", column: null, detail: name, statements: [drop] });
     else if (want.hash !== ck.hash) {
-      const add = addCheck(schema, table.name, want, "replace_check");
+      const add = checkWithProbe(schema, table, actual, want, "replace_check");
       changes.push({ ...add, statements: [drop, ...add.statements] });
     }
   }
-  for (const ck of table.checks) if (!actual.checks.has(ck.name)) changes.push(addCheck(schema, table.name, ck));
+  for (const ck of table.checks) if (!actual.checks.has(ck.name)) changes.push(checkWithProbe(schema, table, actual, ck, "add_check"));
 
   for (const col of actual.columns.values()) {
     if (col.name === "id" || col.name === "created_at" || col.name === "updated_at" || wanted.has(col.name)) continue;
-    changes.push({ entity: table.name, change_type: "drop_column", column: col.name, detail: `drop ${col.name} (${col.pgType}) and its values`, statements: [alter(`DROP COLUMN ${quoteIdent(col.name)}`)] });
+    const c = quoteIdent(col.name);
+    changes.push({
+      entity: table.name,
+      change_type: "drop_column",
+      column: col.name,
+      detail: `drop ${col.name} (${col.pgType}) and its values`,
+      statements: [alter(`DROP COLUMN ${c}`)],
+      probe: { kind: "loss", table: t, where: `${c} IS NOT NULL`, value: `${c}::text`, reason: "rows hold a value in it" },
+    });
   }
   for (const want of table.columns) {
     const have = actual.columns.get(want.name);
     if (!have) {
-      changes.push({ entity: table.name, change_type: "add_column", column: want.name, detail: `${want.name} ${want.pgType}${want.notNull ? " NOT NULL" : ""}`, statements: [alter(`ADD COLUMN ${columnDefinition(want)}`)] });
+      const noDefault = want.notNull && (want.defaultValue === undefined || want.defaultValue === null);
+      changes.push({
+        entity: table.name,
+        change_type: "add_column",
+        column: want.name,
+        detail: `${want.name} ${want.pgType}${want.notNull ? " NOT NULL" : ""}`,
+        statements: [alter(`ADD COLUMN ${columnDefinition(want)}`)],
+        ...(noDefault ? { probe: { kind: "blocking" as const, table: t, where: "true", reason: "rows exist and the required field has no default_value" } } : {}),
+      });
       continue;
     }
-    diffColumn(table.name, want, have, alter, changes);
+    diffColumn(t, table.name, want, have, alter, changes);
   }
 }
 
-function diffColumn(entity: string, want: ColumnSpec, have: ActualColumn, alter: (sql: string) => { phase: Phase; sql: string }, changes: SchemaChange[]): void {
+function diffColumn(t: string, entity: string, want: ColumnSpec, have: ActualColumn, alter: (sql: string) => { phase: Phase; sql: string }, changes: SchemaChange[]): void {
   const col = quoteIdent(want.name);
   const wantsDefault = want.defaultValue !== undefined && want.defaultValue !== null;
   if (have.pgType !== want.pgType) {
     // The old default may not cast to the new type; it is dropped first and the wanted one set after.
+    const conv = conversion(col, have.pgType, want.pgType);
     changes.push({
       entity,
       change_type: "alter_type",
@@ -180,28 +228,69 @@ function diffColumn(entity: string, want: ColumnSpec, have: ActualColumn, alter:
       detail: `${have.pgType} → ${want.pgType}`,
       statements: [
         ...(have.defaultExpr !== null ? [alter(`ALTER COLUMN ${col} DROP DEFAULT`)] : []),
-        alter(`ALTER COLUMN ${col} TYPE ${want.pgType} USING ${castFrom(col, have.pgType, want.pgType)}`),
+        alter(`ALTER COLUMN ${col} TYPE ${want.pgType} USING ${conv.using}`),
         ...(wantsDefault ? [alter(`ALTER COLUMN ${col} SET DEFAULT ${renderDefault(want)}`)] : []),
       ],
+      ...(conv.lossy ? { probe: { kind: "loss" as const, table: t, where: conv.lossy, value: `${col}::text`, becomes: `(${conv.using})::text`, reason: "rows hold a value the new type cannot keep as it is" } } : {}),
     });
   } else if (!wantsDefault && have.defaultExpr !== null) {
     changes.push({ entity, change_type: "drop_default", column: want.name, detail: `was ${have.defaultExpr}`, statements: [alter(`ALTER COLUMN ${col} DROP DEFAULT`)] });
   } else if (wantsDefault && !sameDefault(want, have.defaultExpr)) {
     changes.push({ entity, change_type: "set_default", column: want.name, detail: renderDefault(want), statements: [alter(`ALTER COLUMN ${col} SET DEFAULT ${renderDefault(want)}`)] });
   }
-  if (want.notNull && !have.notNull) changes.push({ entity, change_type: "set_not_null", column: want.name, detail: "required", statements: [alter(`ALTER COLUMN ${col} SET NOT NULL`)] });
+  if (want.notNull && !have.notNull) {
+    changes.push({
+      entity,
+      change_type: "set_not_null",
+      column: want.name,
+      detail: "required",
+      statements: [alter(`ALTER COLUMN ${col} SET NOT NULL`)],
+      probe: { kind: "blocking", table: t, where: `${col} IS NULL`, reason: "rows hold NULL in the newly required field" },
+    });
+  }
   if (!want.notNull && have.notNull) changes.push({ entity, change_type: "drop_not_null", column: want.name, detail: "optional", statements: [alter(`ALTER COLUMN ${col} DROP NOT NULL`)] });
 }
 
-/** The USING expression of a type change; scalars become one-element arrays and back rather than failing. */
-function castFrom(col: string, from: string, to: string): string {
-  const fromArray = from.endsWith("[]");
-  const toArray = to.endsWith("[]");
-  if (!fromArray && toArray) return `ARRAY[${col}::${to.slice(0, -2)}]`;
-  if (fromArray && !toArray) return `(${col})[1]::${to}`;
-  if (to === "jsonb" && from !== "json") return `to_jsonb(${col})`;
-  if (from === "jsonb" && to !== "json") return `(${col} #>> '{}')::${to}`;
-  return `${col}::${to}`;
+/**
+ * An enum check on a column that exists now: rows holding a value the new list drops lose it (it becomes the
+ * default, or NULL) once the install accepts that; a required field without a default cannot take either.
+ * Any other check cannot repair rows, so rows it would refuse block it.
+ */
+function checkWithProbe(schema: string, table: TableSpec, actual: ActualTable, ck: TableSpec["checks"][number], type: ChangeType): SchemaChange {
+  const change = addCheck(schema, table.name, ck, type);
+  const t = qualified(schema, table.name);
+  const column = table.columns.find((c) => c.enumValues && ck.name === enumCheckName(c.name));
+  if (!column) return { ...change, probe: { kind: "blocking", table: t, where: `(${ck.expr}) IS FALSE`, reason: "rows violate the check" } };
+  if (!actual.columns.has(column.name)) return change;
+  const col = quoteIdent(column.name);
+  const outside = `${col} IS NOT NULL AND ${col}::text NOT IN (${column.enumValues!.map(quoteLiteral).join(", ")})`;
+  const hasDefault = column.defaultValue !== undefined && column.defaultValue !== null;
+  if (column.notNull && !hasDefault) {
+    return { ...change, probe: { kind: "blocking", table: t, where: outside, value: `${col}::text`, reason: "rows hold a value no longer in enum_values, and the required field has no default_value to take instead" } };
+  }
+  const replacement = hasDefault ? renderDefault(column) : "NULL";
+  return {
+    ...change,
+    statements: [...change.statements, { phase: Phase.RepairValues, sql: `UPDATE ${t} SET ${col} = ${replacement} WHERE ${outside}` }],
+    probe: { kind: "loss", table: t, where: outside, value: `${col}::text`, becomes: `${replacement}::text`, reason: "rows hold a value no longer in enum_values" },
+  };
+}
+
+/** Rows sharing a key a new unique index forbids to share (NULLs never clash in a unique index). */
+function withUniqueProbe(t: string, ix: TableSpec["indexes"][number], change: SchemaChange): SchemaChange {
+  return ix.uniqueKey ? { ...change, probe: duplicateProbe(t, ix.uniqueKey) } : change;
+}
+
+function duplicateProbe(t: string, key: NonNullable<TableSpec["indexes"][number]["uniqueKey"]>): Probe {
+  const cols = key.columns.map(quoteIdent).join(", ");
+  const present = [...key.columns.map((c) => `${quoteIdent(c)} IS NOT NULL`), ...(key.where ? [`(${key.where})`] : [])].join(" AND ");
+  return {
+    kind: "blocking",
+    table: t,
+    where: `${present} AND (${cols}) IN (SELECT ${cols} FROM ${t} WHERE ${present} GROUP BY ${cols} HAVING count(*) > 1)`,
+    value: `concat_ws(', ', ${cols})`,
+    reason: "rows share a value the new unique index forbids",
+  };
 }
 
 // pg's own text[] parser (pg-types declares no name for OID 1009).

@@ -33,6 +33,8 @@ export interface IndexSpec {
   /** The full CREATE INDEX statement; its hash, kept in the index's comment, tells a changed spec apart. */
   create: string;
   hash: string;
+  /** For a unique index on plain columns: what existing rows must not share for it to be created. */
+  uniqueKey?: { columns: string[]; where?: string };
 }
 
 export interface CheckSpec {
@@ -67,6 +69,9 @@ export function shortHash(text: string, length = 16): string {
 export function objectName(base: string): string {
   return base.length <= 63 ? base : `${base.slice(0, 54)}_${shortHash(base, 8)}`;
 }
+
+/** The check that holds a text field to its enum_values. */
+export const enumCheckName = (column: string) => objectName(`enum_${column}`);
 
 /** The fields that become columns: declared id, created_at and updated_at are the automatic ones. */
 export function userFields(entity: EntityContract): FieldContract[] {
@@ -118,7 +123,7 @@ function buildTable(appId: string, entity: EntityContract): TableSpec {
   for (const c of columns) {
     if (!c.enumValues) continue;
     const expr = `${quoteIdent(c.name)} IN (${c.enumValues.map(quoteLiteral).join(", ")})`;
-    checks.push({ name: objectName(`enum_${c.name}`), expr, hash: shortHash(expr) });
+    checks.push({ name: enumCheckName(c.name), expr, hash: shortHash(expr) });
   }
   for (const c of entity.checks ?? []) {
     checks.push({ name: c.name ?? objectName(`check_${shortHash(c.expr, 12)}`), expr: c.expr, hash: shortHash(c.expr) });
@@ -145,7 +150,9 @@ function indexSpec(appId: string, table: string, name: string, kind: IndexSpec["
     ? ` WITH (${Object.entries(ix.with).map(([k, v]) => `${k} = ${typeof v === "string" ? quoteLiteral(v) : String(v)}`).join(", ")})`
     : "";
   const create = `CREATE ${ix.unique ? "UNIQUE " : ""}INDEX ${quoteIdent(name)} ON ${qualified(appId, table)} USING ${ix.using ?? "btree"} (${parts.join(", ")})${withClause}${ix.where ? ` WHERE (${ix.where})` : ""}`;
-  return { name, kind, create, hash: shortHash(create) };
+  const plain = ix.columns.flatMap((c) => (typeof c === "string" ? [c] : c.column !== undefined && c.expr === undefined ? [c.column] : []));
+  const uniqueKey = ix.unique && plain.length === ix.columns.length ? { columns: plain, ...(ix.where ? { where: ix.where } : {}) } : undefined;
+  return { name, kind, create, hash: shortHash(create), ...(uniqueKey ? { uniqueKey } : {}) };
 }
 
 /** A default_value as the SQL expression PostgreSQL stores for it. */

@@ -2,16 +2,19 @@ import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { withActor } from "../governance/actor.ts";
+import { recordAdminEvent } from "../governance/admin-events.ts";
+import { lockAdminSet } from "../governance/admin-guard.ts";
 import { requirePermission } from "../governance/authorize.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import { type ChangeDto, diffSchema, orderedStatements, type SchemaChange, toDto } from "./diff.ts";
+import { assertAcceptable, type Impact, measureImpact, NO_IMPACT, type SampleRow } from "./impact.ts";
 import { introspectSchema } from "./introspect.ts";
 import { appIdSchema, parseManifest, type Manifest } from "./manifest.ts";
 import { buildModel, qualified, quoteIdent } from "./model.ts";
 import { notifyAppChange } from "./registry.ts";
 import * as sql from "./sql.ts";
 import type { QueryConfig } from "pg";
-import type { Queryable } from "../db/queryable.ts";
+import { type Queryable, withTransaction } from "../db/queryable.ts";
 
 const INSTALL = "admin:apps.install";
 const SELF_SERVICE = "platform:apps.create";
@@ -73,18 +76,51 @@ async function plan(db: Queryable, manifest: Manifest): Promise<{ changes: Schem
   return { changes: diffSchema(buildModel(manifest), actual), schemaExists: actual.exists };
 }
 
-/** POST /apps/schema/verify: what an install of this manifest would change, without changing it. */
-export async function verifySchema(core: Core, _principal: Principal, body: unknown): Promise<{ compliant: boolean; changes: ChangeDto[] }> {
+/** A change with what it does to existing rows (the install's answer and the history leave the sample out). */
+export type AppliedChange = ChangeDto & { destructive: boolean; affectedRows: number };
+export type VerifiedChange = AppliedChange & { blocking: boolean; sample: SampleRow[] };
+
+function appliedDto(c: SchemaChange, impacts: Map<SchemaChange, Impact>): AppliedChange {
+  const i = impacts.get(c) ?? NO_IMPACT;
+  return { ...toDto(c), destructive: i.destructive, affectedRows: i.affectedRows };
+}
+
+/**
+ * POST /apps/schema/verify: what an install of this manifest would change, without changing it, and for each
+ * change the existing rows it would lose or alter (or that would make it fail), counted in a read-only
+ * transaction. Row values in the sample are shown only to whoever may install the app.
+ */
+export async function verifySchema(core: Core, principal: Principal, body: unknown): Promise<{ compliant: boolean; changes: VerifiedChange[] }> {
   const manifest = parseManifest(body);
-  const { changes } = await plan(core.db.pool, manifest);
-  return { compliant: changes.length === 0, changes: changes.map(toDto) };
+  const held = await core.auth.principals.permissions(principal.userId);
+  return withTransaction(core.db.pool, async (tx) => {
+    await tx.query("SET TRANSACTION READ ONLY");
+    const { changes } = await plan(tx, manifest);
+    const existing = holdsPermission(held, INSTALL) ? undefined : await sql.getApp(tx, manifest.appId);
+    const maySeeValues = holdsPermission(held, INSTALL) || (holdsPermission(held, SELF_SERVICE) && existing?.installed_by === principal.userId);
+    const impacts = await measureImpact(tx, changes, { sample: maySeeValues });
+    return {
+      compliant: changes.length === 0,
+      changes: changes.map((c) => {
+        const i = impacts.get(c) ?? NO_IMPACT;
+        return { ...appliedDto(c, impacts), blocking: i.blocking, sample: i.sample };
+      }),
+    };
+  });
+}
+
+/** Every table whose rows a change's probe reads, in one order so two lockers never wait on each other. */
+async function lockProbedTables(tx: Queryable, changes: SchemaChange[]): Promise<void> {
+  const tables = [...new Set(changes.flatMap((c) => (c.probe ? [c.probe.table] : [])))].sort();
+  // ACCESS EXCLUSIVE now, as the ALTER will take anyway: no write lands between the count and the change.
+  if (tables.length) await tx.query(`LOCK TABLE ${tables.join(", ")} IN ACCESS EXCLUSIVE MODE`);
 }
 
 /**
  * POST /apps: one transaction creates or syncs the schema, governs every new table, records the app, its keys
  * and its admin role, and the history of what changed. Any failure rolls all of it back.
  */
-export async function installApp(core: Core, principal: Principal, body: unknown): Promise<{ message: string; changes: ChangeDto[] }> {
+export async function installApp(core: Core, principal: Principal, body: unknown, opts: { allowDataLoss?: boolean } = {}): Promise<{ message: string; changes: AppliedChange[] }> {
   const manifest = parseManifest(body);
   const held = await core.auth.principals.permissions(principal.userId);
   const mayInstall = holdsPermission(held, INSTALL);
@@ -100,6 +136,10 @@ export async function installApp(core: Core, principal: Principal, body: unknown
     const { changes, schemaExists } = await plan(tx, manifest);
     // A schema no app owns is someone else's (a hand-made one, another tool's): syncing would drop its tables.
     if (!existing && schemaExists) throw new CoreError("CONFLICT", `schema ${manifest.appId} already exists and belongs to no installed app`);
+    // Counted in this transaction, with the tables locked, so the rows counted are the rows changed.
+    await lockProbedTables(tx, changes);
+    const impacts = await measureImpact(tx, changes, { sample: false });
+    assertAcceptable(changes, impacts, opts.allowDataLoss === true);
     const statements: string[] = [];
     for (const { change, sql: statement } of orderedStatements(changes)) {
       try {
@@ -123,13 +163,20 @@ export async function installApp(core: Core, principal: Principal, body: unknown
     await sql.upsertApp(tx, manifest, principal.userId);
     await sql.syncPermissionKeys(tx, manifest.appId, appPermissionKeys(manifest));
     await sql.ensureAppAdminRole(tx, manifest.appId, principal.userId);
-    if (changes.length) await sql.recordHistory(tx, { appId: manifest.appId, version: manifest.version, actor: principal.userId, changes: changes.map(toDto), statements });
+    const result = changes.map((c) => appliedDto(c, impacts));
+    // The history keeps which losses the install accepted (destructive, affectedRows), never the values.
+    if (changes.length) await sql.recordHistory(tx, { appId: manifest.appId, version: manifest.version, actor: principal.userId, changes: result, statements });
+    await recordAdminEvent(tx, {
+      action: existing ? "app.reinstall" : "app.install",
+      target: manifest.appId,
+      after: { version: manifest.version, previous_version: existing?.version ?? null, changes: result },
+    });
     await notifyAppChange(tx, manifest.appId);
-    return changes;
+    return result;
   });
   core.apps.invalidate(manifest.appId);
   core.log.info({ app: manifest.appId, changes: applied.length, by: principal.userId }, "app installed");
-  return { message: `app ${manifest.appId} installed`, changes: applied.map(toDto) };
+  return { message: `app ${manifest.appId} installed`, changes: applied };
 }
 
 /** DELETE /apps/{id}: drops the schema and everything the install created, keeping the schema history. */
@@ -138,6 +185,9 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
   await requirePermission(core, principal, INSTALL);
   await withActor(core, principal, async (tx) => {
     await sql.lockApps(tx);
+    // Its roles go, and one of them may have been made to grant `*`: the admin-set lock comes first, as for
+    // every removal of a grant (the commit-time recount then never waits behind the audit chain's lock).
+    await lockAdminSet(tx);
     const existing = await sql.getApp(tx, appId);
     if (!existing) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
     const drop = `DROP SCHEMA IF EXISTS ${quoteIdent(appId)} CASCADE`;
@@ -145,6 +195,7 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
     await sql.deleteAppGrants(tx, appId);
     await sql.deleteAppRow(tx, appId);
     await sql.recordHistory(tx, { appId, version: existing.version, actor: principal.userId, changes: [{ entity: "", change_type: "drop_schema", column: null, detail: "app uninstalled" }], statements: [drop] });
+    await recordAdminEvent(tx, { action: "app.uninstall", target: appId, before: { version: existing.version } });
     await notifyAppChange(tx, appId);
   });
   core.apps.invalidate(appId);
