@@ -2,16 +2,22 @@ import { z } from "zod";
 import { authedProcedure, publicProcedure, router } from "../trpc/init.ts";
 import { CoreError } from "../errors.ts";
 import type { TrpcContext } from "../trpc/init.ts";
+import { assertOwnOrigin } from "./cookie-origin.ts";
 import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from "./cookies.ts";
 import * as schema from "./schema.ts";
 import * as service from "./service.ts";
 
 const secureCookies = (ctx: TrpcContext) => ctx.core.config.publicUrl.startsWith("https:");
 
-/** The refresh token comes from the input (programs) or from the Studio's HttpOnly cookie. */
+/**
+ * The refresh token comes from the input (programs) or from the Studio's HttpOnly cookie; the cookie is only
+ * honoured on a call from the Studio's own origin.
+ */
 function refreshTokenOf(ctx: TrpcContext, input: { refreshToken?: string | undefined } | undefined): string {
-  const token = input?.refreshToken ?? readRefreshCookie(ctx.req.headers.cookie);
+  if (input?.refreshToken) return input.refreshToken;
+  const token = readRefreshCookie(ctx.req.headers.cookie);
   if (!token) throw new CoreError("UNAUTHORIZED", "no session");
+  assertOwnOrigin(ctx.req, ctx.core.config.publicUrl);
   return token;
 }
 
@@ -32,6 +38,8 @@ export const authRouter = router({
     .input(schema.loginInput.extend({ cookie: z.boolean().optional() }))
     .output(schema.loginResult.extend({ refreshToken: z.string().optional() }))
     .mutation(async ({ ctx, input }) => {
+      // Another origin must not plant a session cookie (login CSRF) any more than read one.
+      if (input.cookie) assertOwnOrigin(ctx.req, ctx.core.config.publicUrl);
       const result = await service.login(ctx.core, input, ctx);
       if (!input.cookie) return result;
       ctx.res.appendHeader("set-cookie", refreshCookie(result.refreshToken, secureCookies(ctx)));
@@ -42,9 +50,9 @@ export const authRouter = router({
     .output(schema.refreshResult)
     .mutation(({ ctx, input }) => service.refresh(ctx.core, refreshTokenOf(ctx, input))),
   logout: publicProcedure.input(tokenInput).mutation(async ({ ctx, input }) => {
-    const fromCookie = !input?.refreshToken;
-    if (fromCookie) ctx.res.appendHeader("set-cookie", clearedRefreshCookie(secureCookies(ctx)));
-    return service.logout(ctx.core, refreshTokenOf(ctx, input));
+    const token = refreshTokenOf(ctx, input);
+    if (!input?.refreshToken) ctx.res.appendHeader("set-cookie", clearedRefreshCookie(secureCookies(ctx)));
+    return service.logout(ctx.core, token);
   }),
   me: authedProcedure.output(schema.userDto).query(({ ctx }) => service.me(ctx.principal)),
 });

@@ -87,7 +87,8 @@ export class TokenService {
       throw new CoreError("UNAUTHORIZED", "invalid token type");
     }
     // Without a session the token could not be ended by logout, revocation or a password reset.
-    if (typeof p.sid !== "string" || !UUID.test(p.sid)) throw new CoreError("UNAUTHORIZED", "invalid token: missing sid claim");
+    if (typeof p.sid !== "string") throw new CoreError("UNAUTHORIZED", "invalid token: missing sid claim");
+    if (!UUID.test(p.sid)) throw new CoreError("UNAUTHORIZED", "invalid token: malformed sid claim");
     checkLifetime(p, ACCESS_TTL_SECONDS);
     return { sub: p.sub, email: p.email, sid: p.sid };
   }

@@ -19,13 +19,16 @@ export function isAllowedOrigin(origin: string): boolean {
  * answered, in which case the caller must do nothing more.
  */
 export function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
+  // The answer depends on Origin whether or not this one is allowed: a cache must never hand an answer made for
+  // one origin (or for none) to another.
+  res.appendHeader("vary", "Origin");
   const origin = req.headers.origin;
   if (!origin || !isAllowedOrigin(origin)) return false;
   res.setHeader("access-control-allow-origin", origin);
   res.setHeader("access-control-allow-credentials", "true");
   res.setHeader("access-control-expose-headers", "x-request-id, retry-after");
-  res.appendHeader("vary", "Origin");
   if (req.method !== "OPTIONS" || !req.headers["access-control-request-method"]) return false;
+  res.appendHeader("vary", "Access-Control-Request-Method, Access-Control-Request-Headers");
   res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
   res.setHeader("access-control-allow-headers", req.headers["access-control-request-headers"] ?? "*");
   res.setHeader("access-control-max-age", "600");

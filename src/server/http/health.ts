@@ -4,13 +4,17 @@ import { CoreError } from "../errors.ts";
 import { healthQuery } from "../system/schema.ts";
 import * as system from "../system/service.ts";
 import { sendError, sendJson } from "./respond.ts";
+import { API_SECURITY_HEADERS } from "./security-headers.ts";
 
 const OK_BODY = JSON.stringify(system.health());
 const OK_HEADERS = { "content-type": "application/json; charset=utf-8", "content-length": String(OK_BODY.length) };
 
 /** The plain liveness answer, written in one call (a flat header list skips building a header object). */
 export function answerHealth(res: ServerResponse, requestId: string): void {
-  res.writeHead(200, ["content-type", OK_HEADERS["content-type"], "content-length", OK_HEADERS["content-length"], "x-request-id", requestId]);
+  res.writeHead(200, [
+    "content-type", OK_HEADERS["content-type"], "content-length", OK_HEADERS["content-length"], "x-request-id", requestId,
+    ...API_SECURITY_HEADERS.flat(), "vary", "Origin",
+  ]);
   res.end(OK_BODY);
 }
 

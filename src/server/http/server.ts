@@ -7,6 +7,7 @@ import { CoreError, toCoreError } from "../errors.ts";
 import { loggablePath } from "../log.ts";
 import { appRouter } from "../trpc/app-router.ts";
 import { applyCors } from "./cors.ts";
+import { API_SECURITY_HEADERS, setHeaders, studioSecurityHeaders } from "./security-headers.ts";
 import { answerHealth, handleHealth } from "./health.ts";
 import { newRequestId, pickRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
@@ -57,6 +58,8 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         authenticate: () => (principal ??= authenticate(core, req.headers.authorization)),
       };
     },
+    // tRPC replaces the Vary header applyCors set with its own; its answers depend on Origin all the same.
+    responseMeta: () => ({ headers: new Headers([["vary", "Origin"]]) }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") core.log.error({ err: error.cause ?? error, path }, "tRPC procedure failed");
     },
@@ -77,6 +80,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
 
   async function route(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): Promise<void> {
     res.setHeader("x-request-id", requestId);
+    setHeaders(res, API_SECURITY_HEADERS);
     const path = loggablePath(url);
     // Liveness probes would drown everything else at info level.
     const level = path === "/health" ? "debug" : "info";
@@ -99,6 +103,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         requestIds.set(req, requestId);
         trpc(req, res);
       } else if (studio) {
+        setHeaders(res, studioSecurityHeaders(studio.dev ?? false));
         await studio.handle(req, res);
       } else {
         sendError(res, new CoreError("NOT_FOUND", "not found"));

@@ -10,6 +10,8 @@ export interface StudioHandler {
   close(): Promise<void>;
   /** The renderer process, when the Studio runs in one. */
   pid(): number | undefined;
+  /** Next's development mode: its scripts need a looser content security policy. */
+  readonly dev?: boolean;
 }
 
 /**
@@ -28,5 +30,6 @@ export async function createInProcessStudio(opts: { dev: boolean; hostname: stri
     handle: (req, res) => handle(req, res),
     close: () => app.close(),
     pid: () => undefined,
+    dev: opts.dev,
   };
 }

@@ -5,10 +5,7 @@ export const systemRoutes: RestRoute[] = [
   {
     method: "GET",
     path: "/status",
-    handler: async ({ core, principal }) => {
-      await principal();
-      return { body: await service.status(core) };
-    },
+    handler: async ({ core, principal }) => ({ body: await service.status(core, await principal()) }),
   },
   { method: "GET", path: "/version", handler: ({ core }) => ({ body: service.version(core) }) },
 ];

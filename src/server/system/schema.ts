@@ -26,7 +26,8 @@ export const fullHealth = health.extend({
 
 export const status = z.object({
   runtime: z.object({ version: z.string(), state: componentState }),
-  postgres: z.object({ state: componentState, port: z.number(), data_dir: z.string().nullable() }),
+  /** `port` and `data_dir` are null for callers who are not administrators. */
+  postgres: z.object({ state: componentState, port: z.number().nullable(), data_dir: z.string().nullable() }),
   forge: z.object({ state: componentState, port: z.number().nullable() }),
 });
 

@@ -1,4 +1,6 @@
+import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
+import { ADMIN_KEY, holdsPermission } from "../governance/permissions.ts";
 import { cpuMetrics, diskMetrics, memoryMetrics } from "./host-metrics.ts";
 import type { FullHealth, Health, Overview, Status, Version } from "./schema.ts";
 import { pingDatabase } from "./sql.ts";
@@ -18,11 +20,22 @@ export async function fullHealth(core: Core): Promise<FullHealth> {
   return { status: "ok", memory, cpu, disk, database: { reachable } };
 }
 
-export async function status(core: Core): Promise<Status> {
-  const reachable = await pingDatabase(core.db.pool);
+/**
+ * The original's status. Where the database listens and where its files are is for administrators only (a way
+ * in, and a path on the host); anyone else signed in sees the same shape with those left null.
+ */
+export async function status(core: Core, principal: Principal): Promise<Status> {
+  const [reachable, admin] = await Promise.all([
+    pingDatabase(core.db.pool),
+    core.auth.principals.permissions(principal.userId).then((held) => holdsPermission(held, ADMIN_KEY)),
+  ]);
   return {
     runtime: { version: core.version, state: core.state },
-    postgres: { state: reachable ? "online" : "offline", port: core.db.info.port, data_dir: core.db.info.dataDir ?? null },
+    postgres: {
+      state: reachable ? "online" : "offline",
+      port: admin ? core.db.info.port : null,
+      data_dir: admin ? (core.db.info.dataDir ?? null) : null,
+    },
     // The original's built-in AI Forge is not part of this Core; it is reported as such.
     forge: { state: "offline", port: null },
   };

@@ -1,5 +1,6 @@
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
+import { getApp } from "../apps/sql.ts";
 import { CoreError } from "../errors.ts";
 import { requireAdmin, requirePermission } from "../governance/authorize.ts";
 import { PLATFORM_SCOPE, type RotationResult } from "./vault.ts";
@@ -7,13 +8,20 @@ import { PLATFORM_SCOPE, type RotationResult } from "./vault.ts";
 export const SECRETS_MANAGE = "admin:secrets.manage";
 const authorize = (core: Core, p: Principal) => requirePermission(core, p, SECRETS_MANAGE);
 
+/** App secrets belong to an installed app: naming one that is not installed is a 404, never a silent write. */
+async function requireApp(core: Core, appId: string): Promise<void> {
+  if (!(await getApp(core.db.pool, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
+}
+
 export async function listAppSecrets(core: Core, p: Principal, appId: string): Promise<string[]> {
   await authorize(core, p);
+  await requireApp(core, appId);
   return core.vault.names(appId);
 }
 
 export async function setAppSecret(core: Core, p: Principal, appId: string, key: string, value: string): Promise<{ message: string }> {
   await authorize(core, p);
+  await requireApp(core, appId);
   await core.vault.set(appId, key, value);
   core.log.info({ appId, key, by: p.userId }, "app secret set");
   return { message: `secret ${key} set` };
@@ -21,6 +29,7 @@ export async function setAppSecret(core: Core, p: Principal, appId: string, key:
 
 export async function deleteAppSecret(core: Core, p: Principal, appId: string, key: string): Promise<{ message: string }> {
   await authorize(core, p);
+  await requireApp(core, appId);
   if (!(await core.vault.delete(appId, key))) throw new CoreError("NOT_FOUND", `secret ${key} not found`);
   core.log.info({ appId, key, by: p.userId }, "app secret deleted");
   return { message: `secret ${key} deleted` };
