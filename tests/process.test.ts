@@ -24,7 +24,8 @@ function startMain(env: Record<string, string>): Proc {
   let out = "";
   const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
     cwd: ROOT,
-    env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env },
+    // TMPDIR is the run's own (tests/global-setup.ts), so that what the Core leaves in it is found at the end.
+    env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TMPDIR: os.tmpdir(), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
@@ -83,10 +84,16 @@ afterAll(async () => {
   for (const d of dirs) {
     const pidFile = path.join(d, "postgres", "postmaster.pid");
     if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
       try {
-        process.kill(Number(readFileSync(pidFile, "utf8").split("\n")[0]), "SIGQUIT");
+        process.kill(pid, "SIGQUIT");
+        // Removing the directory under a cluster that is still exiting could leave files it writes last.
+        for (let i = 0; i < 100; i++) {
+          process.kill(pid, 0);
+          await sleep(50);
+        }
       } catch {
-        /* already gone */
+        /* gone */
       }
     }
     rmSync(d, { recursive: true, force: true });
