@@ -4,7 +4,7 @@ import path from "node:path";
 import argon2 from "argon2";
 import { ARGON2_CONCURRENCY } from "../src/server/auth/runtime.ts";
 import { freePort } from "../src/server/db/embedded.ts";
-import { CONNECTIONS, DURATION_S, load, mean, median, ROUNDS, startProcess, type Row } from "./lib.ts";
+import { CONNECTIONS, DURATION_S, load, mean, median, removeOnFailure, ROUNDS, startProcess, type Row } from "./lib.ts";
 
 const PASSWORD = "Bench-Password-2026";
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -31,7 +31,7 @@ async function bareArgon2Rate(seconds: number): Promise<number> {
  */
 export async function authBench(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-auth-"));
-  const core = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ROOTCX_DATA_DIR: dataDir }, await freePort());
+  const core = await removeOnFailure(dataDir, startProcess(["--import", "tsx", "bench/auth-server.ts"], { ROOTCX_DATA_DIR: dataDir }, await freePort()));
   try {
     const body = JSON.stringify({ email: "bench@bench.local", password: PASSWORD });
     const headers = { "content-type": "application/json" };

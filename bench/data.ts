@@ -8,7 +8,7 @@ import pg from "pg";
 import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
 import { createLogger } from "../src/server/log.ts";
 import { CLAIMS_HOLE, ID_HOLE, type DataServerConfig } from "./data-server.ts";
-import { CONNECTIONS, cpuSeconds, DURATION_S, loadRun, mean, median, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
+import { CONNECTIONS, cpuSeconds, DURATION_S, loadRun, mean, median, removeOnFailure, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
 
 const ROWS = 100_000;
 /** The Core's governed pool size (GovernedExecutor's default): the baselines get as many connections. */
@@ -167,7 +167,7 @@ async function measure(server: ServerProcess, opts: autocannon.Options): Promise
 export async function dataBench(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-data-"));
   // The bench owns the cluster (the Core gets DATABASE_URL) so it can load rows and run pgbench as the gateway.
-  const db = await startEmbeddedDatabase(dataDir, createLogger("warn"));
+  const db = await removeOnFailure(dataDir, startEmbeddedDatabase(dataDir, createLogger("warn")));
   const su = new pg.Pool({ connectionString: db.url, max: 2 });
   let core: ServerProcess | undefined;
   let minimal: ServerProcess | undefined;

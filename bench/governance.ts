@@ -6,7 +6,7 @@ import type { Principal } from "../src/server/auth/principal.ts";
 import { startCore } from "../src/server/boot.ts";
 import { resolvePermissions } from "../src/server/governance/permissions.ts";
 import { createLogger } from "../src/server/log.ts";
-import { DURATION_S, opsPerSecond, type Row } from "./lib.ts";
+import { DURATION_S, opsPerSecond, removeOnFailure, type Row } from "./lib.ts";
 
 const ROWS = 100_000;
 const CONCURRENCY = 16;
@@ -31,7 +31,7 @@ async function perCall(op: () => Promise<unknown>, n: number): Promise<number> {
  */
 export async function governanceBench(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-gov-"));
-  const running = await startCore({ studio: false, logger: createLogger("warn"), env: { ROOTCX_DATA_DIR: dataDir, PORT: "0" } });
+  const running = await removeOnFailure(dataDir, startCore({ studio: false, logger: createLogger("warn"), env: { ROOTCX_DATA_DIR: dataDir, PORT: "0" } }));
   const { pool } = running.core.db;
   const governed = running.core.governed;
   try {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
@@ -8,6 +8,16 @@ export const ROOT = path.resolve(import.meta.dirname, "..");
 export const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** A bench's boot step: if it fails, the bench's temporary data directory goes too, before the error is rethrown. */
+export async function removeOnFailure<T>(dir: string, start: Promise<T>): Promise<T> {
+  try {
+    return await start;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
 
 export interface Row {
   metric: string;

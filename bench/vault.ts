@@ -5,12 +5,12 @@ import path from "node:path";
 import { startCore } from "../src/server/boot.ts";
 import { createLogger } from "../src/server/log.ts";
 import { open, seal, slotAad } from "../src/server/vault/cipher.ts";
-import { DURATION_S, opsPerSecond, type Row } from "./lib.ts";
+import { DURATION_S, opsPerSecond, removeOnFailure, type Row } from "./lib.ts";
 
 /** Secret writes and reads through the vault (service layer, PostgreSQL included) against raw AES-256-GCM. */
 export async function vaultBench(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-vault-"));
-  const running = await startCore({ studio: false, logger: createLogger("warn"), env: { ROOTCX_DATA_DIR: dataDir, PORT: "0" } });
+  const running = await removeOnFailure(dataDir, startCore({ studio: false, logger: createLogger("warn"), env: { ROOTCX_DATA_DIR: dataDir, PORT: "0" } }));
   try {
     const vault = running.core.vault;
     const key = randomBytes(32);
