@@ -78,10 +78,21 @@ export function toCoreError(err: unknown): CoreError {
         return new CoreError("BAD_REQUEST", err.message, { cause: err });
       case "57014":
         return new CoreError("BAD_REQUEST", "statement timed out", { cause: err });
-      default:
-        // Class 22 (data exception: a value PostgreSQL cannot read as its column's type) is the caller's input.
-        if (err.code.startsWith("22")) return new CoreError("BAD_REQUEST", `invalid value: ${err.message}`, { cause: err });
+      case "40001":
+      case "40P01":
+      case "55P03":
+        return new CoreError("CONFLICT", "a concurrent change got in the way; retry", { cause: err });
+      default: {
+        // The classes a request's values can cause; the services check values first, so these are the backstop.
+        const field = err.column ? `field "${err.column}": ` : "";
+        // Class 22, data exception: a value PostgreSQL cannot read as its type (range, syntax, encoding, NUL).
+        if (err.code.startsWith("22")) return new CoreError("BAD_REQUEST", `invalid value: ${field}${err.message}`, { cause: err });
+        // Class 23, integrity: the other constraint violations (exclusion, restrict) are conflicts like unique.
+        if (err.code.startsWith("23")) return new CoreError("CONFLICT", `${field}${err.message}`, { cause: err });
+        // Class 54, program limit: too complex, too many columns or arguments, stack depth.
+        if (err.code.startsWith("54")) return new CoreError("BAD_REQUEST", `the request is too large or complex for the database: ${err.message}`, { cause: err });
         return new CoreError("INTERNAL", "internal database error", { cause: err });
+      }
     }
   }
   return new CoreError("INTERNAL", "internal error", { cause: err });

@@ -7,7 +7,7 @@ import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import type { ListQuery, QueryBody } from "./schema.ts";
-import { coerceValue, isUuid } from "./values.ts";
+import { coerceValue, isUuid, rowsJson, type SqlValue } from "./values.ts";
 import { columnOf, compileWhere, Params, typedParam } from "./where.ts";
 
 /** Spec §2.6: interactive Data API statements get 8 s. */
@@ -65,9 +65,9 @@ export async function queryRecords(core: Core, principal: Principal, entity: Ent
 }
 
 /** The record's writable columns and their values, coerced by type; id and timestamps are the Core's. */
-function writableValues(entity: EntityModel, record: unknown, at: string): Record<string, unknown> {
+function writableValues(entity: EntityModel, record: unknown, at: string): Record<string, SqlValue> {
   if (typeof record !== "object" || record === null || Array.isArray(record)) throw new CoreError("BAD_REQUEST", `${at} must be an object`);
-  const out: Record<string, unknown> = {};
+  const out: Record<string, SqlValue> = {};
   for (const [name, value] of Object.entries(record)) {
     if (SYSTEM_WRITABLE.has(name)) continue;
     out[name] = coerceValue(name, columnOf(entity, name), value);
@@ -79,40 +79,51 @@ function writableValues(entity: EntityModel, record: unknown, at: string): Recor
 const recordType = (entity: EntityModel, columns: string[]) => columns.map((c) => `${quoteIdent(c)} ${FIELD_TYPES[entity.columns.get(c)!]}`).join(", ");
 
 /** One INSERT of every row; with `returning`, the inserted rows as a JSON array (which needs the read key). */
-async function insert(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, unknown>[], columns: string[], returning = true): Promise<JsonText> {
+async function insert(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, SqlValue>[], columns: string[], returning = true): Promise<JsonText> {
   const list = columns.map(quoteIdent).join(", ");
   const insertSql = `INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`;
   const sql = returning ? `WITH ins AS (${insertSql} RETURNING *) SELECT coalesce(json_agg(ins), '[]')::text AS json FROM ins` : insertSql;
-  const { rows: out } = await one(core, principal, sql, [JSON.stringify(rows)]);
+  const { rows: out } = await one(core, principal, sql, [rowsJson(rows)]);
   return { json: out[0]?.json ?? "[]" };
 }
 
 /**
- * POST /collections/{entity} → 201 with the row. A principal that may create but not read cannot see what
- * RETURNING gives back (PostgreSQL applies the read policy to it), so it gets the new id only.
+ * Inserts rows that may each name different columns. A principal that may create but not read cannot see what
+ * RETURNING gives back (PostgreSQL applies the read policy to it), so it gets the new ids only.
  */
-export async function createRecord(core: Core, principal: Principal, entity: EntityModel, body: unknown): Promise<JsonText> {
-  const values = writableValues(entity, body, "the body");
-  const columns = Object.keys(values);
-  if (columns.length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
-  const perms = await core.auth.principals.permissions(principal.userId);
-  if (!holdsPermission(perms, `app:${entity.appId}:${entity.name}.read`)) {
-    const id = randomUUID();
-    await insert(core, principal, entity, [{ ...values, id }], ["id", ...columns], false);
-    return { json: JSON.stringify({ id }) };
+async function insertRows(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, SqlValue>[]): Promise<JsonText> {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  if (rows.length * columns.length > BULK_MAX_CELLS) throw new CoreError("BAD_REQUEST", `rows × columns must not exceed ${BULK_MAX_CELLS}`);
+  // One statement has one column list: a row that leaves out a column another row names gets the manifest's
+  // default for it here, as a row inserted on its own would get it from PostgreSQL (not NULL).
+  for (const spec of entity.spec.columns) {
+    if (!columns.includes(spec.name)) continue;
+    const fallback = spec.defaultValue === undefined ? null : coerceValue(spec.name, spec.type, spec.defaultValue);
+    for (const row of rows) if (!Object.hasOwn(row, spec.name)) row[spec.name] = fallback;
   }
-  const created = await insert(core, principal, entity, [values], columns);
-  return { json: created.json.slice(1, -1) };
+  const perms = await core.auth.principals.permissions(principal.userId);
+  if (holdsPermission(perms, `app:${entity.appId}:${entity.name}.read`)) return insert(core, principal, entity, rows, columns);
+  const ids = rows.map(() => randomUUID());
+  await insert(core, principal, entity, rows.map((r, i) => ({ ...r, id: ids[i]! })), ["id", ...columns], false);
+  return { json: JSON.stringify(ids.map((id) => ({ id }))) };
 }
 
-/** POST /collections/{entity}/bulk: 1 to 1000 rows in one statement; columns are the union of the keys. */
+/** POST /collections/{entity} → 201 with the row, or `{id}` for a caller that may create but not read. */
+export async function createRecord(core: Core, principal: Principal, entity: EntityModel, body: unknown): Promise<JsonText> {
+  const values = writableValues(entity, body, "the body");
+  if (Object.keys(values).length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
+  return { json: (await insertRows(core, principal, entity, [values])).json.slice(1, -1) };
+}
+
+/**
+ * POST /collections/{entity}/bulk: 1 to 1000 rows in one statement; columns are the union of the keys, and a
+ * key a row leaves out takes the column's default. A caller that may create but not read gets `[{id}, …]`.
+ */
 export async function bulkCreate(core: Core, principal: Principal, entity: EntityModel, body: unknown): Promise<JsonText> {
   if (!Array.isArray(body) || body.length === 0 || body.length > BULK_MAX_ROWS) throw new CoreError("BAD_REQUEST", `the body must be an array of 1 to ${BULK_MAX_ROWS} records`);
   const rows = body.map((r, i) => writableValues(entity, r, `record ${i}`));
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  if (columns.length === 0) throw new CoreError("BAD_REQUEST", "the records have no writable field");
-  if (rows.length * columns.length > BULK_MAX_CELLS) throw new CoreError("BAD_REQUEST", `rows × columns must not exceed ${BULK_MAX_CELLS}`);
-  return insert(core, principal, entity, rows, columns);
+  if (rows.every((r) => Object.keys(r).length === 0)) throw new CoreError("BAD_REQUEST", "the records have no writable field");
+  return insertRows(core, principal, entity, rows);
 }
 
 function recordId(id: string): string {
@@ -135,7 +146,7 @@ export async function updateRecord(core: Core, principal: Principal, entity: Ent
   const set = columns.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(", ");
   const sql = `UPDATE ${entity.table} r SET ${set}, updated_at = now() FROM jsonb_to_record($1::jsonb) AS x(${recordType(entity, columns)})
     WHERE r.id = $2::uuid RETURNING to_jsonb(r)::text AS json`;
-  const { rows } = await one(core, principal, sql, [JSON.stringify(values), key]);
+  const { rows } = await one(core, principal, sql, [rowsJson([values]).slice(1, -1), key]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
 }

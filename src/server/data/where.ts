@@ -3,12 +3,13 @@ import type { FieldType } from "../apps/manifest.ts";
 import { FIELD_TYPES } from "../apps/manifest.ts";
 import { CoreError } from "../errors.ts";
 import type { EntityModel } from "../apps/registry.ts";
-import { coerceValue } from "./values.ts";
+import { checkedText, coerceValue, JsonValue, jsonText, type SqlValue } from "./values.ts";
 
 /** Bounds that keep a hostile query from costing more to compile than to refuse. */
 export const WHERE_LIMITS = { depth: 32, conditions: 1_000, inValues: 10_000 } as const;
 
-const COMPARISONS: Record<string, string> = { $eq: "=", $ne: "<>", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
+// $ne is IS DISTINCT FROM: a NULL title is "not equal to a" (the original's <> left such rows out).
+const COMPARISONS: Record<string, string> = { $eq: "=", $ne: "IS DISTINCT FROM", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
 const OPERATORS = new Set([...Object.keys(COMPARISONS), "$like", "$ilike", "$in", "$nin", "$contains", "$isNull"]);
 
 const bad = (message: string): never => {
@@ -33,14 +34,14 @@ export function columnOf(entity: EntityModel, name: string): FieldType {
   return type!;
 }
 
+/** A coerced value as the text of one parameter: JSON text for json, an array literal for arrays. */
+const paramText = (v: Exclude<SqlValue, null>): string | boolean => (v instanceof JsonValue ? v.json : Array.isArray(v) ? arrayLiteral(v) : v);
+
 /** A value cast to the column's type: `$3::double precision`. */
 export function typedParam(params: Params, column: string, type: FieldType, v: unknown): string {
   const coerced = coerceValue(column, type, v);
   if (coerced === null) return "NULL";
-  const pgType = FIELD_TYPES[type];
-  if (type === "json") return `${params.add(JSON.stringify(coerced))}::jsonb`;
-  if (Array.isArray(coerced)) return `${params.add(arrayLiteral(coerced))}::${pgType}`;
-  return `${params.add(coerced)}::${pgType}`;
+  return `${params.add(paramText(coerced))}::${FIELD_TYPES[type]}`;
 }
 
 /** The where language of spec §2.6 as an SQL condition over the entity's columns. */
@@ -57,7 +58,8 @@ export function compileWhere(entity: EntityModel, where: unknown, params: Params
         const list = (value as unknown[]).map((v) => node(v, depth + 1));
         parts.push(list.length === 0 ? (key === "$and" ? "TRUE" : "FALSE") : `(${list.join(key === "$and" ? " AND " : " OR ")})`);
       } else if (key === "$not") {
-        parts.push(`NOT (${node(value, depth + 1)})`);
+        // IS NOT TRUE, not NOT: a condition that is NULL for a row (a NULL column) is not met, so its negation is.
+        parts.push(`(${node(value, depth + 1)}) IS NOT TRUE`);
       } else if (key.startsWith("$")) {
         bad(`unknown operator "${key.slice(0, 40)}"`);
       } else {
@@ -76,7 +78,7 @@ export function compileWhere(entity: EntityModel, where: unknown, params: Params
       const ops = keys.filter((k) => k.startsWith("$"));
       if (ops.length === 0) {
         if (type !== "json") bad(`field "${name}" is not a json field; compare it with a value or an operator`);
-        return `${col} = ${params.add(JSON.stringify(value))}::jsonb`;
+        return `${col} = ${params.add(jsonText(name, value))}::jsonb`;
       }
       if (ops.length !== keys.length) bad(`field "${name}": operators cannot be mixed with plain keys`);
       return ops.map((op) => operator(name, type, col, op, value[op])).join(" AND ");
@@ -97,7 +99,7 @@ export function compileWhere(entity: EntityModel, where: unknown, params: Params
     }
     if (op === "$like" || op === "$ilike") {
       if (typeof v !== "string") bad(`${op} on "${name}" needs a string pattern`);
-      return `${col}::text ${op === "$like" ? "LIKE" : "ILIKE"} ${params.add(v)}`;
+      return `${col}::text ${op === "$like" ? "LIKE" : "ILIKE"} ${params.add(checkedText(name, "text", v as string))}`;
     }
     if (op === "$isNull") {
       if (typeof v !== "boolean") bad(`$isNull on "${name}" needs true or false`);
@@ -111,14 +113,14 @@ export function compileWhere(entity: EntityModel, where: unknown, params: Params
       if (list.length === 0) return op === "$in" ? "FALSE" : "TRUE";
       const values = list.map((x) => {
         if (x === null) bad(`${op} on "${name}" cannot hold null; use $isNull`);
-        const c = coerceValue(name, type, x);
-        return type === "json" ? JSON.stringify(c) : c;
+        return paramText(coerceValue(name, type, x)!);
       });
       const any = `${col} = ANY(${params.add(arrayLiteral(values))}::${FIELD_TYPES[type]}[])`;
-      return op === "$in" ? any : `NOT (${any})`;
+      // A NULL column is in no list, so $nin keeps it (NOT (NULL = ANY(…))) alone would be NULL, i.e. left out).
+      return op === "$in" ? any : `(${col} IS NULL OR NOT ${any})`;
     }
     // $contains: array fields hold every given element; json fields contain the given JSON.
-    if (type === "json") return `${col} @> ${params.add(JSON.stringify(v))}::jsonb`;
+    if (type === "json") return `${col} @> ${params.add(jsonText(name, v))}::jsonb`;
     if (!type.startsWith("[")) bad(`$contains applies to array and json fields, not "${name}"`);
     const elements = Array.isArray(v) ? v : [v];
     return `${col} @> ${typedParam(params, name, type, elements)}`;

@@ -173,7 +173,11 @@ export async function startGovernedExecutor(
 /** A parameter as an SQL literal: NULL, a quoted string (escaped), or JSON text for objects and arrays. */
 function literal(client: pg.PoolClient, v: unknown): string {
   if (v === null || v === undefined) return "NULL";
-  if (typeof v === "string") return client.escapeLiteral(v);
+  if (typeof v === "string") {
+    // The simple protocol sends the statement as a C string: a NUL would cut it short mid-literal.
+    if (v.includes("\u0000")) throw new CoreError("BAD_REQUEST", "text cannot contain the NUL character");
+    return client.escapeLiteral(v);
+  }
   if (typeof v === "number" || typeof v === "bigint") {
     if (typeof v === "number" && !Number.isFinite(v)) throw new CoreError("BAD_REQUEST", "numbers must be finite");
     return client.escapeLiteral(String(v));

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { authenticate } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -100,6 +101,8 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         await rest.dispatch(req, res, { core, requestId, ip: clientIp(req) });
       } else if (startsWithSegment(url, TRPC_PREFIX)) {
         if (applyCors(req, res)) return;
+        // tRPC speaks GET (queries) and POST (mutations, batches); it answers some other methods with a 500.
+        if (req.method !== "GET" && req.method !== "POST") throw new CoreError("METHOD_NOT_ALLOWED", `method ${req.method} not allowed`, { headers: { allow: "GET, POST" } });
         requestIds.set(req, requestId);
         trpc(req, res);
       } else if (studio) {
@@ -129,6 +132,11 @@ export async function listen(
   port: number,
 ): Promise<HttpServer> {
   const server = http.createServer({ keepAliveTimeout: 5_000 }, handler);
+  // CONNECT is not a request node:http hands to the handler: unanswered, the client would see the connection drop.
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify({ error: "method CONNECT not allowed" });
+    socket.end(`HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
