@@ -100,9 +100,9 @@ describe("read-only query console", () => {
   it("returns columns, rows and row_count, searching the given schema first", async () => {
     const r = await query("SELECT id, name FROM things ORDER BY id", admin, "explorer");
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ columns: ["id", "name"], rows: [[1, "one"], [2, "two"], [3, "three"]], row_count: 3, truncated: false });
+    expect(r.body).toEqual({ columns: ["id", "name"], rows: [[1, "one"], [2, "two"], [3, "three"]], row_count: 3, truncated: false, truncated_reason: null });
     expect((await query("SHOW search_path", querier, "explorer")).body.rows).toEqual([['"explorer", public']]);
-    expect((await query("SELECT 1 AS one", querier)).body).toEqual({ columns: ["one"], rows: [[1]], row_count: 1, truncated: false });
+    expect((await query("SELECT 1 AS one", querier)).body).toEqual({ columns: ["one"], rows: [[1]], row_count: 1, truncated: false, truncated_reason: null });
   });
 
   it("runs in a READ ONLY transaction with the statement timeout set", async () => {
@@ -264,7 +264,7 @@ describe("tRPC", () => {
     const client = createCoreClient(core.url, { headers: { authorization: `Bearer ${admin.accessToken}` } });
     expect((await client.database.schemas.query())[0]).toMatchObject({ schema_name: "rootcx_system" });
     expect((await client.database.tables.query({ schema: "explorer" })).map((t) => t.table_name)).toEqual(["a_first", "things"]);
-    expect(await client.database.query.mutate({ sql: "SELECT 2 AS two" })).toEqual({ columns: ["two"], rows: [[2]], row_count: 1, truncated: false });
+    expect(await client.database.query.mutate({ sql: "SELECT 2 AS two" })).toEqual({ columns: ["two"], rows: [[2]], row_count: 1, truncated: false, truncated_reason: null });
     const err = await client.database.query.mutate({ sql: "SELECT nextval('explorer.counter')" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCClientError);
     expect((err as TRPCClientError<never>).message).toMatch(/read-only transaction/);

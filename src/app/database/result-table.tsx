@@ -5,7 +5,13 @@ export interface QueryResultView {
   rows: unknown[][];
   row_count: number;
   truncated: boolean;
+  truncated_reason: "rows" | "bytes" | null;
 }
+
+const TRUNCATION: Record<"rows" | "bytes", string> = {
+  rows: " (first 500 only)",
+  bytes: " (stopped at the 8 MiB result limit: select fewer or shorter values, e.g. left(col, 1000))",
+};
 
 function cellText(value: unknown): string {
   if (value === null) return "NULL";
@@ -14,7 +20,7 @@ function cellText(value: unknown): string {
 
 /** A query's result as a table; NULL is shown as such so that it is not mistaken for an empty string. */
 export function ResultTable({ result }: { result: QueryResultView }) {
-  const summary = `${result.row_count} row${result.row_count === 1 ? "" : "s"}${result.truncated ? " (first 500 only)" : ""}`;
+  const summary = `${result.row_count} row${result.row_count === 1 ? "" : "s"}${result.truncated_reason ? TRUNCATION[result.truncated_reason] : ""}`;
   return (
     <div className="space-y-1">
       <p role="status" className="text-xs text-slate-500">

@@ -37,8 +37,13 @@ export const queryResult = z.object({
   rows: z.array(z.array(z.unknown())),
   /** Rows returned (at most the cap). */
   row_count: z.number().int(),
-  /** The statement produced more rows than the cap; the rest were never fetched. */
+  /** Rows are missing: the rest were never fetched. */
   truncated: z.boolean(),
+  /**
+   * Which limit cut the answer: `rows` (more than 500), `bytes` (the rows passed the console's byte budget,
+   * 8 MiB as PostgreSQL sends them; the rows before are kept, possibly none), or null when nothing is missing.
+   */
+  truncated_reason: z.enum(["rows", "bytes"]).nullable(),
 });
 
 export type SchemaInfo = z.infer<typeof schemaInfo>;

@@ -11,6 +11,15 @@ export const DB_QUERY = "admin:db.query";
 export const QUERY_TIMEOUT_MS = 120_000;
 export const MAX_ROWS = 500;
 /**
+ * Bytes of result rows (as PostgreSQL sends them) the console reads at most; an answer that passes it keeps
+ * the rows before and says so. It also bounds any single message, so a 540 MB cell or error never reaches the
+ * driver, whose decoding of it would end the process.
+ */
+export const MAX_RESULT_BYTES = 8 * 1024 * 1024;
+const MAX_MESSAGE_CHARS = 2000;
+/** Sorts and hashes that spill to disk stop here rather than filling it for the two minutes of the timeout. */
+export const TEMP_FILE_LIMIT = "1GB";
+/**
  * Console statements hold a connection of the Core's pool for up to the timeout; a few at a time leave the
  * rest of the pool to the API.
  */
@@ -92,15 +101,37 @@ export async function runQuery(core: Core, p: Principal, input: { sql: string; s
   }
   running.set(core, inFlight + 1);
   const started = Date.now();
+  // The statement's text goes to debug only: its literals can be secrets. Info keeps who, where and how much.
+  core.log.debug({ by: p.userId, schema, sql: input.sql.slice(0, 2000) }, "database console statement");
   try {
-    const raw = await sql.runReadOnly(core.db.pool, { sql: input.sql, schema, timeoutMs: QUERY_TIMEOUT_MS, maxRows: MAX_ROWS, cursor: CURSOR_KEYWORDS.has(keyword) });
-    core.log.info({ by: p.userId, schema, sql: input.sql.slice(0, 2000), rows: raw.rows.length, ms: Date.now() - started }, "database console query");
+    const raw = await sql.runReadOnly(core.db.pool, {
+      sql: input.sql,
+      schema,
+      timeoutMs: QUERY_TIMEOUT_MS,
+      maxRows: MAX_ROWS,
+      maxBytes: MAX_RESULT_BYTES,
+      tempFileLimit: TEMP_FILE_LIMIT,
+      cursor: CURSOR_KEYWORDS.has(keyword),
+    });
+    core.log.info({ by: p.userId, schema, rows: raw.rows.length, truncated: raw.truncated, ms: Date.now() - started }, "database console query");
     // row_count is the rows returned, as in the original; counting the rest would mean running the statement to its end.
-    return { columns: raw.columns, rows: raw.rows.map((r) => r.map(toJson)), row_count: raw.rows.length, truncated: raw.truncated };
+    return {
+      columns: raw.columns,
+      rows: raw.rows.map((r) => r.map(toJson)),
+      row_count: raw.rows.length,
+      truncated: raw.truncated !== null,
+      truncated_reason: raw.truncated,
+    };
   } catch (err) {
+    if (err instanceof sql.OutputTooLargeError) {
+      core.log.info({ by: p.userId, schema, bytes: err.bytes }, "database console query refused: output too large");
+      throw badRequest(err.message);
+    }
     if (!(err instanceof sql.StatementError)) throw err;
-    core.log.info({ by: p.userId, schema, sql: input.sql.slice(0, 2000), code: err.dbError.code }, "database console query refused");
-    throw new CoreError("BAD_REQUEST", err.message, { cause: err });
+    core.log.info({ by: p.userId, schema, code: err.dbError.code }, "database console query refused");
+    // PostgreSQL quotes the offending value in some messages (invalid input syntax): keep the answer small.
+    const message = err.message.length > MAX_MESSAGE_CHARS ? `${err.message.slice(0, MAX_MESSAGE_CHARS)}…` : err.message;
+    throw new CoreError("BAD_REQUEST", message, { cause: err });
   } finally {
     running.set(core, (running.get(core) ?? 1) - 1);
   }

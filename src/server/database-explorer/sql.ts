@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Queryable } from "../db/queryable.ts";
+import { MessageSizeGuard } from "./guard.ts";
 import type { SchemaInfo, TableInfo } from "./schema.ts";
 
 export const SYSTEM_SCHEMA = "rootcx_system";
@@ -64,6 +65,10 @@ export interface ReadOnlyRun {
   schema: string | undefined;
   timeoutMs: number;
   maxRows: number;
+  /** Wire bytes of result rows the Core reads at most; no single message (an error, say) may exceed it either. */
+  maxBytes: number;
+  /** Temporary files the statement may write (sorts and hashes that spill), when the Core's role may set it. */
+  tempFileLimit: string;
   /**
    * Fetch through a cursor (SELECT, WITH, VALUES, TABLE) so that at most maxRows + 1 rows ever leave
    * PostgreSQL; DECLARE accepts nothing else, so EXPLAIN and SHOW, whose output is small, run directly.
@@ -74,7 +79,16 @@ export interface ReadOnlyRun {
 export interface RawResult {
   columns: string[];
   rows: unknown[][];
-  truncated: boolean;
+  /** Why rows are missing: more than maxRows, or the rows passed maxBytes. */
+  truncated: "rows" | "bytes" | null;
+}
+
+/** PostgreSQL's answer to the statement holds a message larger than the Core reads (an error quoting a huge value). */
+export class OutputTooLargeError extends Error {
+  override name = "OutputTooLargeError";
+  constructor(readonly bytes: number, readonly maxBytes: number) {
+    super(`PostgreSQL's answer to this statement holds a message of ${bytes} bytes, over the console's ${maxBytes}-byte limit; it was not read`);
+  }
 }
 
 // pg-types turns these into JS Dates (millisecond precision, a timestamp without time zone read in the Core's
@@ -98,49 +112,89 @@ interface ExtendedArrayQuery extends pg.QueryArrayConfig {
 const extended = (text: string): ExtendedArrayQuery => ({ text, rowMode: "array", queryMode: "extended", types });
 
 /**
- * Runs one statement of the caller's in a READ ONLY transaction: PostgreSQL itself refuses any write
- * (25006), including data-modifying CTEs, nextval() and SELECT … FOR UPDATE, and read-write mode cannot be
- * switched back on once the transaction has run a query. The transaction is always rolled back and the
- * connection is then discarded, so that session state the statement might leave behind (a session advisory
- * lock, say) dies with it instead of going back to the pool.
- */
-/**
  * The console's statements run as this role (migration 0008), not as the Core's superuser: READ ONLY does not
  * stop a superuser's file and signal functions. It cannot switch back: set_config is revoked from PUBLIC, and
  * SET/RESET ROLE are statements the single-statement, SELECT-first console never runs.
  */
 export const CONSOLE_ROLE = "rootcx_db_reader";
 
-export async function runReadOnly(pool: pg.Pool, run: ReadOnlyRun): Promise<RawResult> {
+interface Collected {
+  fields: string[] | undefined;
+  rows: unknown[][];
+  error: unknown;
+}
+
+/** Runs one query and keeps the rows that arrived even if it then fails (the guard closing the connection). */
+function collect(client: pg.PoolClient, config: ExtendedArrayQuery): Promise<Collected> {
+  return new Promise((resolve) => {
+    const got: Collected = { fields: undefined, rows: [], error: undefined };
+    const query = new pg.Query<unknown[]>(config);
+    query.on("row", (row: unknown[], result?: pg.QueryResult) => {
+      got.fields ??= result?.fields.map((f) => f.name);
+      got.rows.push(row);
+    });
+    query.on("end", (result: pg.QueryResult) => {
+      got.fields = result.fields.map((f) => f.name);
+      resolve(got);
+    });
+    query.on("error", (error: Error) => resolve({ ...got, error }));
+    void client.query(query);
+  });
+}
+
+async function run(client: pg.PoolClient, config: ExtendedArrayQuery): Promise<pg.QueryArrayResult> {
+  return client.query(config);
+}
+
+/**
+ * Runs one statement of the caller's in a READ ONLY transaction: PostgreSQL itself refuses any write
+ * (25006), including data-modifying CTEs, nextval() and SELECT … FOR UPDATE, and read-write mode cannot be
+ * switched back on once the transaction has run a query. The transaction is always rolled back and the
+ * connection is then discarded, so that session state the statement might leave behind (a session advisory
+ * lock, say) dies with it instead of going back to the pool.
+ *
+ * A guard on the connection reads at most maxBytes of rows: past that it closes the connection and the
+ * answer keeps the rows before, so no statement's output can exhaust the Core's memory or its string limit.
+ */
+export async function runReadOnly(pool: pg.Pool, read: ReadOnlyRun): Promise<RawResult> {
   const client = await pool.connect();
+  // When the guard closes the connection, pg reports it on the client as well as on the query.
+  client.on("error", () => undefined);
+  let guard: MessageSizeGuard | undefined;
+  const fail = (err: unknown): never => {
+    if (guard?.trip?.kind === "message") throw new OutputTooLargeError(guard.trip.bytes, read.maxBytes);
+    if (err instanceof pg.DatabaseError) throw new StatementError(err);
+    throw err;
+  };
   try {
+    guard = new MessageSizeGuard(client, read.maxBytes);
     await client.query("BEGIN READ ONLY");
     // set_config(…, true) is SET LOCAL with bound values. Time zone and date style fix the text of time values.
+    // temp_file_limit is a superuser setting: an external database's non-superuser Core role leaves it as is.
     await client.query(
       `SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),
               CASE WHEN $2::text IS NOT NULL THEN set_config('search_path', $2, true) END,
+              CASE WHEN has_parameter_privilege('temp_file_limit', 'SET') THEN set_config('temp_file_limit', $3, true) END,
               set_config('role', '${CONSOLE_ROLE}', true)`,
-      [String(run.timeoutMs), run.schema === undefined ? null : `${client.escapeIdentifier(run.schema)}, public`],
+      [String(read.timeoutMs), read.schema === undefined ? null : `${client.escapeIdentifier(read.schema)}, public`, read.tempFileLimit],
     );
-    let result: pg.QueryArrayResult;
-    try {
-      if (run.cursor) {
-        // One row past the cap says whether there were more, without running the statement to its end.
-        await client.query(extended(`DECLARE rootcx_explorer NO SCROLL CURSOR FOR ${run.sql}`));
-        result = await client.query(extended(`FETCH ${run.maxRows + 1} FROM rootcx_explorer`));
-      } else {
-        result = await client.query(extended(run.sql));
-      }
-    } catch (err) {
-      if (err instanceof pg.DatabaseError) throw new StatementError(err);
-      throw err;
+    let fields: string[] | undefined;
+    if (read.cursor) {
+      await run(client, extended(`DECLARE rootcx_explorer NO SCROLL CURSOR FOR ${read.sql}`)).catch(fail);
+      // FETCH 0 returns no row but the columns, which a first row too large to read would otherwise take with it.
+      fields = (await run(client, extended("FETCH 0 FROM rootcx_explorer")).catch(fail)).fields.map((f) => f.name);
     }
-    return {
-      columns: result.fields.map((f) => f.name),
-      rows: result.rows.slice(0, run.maxRows),
-      truncated: result.rows.length > run.maxRows,
-    };
+    guard.resetRows();
+    // One row past the cap says whether there were more, without running the statement to its end.
+    const got = await collect(client, extended(read.cursor ? `FETCH ${read.maxRows + 1} FROM rootcx_explorer` : read.sql));
+    const columns = fields ?? got.fields ?? [];
+    if (got.error !== undefined) {
+      if (guard.trip?.kind !== "bytes") fail(got.error);
+      return { columns, rows: got.rows.slice(0, Math.min(guard.rowsAdmitted, read.maxRows)), truncated: "bytes" };
+    }
+    return { columns, rows: got.rows.slice(0, read.maxRows), truncated: got.rows.length > read.maxRows ? "rows" : null };
   } finally {
+    guard?.detach();
     await client.query("ROLLBACK").catch(() => undefined);
     client.release(true);
   }
