@@ -33,7 +33,13 @@ test("add, overwrite and delete a platform secret; the value is never shown", as
   await form.getByLabel("Secret value").fill("x");
   expect(await form.getByLabel("Secret name").evaluate((el: HTMLInputElement) => el.validity.patternMismatch)).toBe(true);
   await form.getByRole("button", { name: "Save" }).click();
+  // Not sent: a save clears the value, and the rendered list and the server still hold the one good name.
+  await expect(form.getByLabel("Secret value")).toHaveValue("x");
+  await expect(scope.getByTestId("secret-SLACK_TOKEN")).toBeVisible();
+  await expect(scope.getByTestId(/^secret-/)).toHaveCount(1);
   await expect(scope.getByTestId("secret-bad-name")).toHaveCount(0);
+  const names = await request.get("/api/v1/platform/secrets", { headers: { authorization: `Bearer ${accessToken}` } });
+  expect(await names.json()).toEqual(["SLACK_TOKEN"]);
   await form.getByLabel("Secret name").fill("");
 
   await scope.getByTestId("secret-SLACK_TOKEN").getByRole("button", { name: "Delete" }).click();

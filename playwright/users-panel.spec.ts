@@ -35,6 +35,9 @@ test("an administrator disables, enables, revokes sessions of and deletes a user
 
   // The administrator's own row offers neither disable nor delete.
   const own = page.getByTestId(`user-row-${ADMIN.email}`);
+  // The row and its other actions are rendered first, so that the absences below mean something.
+  await expect(own.getByTestId("user-status")).toHaveText("active");
+  await expect(own.getByRole("button", { name: "Sessions" })).toBeVisible();
   await expect(own.getByRole("button", { name: "Delete" })).toHaveCount(0);
   await expect(own.getByRole("button", { name: "Disable" })).toHaveCount(0);
 });
