@@ -11,6 +11,8 @@ export const WHERE_LIMITS = { depth: 32, conditions: 1_000, inValues: 10_000 } a
 // $ne is IS DISTINCT FROM: a NULL title is "not equal to a" (the original's <> left such rows out).
 const COMPARISONS: Record<string, string> = { $eq: "=", $ne: "IS DISTINCT FROM", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
 const OPERATORS = new Set([...Object.keys(COMPARISONS), "$like", "$ilike", "$in", "$nin", "$contains", "$isNull"]);
+/** Every operator of the where language: field operators, then the logical ones (the property tests try each). */
+export const WHERE_OPERATORS: readonly string[] = [...OPERATORS, "$and", "$or", "$not"];
 
 const bad = (message: string): never => {
   throw new CoreError("BAD_REQUEST", message);
