@@ -81,3 +81,21 @@ describe("byte bound on the console's result", () => {
     expect(explain.body).toMatchObject({ columns: ["QUERY PLAN"], truncated: false, truncated_reason: null });
   });
 });
+
+describe("logging", () => {
+  it("logs the statement's text at debug only (its literals can be secrets); info keeps who and how much", async () => {
+    const secret = "sk_live_console_secret_7f3a";
+    const from = core.logs.length;
+    expect((await query(`SELECT '${secret}' AS token`)).status).toBe(200);
+    expect((await query(`SELECT '${secret}'::int`)).status).toBe(400);
+    const lines = core.logs.slice(from).map((l) => JSON.parse(l) as { level: number; msg: string; sql?: string });
+    const withSecret = lines.filter((l) => JSON.stringify(l).includes(secret));
+    expect(withSecret.map((l) => [l.level, l.msg])).toEqual([
+      [20, "database console statement"],
+      [20, "database console statement"],
+    ]);
+    const info = lines.filter((l) => l.level >= 30 && l.msg.startsWith("database console query"));
+    expect(info.map((l) => l.msg)).toEqual(["database console query", "database console query refused"]);
+    expect(info.filter((l) => "sql" in l)).toEqual([]);
+  });
+});
