@@ -2,6 +2,8 @@ import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { getApp } from "../apps/sql.ts";
 import { CoreError } from "../errors.ts";
+import { actAs, withActor } from "../governance/actor.ts";
+import { recordAdminEvent } from "../governance/admin-events.ts";
 import { requireAdmin, requirePermission } from "../governance/authorize.ts";
 import { PLATFORM_SCOPE, type RotationResult } from "./vault.ts";
 
@@ -13,6 +15,22 @@ async function requireApp(core: Core, appId: string): Promise<void> {
   if (!(await getApp(core.db.pool, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
 }
 
+/** Writes or deletes a secret and its audit row in one transaction; the row names the key, never the value. */
+async function setAudited(core: Core, p: Principal, scope: string, key: string, value: string): Promise<void> {
+  await withActor(core, p, async (tx) => {
+    await core.vault.set(scope, key, value, tx);
+    await recordAdminEvent(tx, { action: "secret.set", target: `${scope}:${key}`, after: { scope, key } });
+  });
+}
+
+async function deleteAudited(core: Core, p: Principal, scope: string, key: string): Promise<boolean> {
+  return withActor(core, p, async (tx) => {
+    if (!(await core.vault.delete(scope, key, tx))) return false;
+    await recordAdminEvent(tx, { action: "secret.delete", target: `${scope}:${key}`, before: { scope, key } });
+    return true;
+  });
+}
+
 export async function listAppSecrets(core: Core, p: Principal, appId: string): Promise<string[]> {
   await authorize(core, p);
   await requireApp(core, appId);
@@ -22,7 +40,7 @@ export async function listAppSecrets(core: Core, p: Principal, appId: string): P
 export async function setAppSecret(core: Core, p: Principal, appId: string, key: string, value: string): Promise<{ message: string }> {
   await authorize(core, p);
   await requireApp(core, appId);
-  await core.vault.set(appId, key, value);
+  await setAudited(core, p, appId, key, value);
   core.log.info({ appId, key, by: p.userId }, "app secret set");
   return { message: `secret ${key} set` };
 }
@@ -30,7 +48,7 @@ export async function setAppSecret(core: Core, p: Principal, appId: string, key:
 export async function deleteAppSecret(core: Core, p: Principal, appId: string, key: string): Promise<{ message: string }> {
   await authorize(core, p);
   await requireApp(core, appId);
-  if (!(await core.vault.delete(appId, key))) throw new CoreError("NOT_FOUND", `secret ${key} not found`);
+  if (!(await deleteAudited(core, p, appId, key))) throw new CoreError("NOT_FOUND", `secret ${key} not found`);
   core.log.info({ appId, key, by: p.userId }, "app secret deleted");
   return { message: `secret ${key} deleted` };
 }
@@ -43,14 +61,14 @@ export async function listPlatformSecrets(core: Core, p: Principal): Promise<str
 /** Setting or deleting a platform secret restarts every worker (they receive secrets at start). */
 export async function setPlatformSecret(core: Core, p: Principal, key: string, value: string): Promise<{ message: string; workers_restarted: number }> {
   await authorize(core, p);
-  await core.vault.set(PLATFORM_SCOPE, key, value);
+  await setAudited(core, p, PLATFORM_SCOPE, key, value);
   core.log.info({ key, by: p.userId }, "platform secret set");
   return { message: `platform secret ${key} set`, workers_restarted: await core.vault.platformChanged() };
 }
 
 export async function deletePlatformSecret(core: Core, p: Principal, key: string): Promise<{ message: string; workers_restarted: number }> {
   await authorize(core, p);
-  if (!(await core.vault.delete(PLATFORM_SCOPE, key))) throw new CoreError("NOT_FOUND", `platform secret ${key} not found`);
+  if (!(await deleteAudited(core, p, PLATFORM_SCOPE, key))) throw new CoreError("NOT_FOUND", `platform secret ${key} not found`);
   core.log.info({ key, by: p.userId }, "platform secret deleted");
   return { message: `platform secret ${key} deleted`, workers_restarted: await core.vault.platformChanged() };
 }
@@ -63,5 +81,5 @@ export async function platformEnv(core: Core, p: Principal): Promise<Record<stri
 
 export async function rotateMasterKey(core: Core, p: Principal, newKeyHex: string | undefined): Promise<RotationResult> {
   await requireAdmin(core, p);
-  return core.vault.rotate(newKeyHex ? Buffer.from(newKeyHex, "hex") : undefined);
+  return core.vault.rotate(newKeyHex ? Buffer.from(newKeyHex, "hex") : undefined, { actor: (tx) => actAs(core, tx, p.userId) });
 }
