@@ -149,3 +149,46 @@ test("install an app from its manifest, browse and edit its records, then update
   await expect(page).toHaveURL(/\/apps$/);
   await expect(page.getByText("No apps installed yet.")).toBeVisible();
 });
+
+test("a schema change that would lose data is shown in red with its rows and installs only once the loss is accepted", async ({ page, request }) => {
+  const login = await request.post("/api/v1/auth/login", { data: { email: ADMIN.email, password: ADMIN.password } });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const auth = { authorization: `Bearer ${accessToken}` };
+  const note = (tags: string) => ({ entityName: "note", fields: [{ name: "title", type: "text" }, { name: "tags", type: tags }] });
+  const manifest = (tags: string) => ({ appId: "e2e_tags", name: "E2E Tags", version: "1.0.0", dataContract: [note(tags)] });
+  expect((await request.post("/api/v1/apps", { data: manifest("[text]"), headers: auth })).status()).toBe(200);
+  const rows = [{ title: "multi", tags: ["red", "blue"] }, { title: "single", tags: ["green"] }, { title: "none" }];
+  expect((await request.post("/api/v1/apps/e2e_tags/collections/note/bulk", { data: rows, headers: auth })).status()).toBe(201);
+
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/apps/e2e_tags");
+  const updatePanel = page.getByRole("region", { name: "Re-install / update manifest" });
+  await updatePanel.getByLabel("Manifest (JSON)").fill(JSON.stringify(manifest("text"), null, 2));
+  await updatePanel.getByRole("button", { name: "Preview changes" }).click();
+
+  const change = updatePanel.getByRole("table", { name: "Schema changes" }).locator("tbody").getByRole("row").filter({ hasText: "alter_type" });
+  await expect(change).toHaveAttribute("data-destructive", "true");
+  await expect(change).toHaveClass(/bg-red-50/);
+  await expect(change).toContainText("1 row lose or change a value");
+  await expect(change.getByRole("list", { name: "Sample of affected rows" })).toContainText("{red,blue} → red");
+  const warning = updatePanel.getByRole("group", { name: "Data loss" });
+  await expect(warning).toContainText("1 change(s) touching 1 row(s)");
+  const installButton = updatePanel.getByRole("button", { name: "Install", exact: true });
+  await expect(installButton).toBeDisabled();
+
+  await warning.getByLabel("I accept losing this data").check();
+  await expect(installButton).toBeEnabled();
+  const installCall = page.waitForRequest((r) => r.url().includes("apps.install"));
+  await installButton.click();
+  const sent = JSON.parse((await installCall).postData() ?? "{}") as Record<string, { allowDataLoss?: boolean }>;
+  expect(sent["0"]?.allowDataLoss).toBe(true);
+  await expect(updatePanel.getByRole("status")).toContainText("1 schema change(s) applied");
+
+  // The data as accepted: the first element kept, the single one unchanged, the empty one still empty.
+  const stored = await request.get("/api/v1/apps/e2e_tags/collections/note?sort=title&order=asc", { headers: auth });
+  expect(((await stored.json()) as { title: string; tags: string | null }[]).map((r) => [r.title, r.tags])).toEqual([["multi", "red"], ["none", null], ["single", "green"]]);
+  const history = page.getByRole("region", { name: "Schema history" }).getByTestId("history-entry");
+  await expect(history.first()).toContainText("1 row lost or changed a value");
+
+  expect((await request.delete("/api/v1/apps/e2e_tags", { headers: auth })).status()).toBe(200);
+});

@@ -290,3 +290,53 @@ describe("adapters", () => {
     expect(only((await verify(next)).changes, "drop_column").sample.map((s) => s.value)).toEqual(["s3cr3t"]);
   });
 });
+
+describe("every type change between field types", () => {
+  // Values of each type that a conversion may keep, alter or be unable to read, NULL always among them.
+  const samples: Record<string, { pg: string; values: (string | null)[] }> = {
+    text: { pg: "text", values: ["hello", "41", "0612", "true", "2024-01-01", "2024-01-01 10:00:00+00", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", '{"a":1}', "1e400", "", null] },
+    number: { pg: "double precision", values: ["0.1", "41", "-3", "1e300", "1", "0", null] },
+    boolean: { pg: "boolean", values: ["true", "false", null] },
+    date: { pg: "date", values: ["2024-01-01", "1999-12-31", null] },
+    timestamp: { pg: "timestamp with time zone", values: ["2024-01-01 10:00:00+00", "2024-01-02 00:00:00", null] },
+    uuid: { pg: "uuid", values: ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", null] },
+    json: { pg: "jsonb", values: ['"s"', "41", "true", '{"a":1}', "[1,2]", '"2024-01-01"', null] },
+    "[text]": { pg: "text[]", values: ["{}", "{a}", "{a,b}", "{41}", null] },
+    "[number]": { pg: "double precision[]", values: ["{}", "{1}", "{1,2}", "{0.5}", null] },
+  };
+  const types = Object.keys(samples);
+  const pairs = types.flatMap((from, i) => types.flatMap((to, j) => (i === j ? [] : [{ from, to, entity: `p_${i}_${j}` }])));
+  const contract = (pick: (p: (typeof pairs)[number]) => string) => ({ appId: "matrix", name: "matrix", dataContract: pairs.map((p) => ({ entityName: p.entity, fields: [{ name: "v", type: pick(p) }] })) });
+
+  it("converts every pair without failing, counts every value it turns into NULL, and none for lossless targets", async () => {
+    await installed(contract((p) => p.from));
+    for (const p of pairs) {
+      const { pg: type, values: vals } = samples[p.from]!;
+      await db.query(`INSERT INTO matrix.${p.entity} (v) SELECT x::${type} FROM unnest($1::text[]) AS x`, [vals]);
+      await db.query(`CREATE TABLE matrix_${p.entity}_before AS SELECT id, v FROM matrix.${p.entity}`);
+    }
+    const next = contract((p) => p.to);
+    const verified = await verify(next);
+    const counted = new Map(verified.changes.filter((c) => c.change_type === "alter_type").map((c) => [c.entity, c]));
+    expect(counted.size).toBe(pairs.length);
+    expect((await install(next)).status).toBe(409);
+    const res = await install(next, "?allowDataLoss=true");
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+
+    const problems: string[] = [];
+    for (const p of pairs) {
+      const change = counted.get(p.entity)!;
+      // A value lost to NULL (an empty array, or JSON null, carries no value to lose).
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM matrix.${p.entity} a JOIN matrix_${p.entity}_before b USING (id)
+          WHERE a.v IS NULL AND b.v IS NOT NULL AND b.v::text NOT IN ('{}', 'null')`,
+      );
+      if (rows[0].n > change.affectedRows) problems.push(`${p.from} → ${p.to}: ${rows[0].n} values became NULL, ${change.affectedRows} counted`);
+      if ((p.to === "text" || p.to === "json") && !(p.from === "[text]" || p.from === "[number]") && change.affectedRows !== 0) {
+        problems.push(`${p.from} → ${p.to} is lossless but counted ${change.affectedRows}`);
+      }
+      if (change.affectedRows > 0 && !change.destructive) problems.push(`${p.from} → ${p.to}: rows counted but not destructive`);
+    }
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,8 +1,10 @@
 -- Schema sync converts a column's values only where they convert exactly, and counts the rows where they do
 -- not before it changes anything. These helpers answer "does this text read as that type?" without raising.
 
--- PostgreSQL 16 answers with pg_input_is_valid; on 15 each value is tried in a subtransaction. The PL/pgSQL
--- body is planned statement by statement when it runs, so the call to pg_input_is_valid is never planned on 15.
+-- Only the types schema sync converts to, each named as a constant: pg_input_is_valid keeps the type it looked up
+-- for a call site whose type argument looks constant (a PL/pgSQL parameter does), so one call site must never
+-- see two types. PostgreSQL 16+ answers with pg_input_is_valid; on 15 each value is tried in a subtransaction.
+-- The body is planned statement by statement as it runs, so pg_input_is_valid is never planned on 15.
 CREATE OR REPLACE FUNCTION rootcx_system.input_is_valid(value text, type_name text) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -10,10 +12,26 @@ BEGIN
     RETURN true;
   END IF;
   IF current_setting('server_version_num')::int >= 160000 THEN
-    RETURN pg_input_is_valid(value, type_name);
+    CASE type_name
+      WHEN 'double precision' THEN RETURN pg_input_is_valid(value, 'double precision');
+      WHEN 'boolean' THEN RETURN pg_input_is_valid(value, 'boolean');
+      WHEN 'date' THEN RETURN pg_input_is_valid(value, 'date');
+      WHEN 'timestamp with time zone' THEN RETURN pg_input_is_valid(value, 'timestamp with time zone');
+      WHEN 'timestamp without time zone' THEN RETURN pg_input_is_valid(value, 'timestamp without time zone');
+      WHEN 'uuid' THEN RETURN pg_input_is_valid(value, 'uuid');
+      ELSE RAISE EXCEPTION 'input_is_valid: unsupported type %', type_name;
+    END CASE;
   END IF;
   BEGIN
-    EXECUTE format('SELECT %L::%s', value, type_name::regtype);
+    CASE type_name
+      WHEN 'double precision' THEN PERFORM value::double precision;
+      WHEN 'boolean' THEN PERFORM value::boolean;
+      WHEN 'date' THEN PERFORM value::date;
+      WHEN 'timestamp with time zone' THEN PERFORM value::timestamp with time zone;
+      WHEN 'timestamp without time zone' THEN PERFORM value::timestamp without time zone;
+      WHEN 'uuid' THEN PERFORM value::uuid;
+      ELSE RAISE EXCEPTION 'input_is_valid: unsupported type %', type_name;
+    END CASE;
     RETURN true;
   EXCEPTION WHEN data_exception THEN
     RETURN false;

@@ -12,7 +12,9 @@ interface Props {
 
 /**
  * Install or update an app from its manifest: preview what the install would change, then install exactly the
- * text that was previewed (editing it again asks for a new preview, so nothing unseen is applied).
+ * text that was previewed (editing it again asks for a new preview, so nothing unseen is applied). Changes that
+ * would lose or alter existing rows are shown in red and install only once the person accepts that loss;
+ * changes existing rows prevent cannot be installed at all.
  */
 export function ManifestPanel({ title, initialText = "" }: Props) {
   const trpc = useTRPC();
@@ -24,6 +26,8 @@ export function ManifestPanel({ title, initialText = "" }: Props) {
   const [preview, setPreview] = useState<{ text: string; changes: SchemaChange[] }>();
   const [error, setError] = useState<string>();
   const [installed, setInstalled] = useState<string>();
+  const [acceptLoss, setAcceptLoss] = useState(false);
+  const acceptId = useId();
 
   function parse(): unknown {
     try {
@@ -38,6 +42,7 @@ export function ManifestPanel({ title, initialText = "" }: Props) {
     setError(undefined);
     setInstalled(undefined);
     setPreview(undefined);
+    setAcceptLoss(false);
     const manifest = parse();
     if (manifest === undefined) return;
     try {
@@ -53,7 +58,7 @@ export function ManifestPanel({ title, initialText = "" }: Props) {
     const manifest = parse();
     if (manifest === undefined) return;
     try {
-      const r = await install.mutateAsync(manifest);
+      const r = await install.mutateAsync(lossy.length > 0 && acceptLoss ? { manifest, allowDataLoss: true } : manifest);
       setPreview(undefined);
       setInstalled(`${r.message}: ${r.changes.length} schema change(s) applied`);
       await Promise.all([qc.invalidateQueries(trpc.apps.pathFilter()), qc.invalidateQueries(trpc.data.pathFilter())]);
@@ -63,6 +68,9 @@ export function ManifestPanel({ title, initialText = "" }: Props) {
   }
 
   const previewed = preview !== undefined && preview.text === text;
+  const lossy = preview?.changes.filter((c) => c.destructive) ?? [];
+  const blocked = preview?.changes.filter((c) => c.blocking) ?? [];
+  const lostRows = lossy.reduce((n, c) => n + (c.affectedRows ?? 0), 0);
   return (
     <section aria-labelledby={headingId} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <h2 id={headingId} className="text-lg font-semibold">
@@ -82,11 +90,27 @@ export function ManifestPanel({ title, initialText = "" }: Props) {
         <Button variant="secondary" onClick={runPreview} disabled={!text.trim() || verify.isPending}>
           Preview changes
         </Button>
-        <Button onClick={runInstall} disabled={!previewed || install.isPending}>
+        <Button onClick={runInstall} disabled={!previewed || install.isPending || blocked.length > 0 || (lossy.length > 0 && !acceptLoss)}>
           Install
         </Button>
         {preview && !previewed && <span className="self-center text-sm text-amber-700">The manifest changed since the preview; preview again.</span>}
       </div>
+      {previewed && blocked.length > 0 && (
+        <p role="note" aria-label="Blocked changes" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+          Existing rows prevent {blocked.length} change(s), marked in red below. Change those rows (or the manifest) and preview again.
+        </p>
+      )}
+      {previewed && blocked.length === 0 && lossy.length > 0 && (
+        <div role="group" aria-label="Data loss" className="space-y-2 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+          <p>
+            This install loses or changes existing data: {lossy.length} change(s) touching {lostRows} row(s), marked in red below. It cannot be undone.
+          </p>
+          <label htmlFor={acceptId} className="flex items-center gap-2 font-medium">
+            <input id={acceptId} type="checkbox" checked={acceptLoss} onChange={(e) => setAcceptLoss(e.target.checked)} />
+            I accept losing this data
+          </label>
+        </div>
+      )}
       <ErrorText>{error}</ErrorText>
       {installed && (
         <p role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">

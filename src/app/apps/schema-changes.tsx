@@ -6,22 +6,57 @@ export interface SchemaChange {
   change_type: string;
   column: string | null;
   detail: string;
+  /** Applying it loses or alters existing values (history: the loss the install accepted). */
+  destructive?: boolean;
+  /** Existing rows make it fail. */
+  blocking?: boolean;
+  affectedRows?: number;
+  sample?: { id: string; value: string | null; becomes?: string | null }[];
 }
 
-/** The schema changes an install would make (or made), one row each. */
-export function SchemaChanges({ changes, label }: { changes: SchemaChange[]; label: string }) {
+const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
+
+function Impact({ change, applied }: { change: SchemaChange; applied: boolean }) {
+  const n = change.affectedRows ?? 0;
+  if (!n || !(change.destructive || change.blocking)) return <>—</>;
+  const what = change.blocking ? `${rows(n)} prevent this change` : applied ? `${rows(n)} lost or changed a value` : `${rows(n)} lose or change a value`;
+  return (
+    <div className="space-y-1">
+      <p className="font-sans font-semibold">{what}</p>
+      {change.sample && change.sample.length > 0 && (
+        <ul aria-label="Sample of affected rows" className="space-y-0.5 text-xs">
+          {change.sample.map((s) => (
+            <li key={s.id} title={s.id}>
+              {s.id.slice(0, 8)}: {s.value ?? "NULL"}
+              {s.becomes !== undefined && <> → {s.becomes ?? "NULL"}</>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The schema changes an install would make (or made), one row each; those that touch existing rows in red. */
+export function SchemaChanges({ changes, label, applied = false }: { changes: SchemaChange[]; label: string; applied?: boolean }) {
   return (
     <table aria-label={label} className="w-full border-collapse text-sm">
-      <TableHead labels={["Entity", "Change", "Column", "Detail"]} cellClassName="px-2 py-1 font-medium" />
+      <TableHead labels={["Entity", "Change", "Column", "Detail", "Existing rows"]} cellClassName="px-2 py-1 font-medium" />
       <tbody>
-        {changes.map((c, i) => (
-          <tr key={i} className="border-b border-slate-100 font-mono">
-            <td className="px-2 py-1">{c.entity || "—"}</td>
-            <td className={`px-2 py-1 ${c.change_type.startsWith("drop") ? "text-red-700" : ""}`}>{c.change_type}</td>
-            <td className="px-2 py-1">{c.column ?? "—"}</td>
-            <td className="px-2 py-1">{c.detail}</td>
-          </tr>
-        ))}
+        {changes.map((c, i) => {
+          const harmful = (c.destructive || c.blocking) && (c.affectedRows ?? 0) > 0;
+          return (
+            <tr key={i} data-destructive={harmful ? "true" : undefined} className={`border-b border-slate-100 font-mono ${harmful ? "bg-red-50 text-red-800" : ""}`}>
+              <td className="px-2 py-1">{c.entity || "—"}</td>
+              <td className={`px-2 py-1 ${c.change_type.startsWith("drop") ? "text-red-700" : ""}`}>{c.change_type}</td>
+              <td className="px-2 py-1">{c.column ?? "—"}</td>
+              <td className="px-2 py-1">{c.detail}</td>
+              <td className="px-2 py-1">
+                <Impact change={c} applied={applied} />
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );

@@ -29,7 +29,7 @@ export function SchemaHistory({ appId }: { appId: string }) {
               <span>{entry.actor_email ?? entry.actor_uid ?? "system"}</span>
               {entry.app_version && <span className="text-slate-500"> · version {entry.app_version}</span>}
             </p>
-            <SchemaChanges changes={entry.changes} label={`Changes applied ${entry.applied_at}`} />
+            <SchemaChanges changes={entry.changes} label={`Changes applied ${entry.applied_at}`} applied />
             <details className="text-sm">
               <summary className="cursor-pointer text-slate-600">{entry.statements.length} SQL statement(s)</summary>
               <pre className="mt-1 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">{entry.statements.join(";\n")}</pre>
