@@ -77,6 +77,7 @@ describe("CRUD as the app's admin", () => {
     const before = (await api(core, "GET", T, undefined, admin.accessToken)).body.length;
     const failing = await api(core, "POST", `${T}/bulk`, [{ subject: "ok" }, { subject: null }], admin.accessToken);
     expect(failing.status).toBe(400);
+    expect(failing.body.error).toMatch(/"subject" is required/);
     expect((await api(core, "GET", T, undefined, admin.accessToken)).body.length).toBe(before);
   });
 
@@ -101,16 +102,23 @@ describe("CRUD as the app's admin", () => {
   });
 
   it("maps constraint violations: FK 409, unique 409, not null 400, check 400", async () => {
-    expect((await api(core, "POST", R, { ticket_id: "11111111-1111-1111-1111-111111111111", body: "x" }, admin.accessToken)).status).toBe(409);
+    const fk = await api(core, "POST", R, { ticket_id: "11111111-1111-1111-1111-111111111111", body: "x" }, admin.accessToken);
+    expect(fk.status).toBe(409);
+    expect(fk.body.error).toMatch(/referenced record does not exist/);
     const tag = "/api/v1/apps/helpdesk/collections/tag";
     expect((await api(core, "POST", tag, { label: "dup" }, admin.accessToken)).status).toBe(201);
     const dup = await api(core, "POST", tag, { label: "dup" }, admin.accessToken);
     expect(dup.status).toBe(409);
-    expect((await api(core, "POST", T, { email: "x@y" }, admin.accessToken)).status).toBe(400);
+    expect(dup.body.error).toMatch(/same unique value already exists/);
+    const notNull = await api(core, "POST", T, { email: "x@y" }, admin.accessToken);
+    expect(notNull.status).toBe(400);
+    expect(notNull.body.error).toMatch(/"subject" is required/);
     const check = await api(core, "POST", T, { subject: "s", priority: 11 }, admin.accessToken);
     expect(check.status).toBe(400);
+    expect(check.body.error).toMatch(/priority_range/);
     const badEnum = await api(core, "POST", T, { subject: "s", status: "weird" }, admin.accessToken);
     expect(badEnum.status).toBe(400);
+    expect(badEnum.body.error).toMatch(/enum_status/);
   });
 });
 
@@ -129,13 +137,13 @@ describe("permissions are enforced by PostgreSQL", () => {
     const create = await api(core, "POST", T, { subject: "nope" }, nobody.accessToken);
     expect(create.status).toBe(403);
     expect(create.body.error).toBe("write rejected by access policy");
-    expect((await api(core, "POST", `${T}/bulk`, [{ subject: "nope" }], nobody.accessToken)).status).toBe(403);
+    expect(await api(core, "POST", `${T}/bulk`, [{ subject: "nope" }], nobody.accessToken)).toMatchObject({ status: 403, body: { error: "write rejected by access policy" } });
     expect((await api(core, "GET", `${T}/${id}`, undefined, admin.accessToken)).body.subject).toBe("secret");
   });
 
   it("a reader reads but cannot write", async () => {
     expect((await api(core, "GET", `${T}/${id}`, undefined, reader.accessToken)).body.subject).toBe("secret");
-    expect((await api(core, "POST", T, { subject: "nope" }, reader.accessToken)).status).toBe(403);
+    expect(await api(core, "POST", T, { subject: "nope" }, reader.accessToken)).toMatchObject({ status: 403, body: { error: "write rejected by access policy" } });
     expect((await api(core, "PATCH", `${T}/${id}`, { subject: "pwned" }, reader.accessToken)).status).toBe(404);
     expect((await api(core, "GET", R, undefined, reader.accessToken)).body).toEqual([]);
   });
@@ -155,54 +163,55 @@ describe("permissions are enforced by PostgreSQL", () => {
 });
 
 describe("bad input gets a clean 4xx", () => {
-  const cases: [string, string, string, unknown, number][] = [
-    ["invalid id", "GET", `${T}/not-a-uuid`, undefined, 400],
-    ["unknown entity", "GET", "/api/v1/apps/helpdesk/collections/nope", undefined, 404],
-    ["unknown app", "GET", "/api/v1/apps/nope/collections/ticket", undefined, 404],
-    ["system schema", "GET", "/api/v1/apps/rootcx_system/collections/users", undefined, 403],
-    ["pg schema", "GET", "/api/v1/apps/pg_catalog/collections/pg_class", undefined, 403],
-    ["quoted app", "GET", `/api/v1/apps/${encodeURIComponent('help"desk')}/collections/ticket`, undefined, 400],
-    ["semicolon entity", "GET", `/api/v1/apps/helpdesk/collections/${encodeURIComponent("ticket;drop")}`, undefined, 400],
-    ["look-alike entity", "GET", `/api/v1/apps/helpdesk/collections/${encodeURIComponent("tіcket")}`, undefined, 400],
-    ["unknown filter column", "GET", `${T}?nope=1`, undefined, 400],
-    ["hostile filter column", "GET", `${T}?${encodeURIComponent('subject" OR 1=1 --')}=x`, undefined, 400],
-    ["hostile sort", "GET", `${T}?sort=${encodeURIComponent("subject; DROP TABLE x")}`, undefined, 400],
-    ["bad limit", "GET", `${T}?limit=-1`, undefined, 400],
-    ["wrong filter type", "GET", `${T}?priority=high`, undefined, 400],
-    ["unknown operator", "POST", `${T}/query`, { where: { subject: { $regex: "x" } } }, 400],
-    ["unknown top operator", "POST", `${T}/query`, { where: { $where: "1" } }, 400],
-    ["unknown where column", "POST", `${T}/query`, { where: { "subject\" = '' OR true --": 1 } }, 400],
-    ["where not object", "POST", `${T}/query`, { where: [1] }, 400],
-    ["bad orderBy", "POST", `${T}/query`, { orderBy: "nope" }, 400],
-    ["bad limit body", "POST", `${T}/query`, { limit: 5000 }, 400],
-    ["uuid filter garbage", "POST", `${T}/query`, { where: { external: "nope" } }, 400],
-    ["number as object", "POST", T, { subject: "s", priority: { a: 1 } }, 400],
-    ["boolean as string", "POST", T, { subject: "s", urgent: "maybe" }, 400],
-    ["date garbage", "POST", T, { subject: "s", due: "yesterday" }, 400],
-    ["date out of range", "POST", T, { subject: "s", due: "2026-13-45" }, 400],
-    ["timestamp garbage", "POST", T, { subject: "s", seen_at: "soon" }, 400],
-    ["uuid garbage", "POST", T, { subject: "s", external: "123" }, 400],
-    ["text as object", "POST", T, { subject: { x: 1 } }, 400],
-    ["array as string", "POST", T, { subject: "s", tags: "a,b" }, 400],
-    ["number array garbage", "POST", T, { subject: "s", scores: ["x"] }, 400],
-    ["unknown field", "POST", T, { subject: "s", nope: 1 }, 400],
-    ["empty body", "POST", T, {}, 400],
-    ["array body", "POST", T, [{ subject: "s" }], 400],
-    ["malformed JSON", "POST", T, "{not json", 400],
-    ["bulk empty", "POST", `${T}/bulk`, [], 400],
-    ["bulk object", "POST", `${T}/bulk`, { subject: "s" }, 400],
-    ["patch empty", "PATCH", `${T}/00000000-0000-4000-8000-000000000000`, {}, 400],
+  const cases: [name: string, method: string, path: string, body: unknown, status: number, reason?: RegExp][] = [
+    ["invalid id", "GET", `${T}/not-a-uuid`, undefined, 400, /^invalid id: expected a UUID$/],
+    ["unknown entity", "GET", "/api/v1/apps/helpdesk/collections/nope", undefined, 404, /^entity nope not found in app helpdesk$/],
+    ["unknown app", "GET", "/api/v1/apps/nope/collections/ticket", undefined, 404, /^app nope not found$/],
+    ["system schema", "GET", "/api/v1/apps/rootcx_system/collections/users", undefined, 403, /^rootcx_system is not an app$/],
+    ["pg schema", "GET", "/api/v1/apps/pg_catalog/collections/pg_class", undefined, 403, /^pg_catalog is not an app$/],
+    ["quoted app", "GET", `/api/v1/apps/${encodeURIComponent('help"desk')}/collections/ticket`, undefined, 400, /^invalid app id$/],
+    ["semicolon entity", "GET", `/api/v1/apps/helpdesk/collections/${encodeURIComponent("ticket;drop")}`, undefined, 400, /^invalid entity name$/],
+    ["look-alike entity", "GET", `/api/v1/apps/helpdesk/collections/${encodeURIComponent("tіcket")}`, undefined, 400, /^invalid entity name$/],
+    ["unknown filter column", "GET", `${T}?nope=1`, undefined, 400, /^unknown column "nope"/],
+    ["hostile filter column", "GET", `${T}?${encodeURIComponent('subject" OR 1=1 --')}=x`, undefined, 400, /^unknown column "subject" OR 1=1 --"/],
+    ["hostile sort", "GET", `${T}?sort=${encodeURIComponent("subject; DROP TABLE x")}`, undefined, 400, /^unknown column "subject; DROP TABLE x"/],
+    ["bad limit", "GET", `${T}?limit=-1`, undefined, 400, /limit must be a non-negative integer/],
+    ["wrong filter type", "GET", `${T}?priority=high`, undefined, 400, /field "priority" expects a number, got "high"/],
+    ["unknown operator", "POST", `${T}/query`, { where: { subject: { $regex: "x" } } }, 400, /unknown operator "\$regex"/],
+    ["unknown top operator", "POST", `${T}/query`, { where: { $where: "1" } }, 400, /unknown operator "\$where"/],
+    ["unknown where column", "POST", `${T}/query`, { where: { "subject\" = '' OR true --": 1 } }, 400, /^unknown column "subject" = '' OR true --"/],
+    ["where not object", "POST", `${T}/query`, { where: [1] }, 400, /^where: .*expected record/],
+    ["bad orderBy", "POST", `${T}/query`, { orderBy: "nope" }, 400, /^unknown column "nope"/],
+    ["bad limit body", "POST", `${T}/query`, { limit: 5000 }, 400, /^limit: .*1000/],
+    ["uuid filter garbage", "POST", `${T}/query`, { where: { external: "nope" } }, 400, /field "external" expects a UUID, got "nope"/],
+    ["number as object", "POST", T, { subject: "s", priority: { a: 1 } }, 400, /field "priority" expects a number, got an object/],
+    ["boolean as string", "POST", T, { subject: "s", urgent: "maybe" }, 400, /field "urgent" expects a boolean, got "maybe"/],
+    ["date garbage", "POST", T, { subject: "s", due: "yesterday" }, 400, /field "due" expects a date .*got "yesterday"/],
+    ["date out of range", "POST", T, { subject: "s", due: "2026-13-45" }, 400, /field "due" expects a date .*got "2026-13-45"/],
+    ["timestamp garbage", "POST", T, { subject: "s", seen_at: "soon" }, 400, /field "seen_at" expects an ISO 8601 timestamp, got "soon"/],
+    ["uuid garbage", "POST", T, { subject: "s", external: "123" }, 400, /field "external" expects a UUID, got "123"/],
+    ["text as object", "POST", T, { subject: { x: 1 } }, 400, /field "subject" expects a string, got an object/],
+    ["array as string", "POST", T, { subject: "s", tags: "a,b" }, 400, /field "tags" expects an array of strings, got "a,b"/],
+    ["number array garbage", "POST", T, { subject: "s", scores: ["x"] }, 400, /field "scores" expects an array of numbers, got "x"/],
+    ["unknown field", "POST", T, { subject: "s", nope: 1 }, 400, /^unknown column "nope"/],
+    ["empty body", "POST", T, {}, 400, /^the body has no writable field$/],
+    ["array body", "POST", T, [{ subject: "s" }], 400, /^the body must be an object$/],
+    ["malformed JSON", "POST", T, "{not json", 400, /^malformed JSON body/],
+    ["bulk empty", "POST", `${T}/bulk`, [], 400, /^the body must be an array of 1 to 1000 records$/],
+    ["bulk object", "POST", `${T}/bulk`, { subject: "s" }, 400, /^the body must be an array of 1 to 1000 records$/],
+    ["patch empty", "PATCH", `${T}/00000000-0000-4000-8000-000000000000`, {}, 400, /^the body has no writable field$/],
   ];
-  for (const [name, method, path, body, status] of cases) {
+  for (const [name, method, path, body, status, reason] of cases) {
     it(`${name} → ${status}`, async () => {
       const res = await api(core, method, path, body, admin.accessToken);
       expect(res.status, JSON.stringify(res.body)).toBe(status);
       expect(typeof res.body.error).toBe("string");
+      if (reason) expect(res.body.error).toMatch(reason);
     });
   }
 
   it("refuses huge requests: 1001 rows, 70k cells, 100k $in values, 1000-deep where", async () => {
-    expect((await api(core, "POST", `${T}/bulk`, Array.from({ length: 1001 }, () => ({ subject: "s" })), admin.accessToken)).status).toBe(400);
+    expect(await api(core, "POST", `${T}/bulk`, Array.from({ length: 1001 }, () => ({ subject: "s" })), admin.accessToken)).toMatchObject({ status: 400, body: { error: "the body must be an array of 1 to 1000 records" } });
     const W = "/api/v1/apps/helpdesk/collections/wide";
     const row = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`c${i}`, "v"]));
     const cells = await api(core, "POST", `${W}/bulk`, Array.from({ length: 1000 }, () => row), admin.accessToken);
@@ -212,11 +221,14 @@ describe("bad input gets a clean 4xx", () => {
     expect((await api(core, "POST", `${W}/bulk`, Array.from({ length: 900 }, () => row), admin.accessToken)).status).toBe(201);
     const manyIn = await api(core, "POST", `${T}/query`, { where: { subject: { $in: Array.from({ length: 100_000 }, (_, i) => `s${i}`) } } }, admin.accessToken);
     expect(manyIn.status).toBe(400);
+    expect(manyIn.body.error).toMatch(/\$in on "subject" has more than 10000 values/);
     let deep: Record<string, unknown> = { subject: "x" };
     for (let i = 0; i < 1000; i++) deep = { $not: deep };
     const nested = await api(core, "POST", `${T}/query`, { where: deep }, admin.accessToken);
     expect(nested.status).toBe(400);
+    expect(nested.body.error).toMatch(/nested more than 32 levels/);
     const big = await api(core, "POST", T, { subject: "x".repeat(2 * 1024 * 1024) }, admin.accessToken);
     expect(big.status).toBe(413);
+    expect(big.body.error).toMatch(/exceeds the limit of 1048576 bytes/);
   });
 });
