@@ -66,7 +66,8 @@ export async function queryRecords(core: Core, principal: Principal, entity: Ent
 
 /** The record's writable columns and their values, coerced by type; id and timestamps are the Core's. */
 function writableValues(entity: EntityModel, record: unknown, at: string): Record<string, SqlValue> {
-  if (typeof record !== "object" || record === null || Array.isArray(record)) throw new CoreError("BAD_REQUEST", `${at} must be an object`);
+  // A plain object: an ExactNumber (a number with more digits than a double) is an object too.
+  if (typeof record !== "object" || record === null || Object.getPrototypeOf(record) !== Object.prototype) throw new CoreError("BAD_REQUEST", `${at} must be an object`);
   const out: Record<string, SqlValue> = {};
   for (const [name, value] of Object.entries(record)) {
     if (SYSTEM_WRITABLE.has(name)) continue;

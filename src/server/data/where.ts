@@ -18,7 +18,9 @@ const bad = (message: string): never => {
   throw new CoreError("BAD_REQUEST", message);
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+// An ExactNumber (a body number with more digits than a double) is an object too, but a value, not a condition.
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /** Collects the statement's parameters; `$n` placeholders are numbered in the order values are added. */
 export class Params {
