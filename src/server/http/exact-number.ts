@@ -8,6 +8,11 @@ import { isSafeNumber, parse } from "lossless-json";
 export class ExactNumber {
   constructor(readonly digits: string) {}
 
+  /** Its digits, wherever code outside the Data API turns a value into text (never "[object Object]"). */
+  toString(): string {
+    return this.digits;
+  }
+
   /** Where a body is re-serialised with JSON.stringify outside the Data API, it stays what it was before. */
   toJSON(): number | null {
     const n = Number(this.digits);
