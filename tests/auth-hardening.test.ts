@@ -5,6 +5,7 @@ import { SignJWT } from "jose";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addressKey } from "../src/server/auth/client-address.ts";
+import { loadConfig } from "../src/server/config/load.ts";
 import { ACCESS_TTL_SECONDS, REFRESH_TTL_SECONDS } from "../src/server/auth/tokens.ts";
 import { createRequestHandler } from "../src/server/http/server.ts";
 import type { StudioHandler } from "../src/server/studio/in-process.ts";
@@ -204,6 +205,52 @@ describe("login lockout per (account, address)", () => {
     expect(addressKey("10.1.2.3")).toBe("10.1.2.3");
     expect(addressKey("2001:db8:0:0:aaaa::1")).toBe(addressKey("2001:db8::ffff:ffff:ffff:ffff"));
     expect(addressKey("2001:db8:0:1::1")).not.toBe(addressKey("2001:db8::1"));
+  });
+});
+
+describe("behind a trusted proxy", () => {
+  let proxied: TestCore;
+  beforeAll(async () => {
+    proxied = await startTestCore({ env: { ROOTCX_TRUSTED_PROXIES: "127.0.0.9, 10.0.0.0/8" }, authLimits: { failuresPerAccount: 3 } });
+    await signUpAndIn(proxied, "proxied@hardening.test");
+  });
+  afterAll(async () => {
+    await proxied?.dispose();
+  });
+  const login = (peer: string, forwardedFor: string | undefined, password: string) =>
+    callFrom(proxied, peer, "POST", "/api/v1/auth/login", { email: "proxied@hardening.test", password }, forwardedFor ? { "x-forwarded-for": forwardedFor } : {});
+
+  it("counts the client the proxy names, never an address the client wrote itself", async () => {
+    for (let i = 0; i < 3; i++) expect((await login("127.0.0.9", "203.0.113.5", "Wrong-Password-1")).status).toBe(401);
+    expect((await login("127.0.0.9", "203.0.113.5", PASSWORD)).status).toBe(429);
+    // The attacker prepends the owner's address: the proxy appends the real one, which is what counts.
+    expect((await login("127.0.0.9", "198.51.100.7, 203.0.113.5", PASSWORD)).status).toBe(429);
+    // Through a second trusted hop (10.0.0.0/8) the client is still the first untrusted address from the right.
+    expect((await login("127.0.0.9", "203.0.113.5, 10.1.2.3", PASSWORD)).status).toBe(429);
+
+    const owner = await login("127.0.0.9", "198.51.100.7", PASSWORD);
+    expect(owner.status).toBe(200);
+    const c = new pg.Client({ connectionString: proxied.database.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query("SELECT ip FROM rootcx_system.sessions ORDER BY created_at DESC LIMIT 1");
+      expect(rows).toEqual([{ ip: "198.51.100.7" }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("ignores X-Forwarded-For from a peer that is not a trusted proxy", async () => {
+    for (let i = 0; i < 3; i++) expect((await login("127.0.0.2", `192.0.2.${i + 1}`, "Wrong-Password-1")).status).toBe(401);
+    const locked = await login("127.0.0.2", "192.0.2.99", PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.body.error).toMatch(/^too many attempts/);
+  });
+
+  it("refuses a malformed ROOTCX_TRUSTED_PROXIES, naming the variable", () => {
+    for (const value of ["10.0.0.0/99", "proxy.internal", "10.0.0.1, nonsense"]) {
+      expect(() => loadConfig({ ROOTCX_TRUSTED_PROXIES: value })).toThrow(/ROOTCX_TRUSTED_PROXIES: must be IP addresses or CIDR ranges/);
+    }
   });
 });
 

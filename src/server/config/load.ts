@@ -28,6 +28,8 @@ export interface CoreConfig {
   auditRetentionDays: number | undefined;
   /** Keys that were generated into the data directory because their variable was unset. */
   generatedKeys: string[];
+  /** ROOTCX_TRUSTED_PROXIES as given (validated); empty: X-Forwarded-For is ignored. */
+  trustedProxies: string | undefined;
 }
 
 /** A configuration problem that must stop the Core; the message names the variable. */
@@ -76,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel: e.LOG_LEVEL ?? e.RUST_LOG ?? "info",
     auditRetentionDays: e.ROOTCX_AUDIT_RETENTION_DAYS,
     generatedKeys,
+    trustedProxies: e.ROOTCX_TRUSTED_PROXIES,
   };
 }
 

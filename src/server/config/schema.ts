@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustedProxies } from "../auth/client-address.ts";
 
 const optionalString = z
   .string()
@@ -46,6 +47,23 @@ export const envSchema = z.object({
   RUST_LOG: optionalString.pipe(logLevel.optional()),
   LOG_LEVEL: optionalString.pipe(logLevel.optional()),
   ROOTCX_DATA_DIR: optionalString,
+  /** Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. */
+  ROOTCX_TRUSTED_PROXIES: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (v) => {
+          try {
+            parseTrustedProxies(v);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: "must be IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.0/8,fd00::/8" },
+      )
+      .optional(),
+  ),
   ROOTCX_AUDIT_RETENTION_DAYS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,4}$/, { message: "must be a whole number of days (1 or more)" }).transform(Number).optional(),
   ),

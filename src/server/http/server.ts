@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { authenticate } from "../auth/authenticate.ts";
+import { clientAddress, parseTrustedProxies } from "../auth/client-address.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError, toCoreError } from "../errors.ts";
@@ -21,9 +22,6 @@ export const TRPC_PREFIX = "/api/trpc";
 
 const requestIds = new WeakMap<IncomingMessage, string>();
 
-function clientIp(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? "unknown";
-}
 
 function hasOriginOrRequestId(raw: string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {
@@ -43,6 +41,8 @@ function startsWithSegment(path: string, prefix: string): boolean {
  */
 export function createRequestHandler(core: Core, studio: StudioHandler | undefined, routes: RestRoute[] = restRoutes) {
   const rest = createRestDispatcher(routes);
+  const trustedProxies = parseTrustedProxies(core.config.trustedProxies);
+  const clientIp = (req: IncomingMessage) => clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustedProxies);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,
