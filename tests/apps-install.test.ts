@@ -62,6 +62,6 @@ describe("install", () => {
     expect(list.body).toEqual([{ id: "helpdesk", name: "Helpdesk", version: "0.1.0", status: "installed", type: "app", entities: ["ticket", "reply"], hasFrontend: false }]);
     const one = await api(core, "GET", "/api/v1/apps/helpdesk", undefined, admin.accessToken);
     expect(one.body.dataContract).toHaveLength(2);
-    expect((await api(core, "GET", "/api/v1/apps/nope", undefined, admin.accessToken)).status).toBe(404);
+    expect(await api(core, "GET", "/api/v1/apps/nope", undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "app nope not found" } });
   });
 });

@@ -48,14 +48,14 @@ describe("verification and retention", () => {
     expect(total).toBeGreaterThanOrEqual(5);
     const r = await api(core, "GET", "/api/v1/audit/verify", undefined, admin.accessToken);
     expect(r.body).toEqual({ ok: true, checked: total });
-    expect((await api(core, "GET", "/api/v1/audit/verify", undefined, writer.accessToken)).status).toBe(403);
+    expect(await api(core, "GET", "/api/v1/audit/verify", undefined, writer.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: admin:audit.read" } });
     const script = verifyScript();
     expect(script.status).toBe(0);
     expect(JSON.parse(script.out.trim().split("\n").pop()!)).toEqual({ ok: true, checked: total });
   });
 
   it("archives old rows to a file, moves the anchor, records itself, and stays verifiable", async () => {
-    expect((await api(core, "POST", "/api/v1/audit/archive", { before: new Date().toISOString() }, writer.accessToken)).status).toBe(403);
+    expect(await api(core, "POST", "/api/v1/audit/archive", { before: new Date().toISOString() }, writer.accessToken)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect((await api(core, "POST", "/api/v1/audit/archive", { before: "last tuesday" }, admin.accessToken)).status).toBe(400);
 
     const total = (await owner.query("SELECT count(*)::int AS n FROM rootcx_system.audit_log")).rows[0].n as number;

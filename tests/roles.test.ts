@@ -23,7 +23,7 @@ const as = (s: Session) => ({
 
 describe("roles", () => {
   it("lists the seeded roles to signed-in users only, sorted by name", async () => {
-    expect((await api(core, "GET", "/api/v1/roles")).status).toBe(401);
+    expect(await api(core, "GET", "/api/v1/roles")).toMatchObject({ status: 401, body: { error: "missing bearer token" } });
     const r = await as(user).get("/roles");
     expect(r.status).toBe(200);
     expect(r.body).toEqual([
@@ -33,17 +33,17 @@ describe("roles", () => {
   });
 
   it("lets only an admin create, edit and delete roles", async () => {
-    expect((await as(user).post("/roles", { name: "sneaky", permissions: ["*"] })).status).toBe(403);
+    expect(await as(user).post("/roles", { name: "sneaky", permissions: ["*"] })).toMatchObject({ status: 403, body: { error: "admin role required" } });
     const created = await as(admin).post("/roles", { name: "viewer", description: "Reads CRM", permissions: ["app:crm:deals.read", "app:crm:deals.read"] });
     expect(created.status).toBe(200);
     expect(created.body).toEqual({ message: "role viewer created" });
-    expect((await as(admin).post("/roles", { name: "viewer" })).status).toBe(400);
+    expect(await as(admin).post("/roles", { name: "viewer" })).toMatchObject({ status: 400, body: { error: "role viewer already exists" } });
     expect((await as(admin).patch("/roles/viewer", { description: "Reads deals" })).status).toBe(200);
-    expect((await as(user).patch("/roles/viewer", { permissions: ["*"] })).status).toBe(403);
+    expect(await as(user).patch("/roles/viewer", { permissions: ["*"] })).toMatchObject({ status: 403, body: { error: "admin role required" } });
     const roles = (await as(admin).get("/roles")).body as { name: string; description: string; permissions: string[] }[];
     expect(roles.find((r) => r.name === "viewer")).toEqual({ name: "viewer", description: "Reads deals", inherits: [], permissions: ["app:crm:deals.read"] });
     expect((await as(admin).patch("/roles/viewer", {})).body.error).toMatch(/nothing to update/);
-    expect((await as(admin).patch("/roles/nope", { description: "x" })).status).toBe(404);
+    expect(await as(admin).patch("/roles/nope", { description: "x" })).toMatchObject({ status: 404, body: { error: "role nope not found" } });
   });
 
   it.each([
@@ -59,9 +59,9 @@ describe("roles", () => {
   });
 
   it("keeps admin fixed and the built-in roles undeletable", async () => {
-    expect((await as(admin).patch("/roles/admin", { permissions: [] })).status).toBe(400);
-    expect((await as(admin).del("/roles/admin")).status).toBe(400);
-    expect((await as(admin).del("/roles/base")).status).toBe(400);
+    expect(await as(admin).patch("/roles/admin", { permissions: [] })).toMatchObject({ status: 400, body: { error: "the admin role cannot be edited" } });
+    expect(await as(admin).del("/roles/admin")).toMatchObject({ status: 400, body: { error: "the admin role is built in and cannot be deleted" } });
+    expect(await as(admin).del("/roles/base")).toMatchObject({ status: 400, body: { error: "the base role is built in and cannot be deleted" } });
   });
 
   it("refuses inheritance cycles, direct and indirect, naming the loop", async () => {
@@ -82,7 +82,7 @@ describe("roles", () => {
     const roles = (await as(admin).get("/roles")).body as { name: string; inherits: string[] }[];
     expect(roles.find((r) => r.name === "child")?.inherits).toEqual([]);
     expect(((await as(admin).get("/roles/assignments")).body as { role: string }[]).some((a) => a.role === "temp")).toBe(false);
-    expect((await as(admin).del("/roles/temp")).status).toBe(404);
+    expect(await as(admin).del("/roles/temp")).toMatchObject({ status: 404, body: { error: "role temp not found" } });
   });
 });
 
@@ -90,28 +90,28 @@ describe("assignments and effective permissions", () => {
   it("assigns idempotently, resolves inheritance and wildcards, and revokes", async () => {
     await as(admin).post("/roles", { name: "crm_reader", permissions: ["app:crm:deals.read"] });
     await as(admin).post("/roles", { name: "crm_all", inherits: ["crm_reader"], permissions: ["app:crm:*", "tool:search"] });
-    expect((await as(user).post("/roles/assign", { userId: user.userId, role: "crm_all" })).status).toBe(403);
+    expect(await as(user).post("/roles/assign", { userId: user.userId, role: "crm_all" })).toMatchObject({ status: 403, body: { error: "admin role required" } });
     for (let i = 0; i < 2; i++) expect((await as(admin).post("/roles/assign", { userId: user.userId, role: "crm_all" })).status).toBe(200);
 
     const mine = await as(user).get("/permissions");
     expect(mine.body).toEqual({ roles: ["base", "crm_all", "crm_reader"], permissions: ["app:crm:*", "app:crm:deals.read", "tool:search"] });
     const assignments = (await as(admin).get("/roles/assignments")).body as { userId: string; role: string; assignedAt: string }[];
     expect(assignments.filter((a) => a.userId === user.userId && a.role === "crm_all")).toHaveLength(1);
-    expect((await as(user).get("/roles/assignments")).status).toBe(403);
+    expect(await as(user).get("/roles/assignments")).toMatchObject({ status: 403, body: { error: "admin role required" } });
 
     // Self or admin only.
-    expect((await as(user).get(`/permissions/${admin.userId}`)).status).toBe(403);
+    expect(await as(user).get(`/permissions/${admin.userId}`)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect((await as(admin).get(`/permissions/${user.userId}`)).body.permissions).toContain("tool:search");
 
     expect((await as(admin).post("/roles/revoke", { userId: user.userId, role: "crm_all" })).status).toBe(200);
-    expect((await as(admin).post("/roles/revoke", { userId: user.userId, role: "crm_all" })).status).toBe(404);
+    expect(await as(admin).post("/roles/revoke", { userId: user.userId, role: "crm_all" })).toMatchObject({ status: 404, body: { error: "assignment not found" } });
     expect((await as(user).get("/permissions")).body).toEqual({ roles: ["base"], permissions: [] });
   });
 
   it("refuses unknown roles and users", async () => {
     expect((await as(admin).post("/roles/assign", { userId: user.userId, role: "ghost" })).status).toBe(404);
-    expect((await as(admin).post("/roles/assign", { userId: "00000000-0000-0000-0000-00000000dead", role: "base" })).status).toBe(404);
-    expect((await as(admin).post("/roles/assign", { userId: "not-a-uuid", role: "base" })).status).toBe(400);
+    expect(await as(admin).post("/roles/assign", { userId: "00000000-0000-0000-0000-00000000dead", role: "base" })).toMatchObject({ status: 404, body: { error: "user not found" } });
+    expect(await as(admin).post("/roles/assign", { userId: "not-a-uuid", role: "base" })).toMatchObject({ status: 400, body: { error: "userId: invalid userId" } });
   });
 
   it("never revokes the last admin", async () => {
@@ -148,8 +148,8 @@ describe("explain", () => {
     expect(no.body).toMatchObject({ granted: false, grants: [] });
     const viaStar = await as(admin).get(`/permissions/explain?userId=${admin.userId}&key=anything:at.all`);
     expect(viaStar.body.grants).toEqual([{ assignedRole: "admin", path: ["admin"], role: "admin", heldKey: "*" }]);
-    expect((await as(user).get(`/permissions/explain?userId=${admin.userId}&key=x`)).status).toBe(403);
-    expect((await as(user).get(`/permissions/explain?userId=${user.userId}`)).status).toBe(400);
+    expect(await as(user).get(`/permissions/explain?userId=${admin.userId}&key=x`)).toMatchObject({ status: 403, body: { error: "admin role required" } });
+    expect(await as(user).get(`/permissions/explain?userId=${user.userId}`)).toMatchObject({ status: 400, body: { error: "key: Invalid input: expected string, received undefined" } });
   });
 });
 

@@ -135,7 +135,7 @@ describe("schema sync", () => {
     expect(refused.body.error).toMatch(/drop_table on deal .*1 row — rows would be deleted/);
     const dropped = await api(core, "POST", "/api/v1/apps?allowDataLoss=true", current.manifest, admin.accessToken);
     expect(dropped.body.changes.map((c: { change_type: string; entity: string }) => `${c.entity}:${c.change_type}`)).toEqual(["deal:drop_table"]);
-    expect((await api(core, "GET", "/api/v1/apps/crm/collections/deal", undefined, admin.accessToken)).status).toBe(404);
+    expect(await api(core, "GET", "/api/v1/apps/crm/collections/deal", undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "entity deal not found in app crm" } });
     const history = await api(core, "GET", "/api/v1/apps/crm/schema/history", undefined, admin.accessToken);
     expect(history.status).toBe(200);
     expect(history.body[0]).toMatchObject({ app_id: "crm", actor_uid: admin.userId, actor_email: "admin@sync.test", changes: [{ entity: "deal", change_type: "drop_table", destructive: true, affectedRows: 1 }] });
@@ -145,7 +145,7 @@ describe("schema sync", () => {
 
   it("uninstall drops the schema, keys, roles and secrets, keeps the history; the app can be installed again", async () => {
     const outsider = await signUpAndIn(core, "outsider@sync.test");
-    expect((await api(core, "DELETE", "/api/v1/apps/crm", undefined, outsider.accessToken)).status).toBe(403);
+    expect(await api(core, "DELETE", "/api/v1/apps/crm", undefined, outsider.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: admin:apps.install" } });
     expect((await api(core, "POST", "/api/v1/apps/crm/secrets", { key: "TOKEN", value: "x" }, admin.accessToken)).status).toBe(200);
     expect((await api(core, "DELETE", "/api/v1/apps/crm", undefined, admin.accessToken)).body).toEqual({ message: "app crm uninstalled" });
     expect((await db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'crm'")).rowCount).toBe(0);
@@ -153,8 +153,8 @@ describe("schema sync", () => {
     expect((await db.query("SELECT 1 FROM rootcx_system.rbac_roles WHERE name LIKE 'app:crm:%'")).rowCount).toBe(0);
     expect((await db.query("SELECT 1 FROM rootcx_system.secrets WHERE app_id = 'crm'")).rowCount).toBe(0);
     expect((await db.query("SELECT 1 FROM rootcx_system.schema_history WHERE app_id = 'crm'")).rowCount).toBe(5);
-    expect((await api(core, "GET", "/api/v1/apps/crm/collections/contact", undefined, admin.accessToken)).status).toBe(404);
-    expect((await api(core, "DELETE", "/api/v1/apps/crm", undefined, admin.accessToken)).status).toBe(404);
+    expect(await api(core, "GET", "/api/v1/apps/crm/collections/contact", undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "app crm not found" } });
+    expect(await api(core, "DELETE", "/api/v1/apps/crm", undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "app crm not found" } });
     expect((await install(manifest(base))).status).toBe(200);
     expect((await api(core, "GET", "/api/v1/apps/crm/collections/contact", undefined, admin.accessToken)).body).toEqual([]);
   });
@@ -163,6 +163,7 @@ describe("schema sync", () => {
     await db.query("CREATE SCHEMA handmade; CREATE TABLE handmade.precious (id int)");
     const res = await install({ appId: "handmade", name: "H", dataContract: [] });
     expect(res.status).toBe(409);
+    expect(res.body.error).toBe("schema handmade already exists and belongs to no installed app");
     expect((await db.query("SELECT 1 FROM handmade.precious")).rowCount).toBe(0);
   });
 });
@@ -172,13 +173,14 @@ describe("install permissions", () => {
     const user = await signUpAndIn(core, "self@sync.test");
     const res = await install({ appId: "notes", name: "Notes" }).then(() => api(core, "POST", "/api/v1/apps", { appId: "notes2", name: "Notes" }, user.accessToken));
     expect(res.status).toBe(403);
+    expect(res.body.error).toBe("permission required: admin:apps.install");
     await api(core, "POST", "/api/v1/roles", { name: "self-service", permissions: ["platform:apps.create"] }, admin.accessToken);
     await api(core, "POST", "/api/v1/roles/assign", { userId: user.userId, role: "self-service" }, admin.accessToken);
     expect((await api(core, "POST", "/api/v1/apps", { appId: "notes2", name: "Notes", dataContract: [{ entityName: "note", fields: [{ name: "body", type: "text" }] }] }, user.accessToken)).status).toBe(200);
     // the installer holds the app's admin role, so its data is theirs
     expect((await api(core, "POST", "/api/v1/apps/notes2/collections/note", { body: "hi" }, user.accessToken)).status).toBe(201);
     // but not someone else's app
-    expect((await api(core, "POST", "/api/v1/apps", { appId: "crm", name: "Mine now" }, user.accessToken)).status).toBe(403);
+    expect(await api(core, "POST", "/api/v1/apps", { appId: "crm", name: "Mine now" }, user.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: admin:apps.install" } });
     expect((await api(core, "DELETE", "/api/v1/apps/notes2", undefined, user.accessToken)).status).toBe(403);
   });
 
@@ -189,7 +191,7 @@ describe("install permissions", () => {
       const second = await signUpAndIn(fresh, "second@fresh.test");
       const first = await api(fresh, "POST", "/api/v1/apps", { appId: "first", name: "First" }, second.accessToken);
       expect(first.status).toBe(200);
-      expect((await api(fresh, "POST", "/api/v1/apps", { appId: "again", name: "Again" }, second.accessToken)).status).toBe(403);
+      expect(await api(fresh, "POST", "/api/v1/apps", { appId: "again", name: "Again" }, second.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: admin:apps.install" } });
     } finally {
       await fresh.dispose();
     }
