@@ -24,7 +24,7 @@ export function SchemaTables({ schema }: { schema: string }) {
             <summary className="cursor-pointer px-3 py-2 text-sm">
               <span className="font-mono font-medium">{t.table_name}</span>
               <span className="ml-2 text-slate-500">
-                {t.columns.length} columns{t.row_estimate > 0 ? `, ~${t.row_estimate} rows` : ""}
+                {t.columns.length} columns{t.row_estimate !== undefined && t.row_estimate > 0 ? `, ~${t.row_estimate} rows` : ""}
               </span>
             </summary>
             <table className="w-full border-t border-slate-100 text-xs">

@@ -28,8 +28,11 @@ export const columnInfo = z.object({
 export const tableInfo = z.object({
   table_name: z.string(),
   columns: z.array(columnInfo),
-  /** PostgreSQL's planner estimate (pg_class.reltuples), 0 for a table never analysed; the original returns it too. */
-  row_estimate: z.number(),
+  /**
+   * PostgreSQL's planner estimate (pg_class.reltuples), 0 for a table never analysed; the original returns it
+   * too. Only for callers who may read the table's rows (app:{schema}:{table}.read) or hold admin:db.query.
+   */
+  row_estimate: z.number().optional(),
 });
 
 export const queryResult = z.object({

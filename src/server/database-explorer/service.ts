@@ -42,7 +42,14 @@ export async function listTables(core: Core, p: Principal, schema: string): Prom
   // Checked before existence, so that a caller without the permission learns nothing about system schemas.
   if (sql.isSystemSchema(schema)) await requirePermission(core, p, DB_QUERY);
   if (!(await sql.schemaExists(core.db.pool, schema))) throw notFound(`schema ${schema} not found`);
-  return sql.listTables(core.db.pool, schema);
+  const tables = await sql.listTables(core.db.pool, schema);
+  // The planner's row estimate is a fact about the rows: only for callers who may read them (an app's table
+  // through app:{schema}:{table}.read, as its row-level security asks) or who query the database anyway.
+  const held = await core.auth.principals.permissions(p.userId);
+  if (holdsPermission(held, DB_QUERY)) return tables;
+  return tables.map(({ row_estimate, ...table }) =>
+    holdsPermission(held, `app:${schema}:${table.table_name}.read`) ? { ...table, row_estimate } : table,
+  );
 }
 
 /**
