@@ -21,7 +21,7 @@ interface Change {
   detail: string;
   destructive: boolean;
   blocking: boolean;
-  affectedRows: number;
+  affectedRows: number | null;
   sample: { id: string; value: string | null; becomes?: string | null }[];
 }
 
@@ -266,6 +266,23 @@ describe("a change existing rows block", () => {
   });
 });
 
+describe("a change existing rows block (references)", () => {
+  it("a new reference over values that name no record is refused with their count", async () => {
+    const account = { entityName: "account", fields: [{ name: "title", type: "text" }] };
+    await installed(app("ref1", [{ name: "owner", type: "uuid" }], [account]));
+    const { rows } = await db.query("INSERT INTO ref1.account (title) VALUES ('Acme') RETURNING id::text");
+    await seed("ref1", "owner", "uuid", [rows[0].id, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", null]);
+    const linked = app("ref1", [{ name: "owner", type: "entity_link", references: { entity: "account" } }], [account]);
+    const change = only((await verify(linked)).changes, "add_foreign_key", "owner");
+    expect(change).toMatchObject({ blocking: true, affectedRows: 1, sample: [{ value: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" }] });
+    const res = await install(linked, "?allowDataLoss=true");
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatch(/add_foreign_key on item\.owner .*1 row — rows reference records that do not exist/);
+    await db.query("UPDATE ref1.item SET owner = NULL WHERE owner = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'");
+    expect((await install(linked)).status).toBe(200);
+  });
+});
+
 describe("adapters", () => {
   it("tRPC install takes { manifest, allowDataLoss }; the REST flag refuses a value it cannot read", async () => {
     await installed(app("trpc1", [{ name: "notes", type: "text" }]));
@@ -281,13 +298,13 @@ describe("adapters", () => {
     expect(res.changes).toEqual([{ entity: "item", change_type: "drop_column", column: "notes", detail: "drop notes (text) and its values", destructive: true, affectedRows: 1 }]);
   });
 
-  it("verify shows row values only to whoever may install the app; others get the count", async () => {
+  it("verify shows row counts and values only to whoever may install the app; others learn only that a change is destructive", async () => {
     await installed(app("priv1", [{ name: "secret", type: "text" }]));
     await seed("priv1", "secret", "text", ["s3cr3t"]);
     const outsider = await signUpAndIn(core, "outsider@loss.test");
     const next = app("priv1", []);
-    expect(only((await verify(next, outsider.accessToken)).changes, "drop_column")).toMatchObject({ destructive: true, affectedRows: 1, sample: [] });
-    expect(only((await verify(next)).changes, "drop_column").sample.map((s) => s.value)).toEqual(["s3cr3t"]);
+    expect(only((await verify(next, outsider.accessToken)).changes, "drop_column")).toMatchObject({ destructive: true, affectedRows: null, sample: [] });
+    expect(only((await verify(next)).changes, "drop_column")).toMatchObject({ affectedRows: 1, sample: [{ value: "s3cr3t" }] });
   });
 });
 
@@ -331,12 +348,40 @@ describe("every type change between field types", () => {
         `SELECT count(*)::int AS n FROM matrix.${p.entity} a JOIN matrix_${p.entity}_before b USING (id)
           WHERE a.v IS NULL AND b.v IS NOT NULL AND b.v::text NOT IN ('{}', 'null')`,
       );
-      if (rows[0].n > change.affectedRows) problems.push(`${p.from} → ${p.to}: ${rows[0].n} values became NULL, ${change.affectedRows} counted`);
+      if (rows[0].n > change.affectedRows!) problems.push(`${p.from} → ${p.to}: ${rows[0].n} values became NULL, ${change.affectedRows} counted`);
       if ((p.to === "text" || p.to === "json") && !(p.from === "[text]" || p.from === "[number]") && change.affectedRows !== 0) {
         problems.push(`${p.from} → ${p.to} is lossless but counted ${change.affectedRows}`);
       }
-      if (change.affectedRows > 0 && !change.destructive) problems.push(`${p.from} → ${p.to}: rows counted but not destructive`);
+      if (change.affectedRows! > 0 && !change.destructive) problems.push(`${p.from} → ${p.to}: rows counted but not destructive`);
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe("counting and applying are one step", () => {
+  it("a write that commits while the install waits for the table is counted, not silently dropped", async () => {
+    await installed(app("race1", [{ name: "keep", type: "text" }, { name: "notes", type: "text" }]));
+    const next = app("race1", [{ name: "keep", type: "text" }]);
+    expect(only((await verify(next)).changes, "drop_column", "notes")).toMatchObject({ destructive: false, affectedRows: 0 });
+    const writer = await db.connect();
+    try {
+      await writer.query("BEGIN");
+      await writer.query("INSERT INTO race1.item (notes) VALUES ('written meanwhile')");
+      const pending = install(next);
+      // The install now waits for the writer's lock on the table (granted = false).
+      for (let i = 0; ; i++) {
+        const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'race1.item'::regclass AND NOT granted");
+        if (rows[0].n > 0) break;
+        if (i > 200) throw new Error("the install never waited for the table");
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await writer.query("COMMIT");
+      const res = await pending;
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(res.body.error).toMatch(/drop_column on item\.notes .*1 row/);
+    } finally {
+      writer.release();
+    }
+    expect((await db.query("SELECT notes FROM race1.item")).rows).toEqual([{ notes: "written meanwhile" }]);
   });
 });

@@ -70,7 +70,7 @@ export function ManifestPanel({ title, initialText = "" }: Props) {
   const previewed = preview !== undefined && preview.text === text;
   const lossy = preview?.changes.filter((c) => c.destructive) ?? [];
   const blocked = preview?.changes.filter((c) => c.blocking) ?? [];
-  const lostRows = lossy.reduce((n, c) => n + (c.affectedRows ?? 0), 0);
+  const lostRows = lossy.every((c) => typeof c.affectedRows === "number") ? lossy.reduce((n, c) => n + (c.affectedRows ?? 0), 0) : undefined;
   return (
     <section aria-labelledby={headingId} className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <h2 id={headingId} className="text-lg font-semibold">
@@ -103,7 +103,7 @@ export function ManifestPanel({ title, initialText = "" }: Props) {
       {previewed && blocked.length === 0 && lossy.length > 0 && (
         <div role="group" aria-label="Data loss" className="space-y-2 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
           <p>
-            This install loses or changes existing data: {lossy.length} change(s) touching {lostRows} row(s), marked in red below. It cannot be undone.
+            This install loses or changes existing data: {lossy.length} change(s){lostRows !== undefined && ` touching ${lostRows} row(s)`}, marked in red below. It cannot be undone.
           </p>
           <label htmlFor={acceptId} className="flex items-center gap-2 font-medium">
             <input id={acceptId} type="checkbox" checked={acceptLoss} onChange={(e) => setAcceptLoss(e.target.checked)} />

@@ -10,16 +10,18 @@ export interface SchemaChange {
   destructive?: boolean;
   /** Existing rows make it fail. */
   blocking?: boolean;
-  affectedRows?: number;
+  /** null: the caller may not install the app, so is not told how many rows. */
+  affectedRows?: number | null;
   sample?: { id: string; value: string | null; becomes?: string | null }[];
 }
 
 const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
 
 function Impact({ change, applied }: { change: SchemaChange; applied: boolean }) {
-  const n = change.affectedRows ?? 0;
-  if (!n || !(change.destructive || change.blocking)) return <>—</>;
-  const what = change.blocking ? `${rows(n)} prevent this change` : applied ? `${rows(n)} lost or changed a value` : `${rows(n)} lose or change a value`;
+  if (!(change.destructive || change.blocking)) return <>—</>;
+  const n = change.affectedRows;
+  const some = n === null || n === undefined ? "Existing rows" : rows(n);
+  const what = change.blocking ? `${some} prevent this change` : applied ? `${some} lost or changed a value` : `${some} lose or change a value`;
   return (
     <div className="space-y-1">
       <p className="font-sans font-semibold">{what}</p>
@@ -44,7 +46,7 @@ export function SchemaChanges({ changes, label, applied = false }: { changes: Sc
       <TableHead labels={["Entity", "Change", "Column", "Detail", "Existing rows"]} cellClassName="px-2 py-1 font-medium" />
       <tbody>
         {changes.map((c, i) => {
-          const harmful = (c.destructive || c.blocking) && (c.affectedRows ?? 0) > 0;
+          const harmful = c.destructive === true || c.blocking === true;
           return (
             <tr key={i} data-destructive={harmful ? "true" : undefined} className={`border-b border-slate-100 font-mono ${harmful ? "bg-red-50 text-red-800" : ""}`}>
               <td className="px-2 py-1">{c.entity || "—"}</td>

@@ -156,11 +156,11 @@ function diffTable(schema: string, table: TableSpec, actual: ActualTable, change
     if (!want) {
       changes.push({ entity: table.name, change_type: "drop_foreign_key", column: fk.column, detail: name, statements: [drop] });
     } else if (want.onDelete !== fk.onDelete || want.column !== fk.column || want.targetTable !== fk.targetTable || want.targetSchema !== fk.targetSchema) {
-      const add = addForeignKey(schema, table.name, want, "alter_fk_delete_rule");
+      const add = withReferenceProbe(t, want, addForeignKey(schema, table.name, want, "alter_fk_delete_rule"));
       changes.push({ ...add, detail: `${fk.onDelete} → ${want.onDelete}`, statements: [drop, ...add.statements] });
     }
   }
-  for (const fk of table.foreignKeys) if (!actual.foreignKeys.has(fk.name)) changes.push(addForeignKey(schema, table.name, fk));
+  for (const fk of table.foreignKeys) if (!actual.foreignKeys.has(fk.name)) changes.push(withReferenceProbe(t, fk, addForeignKey(schema, table.name, fk)));
 
   for (const [name, ix] of actual.indexes) {
     const want = table.indexes.find((i) => i.name === name);
@@ -274,6 +274,14 @@ function checkWithProbe(schema: string, table: TableSpec, actual: ActualTable, c
     statements: [...change.statements, { phase: Phase.RepairValues, sql: `UPDATE ${t} SET ${col} = ${replacement} WHERE ${outside}` }],
     probe: { kind: "loss", table: t, where: outside, value: `${col}::text`, becomes: `${replacement}::text`, reason: "rows hold a value no longer in enum_values" },
   };
+}
+
+/** Rows whose reference a new foreign key would refuse: it names no record of the target. */
+function withReferenceProbe(t: string, fk: TableSpec["foreignKeys"][number], change: SchemaChange): SchemaChange {
+  const col = quoteIdent(fk.column);
+  const target = '"probe target"';
+  const where = `${col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${qualified(fk.targetSchema, fk.targetTable)} AS ${target} WHERE ${target}.id = ${col})`;
+  return { ...change, probe: { kind: "blocking", table: t, where, value: `${col}::text`, reason: "rows reference records that do not exist" } };
 }
 
 /** Rows sharing a key a new unique index forbids to share (NULLs never clash in a unique index). */

@@ -7,6 +7,7 @@ const change = z.object({ entity: z.string(), change_type: z.string(), column: z
 const recordedChange = change.extend({ destructive: z.boolean().optional(), affectedRows: z.number().int().optional() });
 const appliedChange = change.extend({ destructive: z.boolean(), affectedRows: z.number().int() });
 const verifiedChange = appliedChange.extend({
+  affectedRows: z.number().int().nullable(),
   blocking: z.boolean(),
   sample: z.array(z.object({ id: z.string(), value: z.string().nullable(), becomes: z.string().nullable().optional() })),
 });

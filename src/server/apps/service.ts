@@ -78,7 +78,8 @@ async function plan(db: Queryable, manifest: Manifest): Promise<{ changes: Schem
 
 /** A change with what it does to existing rows (the install's answer and the history leave the sample out). */
 export type AppliedChange = ChangeDto & { destructive: boolean; affectedRows: number };
-export type VerifiedChange = AppliedChange & { blocking: boolean; sample: SampleRow[] };
+/** affectedRows is null for a caller who may not install the app: row counts are not theirs to learn. */
+export type VerifiedChange = Omit<AppliedChange, "affectedRows"> & { affectedRows: number | null; blocking: boolean; sample: SampleRow[] };
 
 function appliedDto(c: SchemaChange, impacts: Map<SchemaChange, Impact>): AppliedChange {
   const i = impacts.get(c) ?? NO_IMPACT;
@@ -88,7 +89,8 @@ function appliedDto(c: SchemaChange, impacts: Map<SchemaChange, Impact>): Applie
 /**
  * POST /apps/schema/verify: what an install of this manifest would change, without changing it, and for each
  * change the existing rows it would lose or alter (or that would make it fail), counted in a read-only
- * transaction. Row values in the sample are shown only to whoever may install the app.
+ * transaction. Counts and sampled values are shown only to whoever may install the app (they bypass row-level
+ * security); others learn which changes are destructive, not how many rows or which.
  */
 export async function verifySchema(core: Core, principal: Principal, body: unknown): Promise<{ compliant: boolean; changes: VerifiedChange[] }> {
   const manifest = parseManifest(body);
@@ -97,13 +99,13 @@ export async function verifySchema(core: Core, principal: Principal, body: unkno
     await tx.query("SET TRANSACTION READ ONLY");
     const { changes } = await plan(tx, manifest);
     const existing = holdsPermission(held, INSTALL) ? undefined : await sql.getApp(tx, manifest.appId);
-    const maySeeValues = holdsPermission(held, INSTALL) || (holdsPermission(held, SELF_SERVICE) && existing?.installed_by === principal.userId);
-    const impacts = await measureImpact(tx, changes, { sample: maySeeValues });
+    const maySeeRows = holdsPermission(held, INSTALL) || (holdsPermission(held, SELF_SERVICE) && existing?.installed_by === principal.userId);
+    const impacts = await measureImpact(tx, changes, { sample: maySeeRows });
     return {
       compliant: changes.length === 0,
       changes: changes.map((c) => {
         const i = impacts.get(c) ?? NO_IMPACT;
-        return { ...appliedDto(c, impacts), blocking: i.blocking, sample: i.sample };
+        return { ...appliedDto(c, impacts), ...(maySeeRows ? {} : { affectedRows: null }), blocking: i.blocking, sample: i.sample };
       }),
     };
   });
