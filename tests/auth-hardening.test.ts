@@ -543,6 +543,33 @@ describe("secrets of an app that is not installed", () => {
     expect((await db.query("SELECT 1 FROM rootcx_system.secrets WHERE app_id IN ('ghost', 'core')")).rowCount).toBe(0);
   });
 
+  it("a secret written while its app is being uninstalled waits for it, then answers 404 and leaves nothing behind", async () => {
+    const installed = await api(core, "POST", "/api/v1/apps", { appId: "doomed", name: "Doomed", version: "0.1.0", dataContract: [] }, admin.accessToken);
+    expect([200, 201]).toContain(installed.status);
+    // Stand in for an uninstall half-way: its lock is held and the app row is about to go.
+    const uninstall = new pg.Client({ connectionString: core.database.url });
+    await uninstall.connect();
+    try {
+      await uninstall.query("BEGIN");
+      await uninstall.query("SELECT pg_advisory_xact_lock(hashtext('rootcx_system.apps'))");
+      const pending = api(core, "POST", "/api/v1/apps/doomed/secrets", { key: "LATE", value: "v" }, admin.accessToken);
+      let waiting = 0;
+      for (let i = 0; i < 100 && waiting === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        waiting = (await db.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0].n;
+      }
+      expect(waiting).toBe(1);
+      await uninstall.query("DELETE FROM rootcx_system.apps WHERE id = 'doomed'");
+      await uninstall.query("COMMIT");
+      const r = await pending;
+      expect(r.status).toBe(404);
+      expect(r.body).toEqual({ error: "app doomed not found" });
+    } finally {
+      await uninstall.end();
+    }
+    expect((await db.query("SELECT 1 FROM rootcx_system.secrets WHERE app_id = 'doomed'")).rowCount).toBe(0);
+  });
+
   it("checks permission before existence, and an installed app's secrets work", async () => {
     const denied = await api(core, "POST", "/api/v1/apps/ghost/secrets", { key: "TOKEN", value: "v" }, bob.accessToken);
     expect(denied.status).toBe(403);

@@ -16,6 +16,14 @@ export async function lockApps(db: Queryable): Promise<void> {
   await db.query("SELECT pg_advisory_xact_lock(hashtext('rootcx_system.apps'))");
 }
 
+/**
+ * Taken (shared) by writes that belong to an installed app, such as its secrets: they then either see the app
+ * row an uninstall is about to delete and finish before it starts, or wait for it and see the row gone.
+ */
+export async function shareAppsLock(db: Queryable): Promise<void> {
+  await db.query("SELECT pg_advisory_xact_lock_shared(hashtext('rootcx_system.apps'))");
+}
+
 export async function getApp(db: Queryable, id: string): Promise<AppRow | undefined> {
   const { rows } = await db.query<AppRow>("SELECT id, name, version, app_type AS type, status, manifest, installed_by FROM rootcx_system.apps WHERE id = $1 AND app_type <> 'system'", [id]);
   return rows[0];

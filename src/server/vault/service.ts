@@ -1,6 +1,7 @@
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
-import { getApp } from "../apps/sql.ts";
+import { getApp, shareAppsLock } from "../apps/sql.ts";
+import type { Queryable } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
 import { actAs, withActor } from "../governance/actor.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
@@ -10,14 +11,19 @@ import { PLATFORM_SCOPE, type RotationResult } from "./vault.ts";
 export const SECRETS_MANAGE = "admin:secrets.manage";
 const authorize = (core: Core, p: Principal) => requirePermission(core, p, SECRETS_MANAGE);
 
-/** App secrets belong to an installed app: naming one that is not installed is a 404, never a silent write. */
-async function requireApp(core: Core, appId: string): Promise<void> {
-  if (!(await getApp(core.db.pool, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
+/**
+ * App secrets belong to an installed app: naming one that is not installed is a 404, never a silent write. In a
+ * write's transaction the uninstall lock is shared first, so no secret outlives the app it was written for.
+ */
+async function requireApp(db: Queryable, appId: string, opts: { forWrite: boolean }): Promise<void> {
+  if (opts.forWrite) await shareAppsLock(db);
+  if (!(await getApp(db, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
 }
 
 /** Writes or deletes a secret and its audit row in one transaction; the row names the key, never the value. */
-async function setAudited(core: Core, p: Principal, scope: string, key: string, value: string): Promise<void> {
+async function setAudited(core: Core, p: Principal, scope: string, key: string, value: string, guard?: (tx: Queryable) => Promise<void>): Promise<void> {
   await withActor(core, p, async (tx) => {
+    await guard?.(tx);
     await core.vault.set(scope, key, value, tx);
     await recordAdminEvent(tx, { action: "secret.set", target: `${scope}:${key}`, after: { scope, key } });
   });
@@ -33,21 +39,20 @@ async function deleteAudited(core: Core, p: Principal, scope: string, key: strin
 
 export async function listAppSecrets(core: Core, p: Principal, appId: string): Promise<string[]> {
   await authorize(core, p);
-  await requireApp(core, appId);
+  await requireApp(core.db.pool, appId, { forWrite: false });
   return core.vault.names(appId);
 }
 
 export async function setAppSecret(core: Core, p: Principal, appId: string, key: string, value: string): Promise<{ message: string }> {
   await authorize(core, p);
-  await requireApp(core, appId);
-  await setAudited(core, p, appId, key, value);
+  await setAudited(core, p, appId, key, value, (tx) => requireApp(tx, appId, { forWrite: true }));
   core.log.info({ appId, key, by: p.userId }, "app secret set");
   return { message: `secret ${key} set` };
 }
 
 export async function deleteAppSecret(core: Core, p: Principal, appId: string, key: string): Promise<{ message: string }> {
   await authorize(core, p);
-  await requireApp(core, appId);
+  await requireApp(core.db.pool, appId, { forWrite: false });
   if (!(await deleteAudited(core, p, appId, key))) throw new CoreError("NOT_FOUND", `secret ${key} not found`);
   core.log.info({ appId, key, by: p.userId }, "app secret deleted");
   return { message: `secret ${key} deleted` };
