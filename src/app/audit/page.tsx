@@ -1,13 +1,17 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { ADMIN_ACTIONS, DATA_OPERATIONS } from "../../server/governance/admin-actions.ts";
 import { useTRPC } from "../trpc.ts";
 import { Button, ErrorText, TableHead } from "../ui.tsx";
 import { RecordDiff } from "./record-diff.tsx";
 
 const PAGE = 50;
 
-/** The audit viewer: filters, pages of changes, the before/after of one, and the hash chain's status. */
+/**
+ * The audit viewer: filters (action, actor, target, table), pages of changes newest first (the `before` cursor
+ * is the last id of the page), the before/after of one, and the hash chain's status.
+ */
 export default function AuditPage() {
   const trpc = useTRPC();
   const [filters, setFilters] = useState<Record<string, string>>({});
@@ -23,7 +27,7 @@ export default function AuditPage() {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const next: Record<string, string> = {};
-    for (const key of ["table_schema", "table_name", "operation", "record_id"]) {
+    for (const key of ["table_schema", "table_name", "operation", "record_id", "actor_uid"]) {
       const v = String(form.get(key) ?? "").trim();
       if (v) next[key] = v;
     }
@@ -38,7 +42,9 @@ export default function AuditPage() {
       <header className="flex items-end justify-between">
         <div>
           <h1 className="text-2xl font-bold tracking-tight">Audit log</h1>
-          <p className="text-sm text-slate-500">Every change to governed data and to roles, with who made it. Rows are hash-chained.</p>
+          <p className="text-sm text-slate-500">
+            Every change to governed data, roles, users, sessions, secrets (names only) and apps, with who made it. Rows are hash-chained.
+          </p>
         </div>
         <div data-testid="chain-status" className={`rounded-md px-3 py-1.5 text-sm ${chain.data?.ok === false ? "bg-red-100 text-red-800" : "bg-emerald-50 text-emerald-800"}`}>
           {!chain.data
@@ -53,7 +59,7 @@ export default function AuditPage() {
         {[
           ["table_schema", "Schema / app"],
           ["table_name", "Table / entity"],
-          ["record_id", "Record id"],
+          ["record_id", "Target / record id"],
         ].map(([name, label]) => (
           <label key={name}>
             <span className="mb-1 block text-slate-700">{label}</span>
@@ -61,11 +67,29 @@ export default function AuditPage() {
           </label>
         ))}
         <label>
-          <span className="mb-1 block text-slate-700">Operation</span>
-          <select name="operation" aria-label="Operation" className="rounded-md border border-slate-300 px-2 py-1">
+          <span className="mb-1 block text-slate-700">Action</span>
+          <select name="operation" aria-label="Action" className="rounded-md border border-slate-300 px-2 py-1">
             <option value="">any</option>
-            {["INSERT", "UPDATE", "DELETE", "ARCHIVE"].map((o) => (
-              <option key={o}>{o}</option>
+            <optgroup label="Administrative">
+              {ADMIN_ACTIONS.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </optgroup>
+            <optgroup label="Data and roles">
+              {DATA_OPERATIONS.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </optgroup>
+          </select>
+        </label>
+        <label>
+          <span className="mb-1 block text-slate-700">Actor</span>
+          <select name="actor_uid" aria-label="Actor" className="rounded-md border border-slate-300 px-2 py-1">
+            <option value="">anyone</option>
+            {(users.data ?? []).map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.email}
+              </option>
             ))}
           </select>
         </label>
@@ -78,7 +102,7 @@ export default function AuditPage() {
         <p className="text-slate-500">No audit entries match.</p>
       ) : (
         <table className="w-full border-collapse rounded-lg bg-white text-sm shadow-sm">
-          <TableHead labels={["#", "When", "Table", "Operation", "Record", "Actor"]} className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-500" cellClassName="px-3 py-2" />
+          <TableHead labels={["#", "When", "Table", "Action", "Target", "Actor"]} className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-500" cellClassName="px-3 py-2" />
           <tbody>
             {rows.data.map((r) => (
               <FragmentRow key={r.id} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} row={r} actor={r.actor_uid ? (emailOf.get(r.actor_uid) ?? r.actor_uid) : "system"} />

@@ -1,25 +1,10 @@
 import type { Queryable } from "../db/queryable.ts";
-
-/** Every administrative action the audit log names (roles and assignments are audited by their triggers). */
-export const ADMIN_ACTIONS = [
-  "user.register",
-  "user.create",
-  "user.disable",
-  "user.enable",
-  "user.delete",
-  "user.password_reset",
-  "session.revoke",
-  "secret.set",
-  "secret.delete",
-  "app.install",
-  "app.reinstall",
-  "app.uninstall",
-  "vault.rotate",
-] as const;
-export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+import type { AdminAction } from "./admin-actions.ts";
 
 /** What kind of thing an action acts on: the audit row's table_name. */
 const TARGET_TABLE: Record<string, string> = { user: "users", session: "sessions", secret: "secrets", app: "apps", vault: "vault_keys" };
+
+export { ADMIN_ACTIONS, type AdminAction } from "./admin-actions.ts";
 
 export interface AdminEvent {
   action: AdminAction;
