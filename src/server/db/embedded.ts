@@ -92,7 +92,9 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
     authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ["--encoding=UTF8"],
+    // ICU's root collation (the binaries bundle ICU) so text sorts as people read it, whatever the OS locales;
+    // libc's C order puts "Banana" before "apple" before "Ápfel". Only a new cluster gets it: initdb sets it.
+    initdbFlags: ["--encoding=UTF8", "--locale-provider=icu", "--icu-locale=und"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
     onLog: (m) => pgLog.debug(String(m).trim()),
     onError: (m) => pgLog.warn(String(m instanceof Error ? m.message : m).trim()),
