@@ -64,6 +64,7 @@ describe("register", () => {
   it("refuses malformed JSON with 400", async () => {
     const r = await api(core, "POST", "/api/v1/auth/register", "{\"email\":");
     expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/^malformed JSON body/);
   });
 
   it("makes the first user admin and later ones not", async () => {
@@ -73,7 +74,7 @@ describe("register", () => {
     expect(rows.find((u) => u.email === "admin@test.local")?.roles).toEqual(["admin"]);
     expect(rows.find((u) => u.email === "alice@example.com")?.roles).toEqual(["base"]);
     const bob = keep(await signUpAndIn(core, "bob@test.local"));
-    expect((await api(core, "GET", "/api/v1/users/details", undefined, bob.accessToken)).status).toBe(403);
+    expect(await api(core, "GET", "/api/v1/users/details", undefined, bob.accessToken)).toMatchObject({ status: 403, body: { error: "admin role required" } });
   });
 });
 
@@ -105,6 +106,7 @@ describe("login, refresh, logout", () => {
       const wrong = await api(core, "POST", "/api/v1/auth/login", { email: "alice@example.com", password: "Wrong-Password-1" });
       const unknown = await api(core, "POST", "/api/v1/auth/login", { email: "nobody@example.com", password: "Wrong-Password-1" });
       expect(wrong.status).toBe(401);
+      expect(wrong.body.error).toBe("invalid credentials");
       expect(unknown.status).toBe(401);
       expect(unknown.body).toEqual(wrong.body);
       expect(wrong.body).toEqual({ error: "invalid credentials" });
@@ -126,15 +128,15 @@ describe("login, refresh, logout", () => {
     const out = await api(core, "POST", "/api/v1/auth/logout", { refreshToken: s.refreshToken });
     expect(out.status).toBe(200);
     expect(out.body).toEqual({ message: "logged out" });
-    expect((await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: s.refreshToken })).status).toBe(401);
-    expect((await api(core, "GET", "/api/v1/auth/me", undefined, s.accessToken)).status).toBe(401);
-    expect((await api(core, "GET", "/api/v1/auth/me", undefined, r.body.accessToken)).status).toBe(401);
+    expect(await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: s.refreshToken })).toMatchObject({ status: 401, body: { error: "session expired or revoked" } });
+    expect(await api(core, "GET", "/api/v1/auth/me", undefined, s.accessToken)).toMatchObject({ status: 401, body: { error: "session ended or user disabled" } });
+    expect(await api(core, "GET", "/api/v1/auth/me", undefined, r.body.accessToken)).toMatchObject({ status: 401, body: { error: "session ended or user disabled" } });
   });
 
   it("requires a refresh token for refresh and logout", async () => {
-    expect((await api(core, "POST", "/api/v1/auth/refresh", {})).status).toBe(400);
-    expect((await api(core, "POST", "/api/v1/auth/logout", {})).status).toBe(400);
-    expect((await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: "garbage" })).status).toBe(401);
+    expect(await api(core, "POST", "/api/v1/auth/refresh", {})).toMatchObject({ status: 400, body: { error: "refreshToken: refreshToken is required" } });
+    expect(await api(core, "POST", "/api/v1/auth/logout", {})).toMatchObject({ status: 400, body: { error: "refreshToken: refreshToken is required" } });
+    expect(await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: "garbage" })).toMatchObject({ status: 401, body: { error: "invalid token" } });
   });
 });
 
@@ -149,30 +151,30 @@ describe("token security", () => {
     const r = await meWith(admin.refreshToken);
     expect(r.status).toBe(401);
     expect(r.body).toEqual({ error: "invalid token type" });
-    expect((await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: admin.accessToken })).status).toBe(401);
+    expect(await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: admin.accessToken })).toMatchObject({ status: 401, body: { error: "invalid token type" } });
   });
 
   it("refuses a tampered signature and a tampered payload", async () => {
     const [h, p, s] = admin.accessToken.split(".");
     const flipped = s!.slice(0, -2) + (s!.endsWith("A") ? "BB" : "AA");
-    expect((await meWith(`${h}.${p}.${flipped}`)).status).toBe(401);
+    expect(await meWith(`${h}.${p}.${flipped}`)).toMatchObject({ status: 401, body: { error: "invalid token" } });
     const payload = JSON.parse(Buffer.from(p!, "base64url").toString());
     const forged = Buffer.from(JSON.stringify({ ...payload, sub: "00000000-0000-0000-0000-000000000002" })).toString("base64url");
-    expect((await meWith(`${h}.${forged}.${s}`)).status).toBe(401);
+    expect(await meWith(`${h}.${forged}.${s}`)).toMatchObject({ status: 401, body: { error: "invalid token" } });
   });
 
   it("refuses alg none, another algorithm and another key", async () => {
     const claims = { email: admin.email, typ: "access" };
     const none = new UnsecuredJWT(claims).setSubject(admin.userId).setIssuedAt().setExpirationTime("5m").encode();
-    expect((await meWith(none)).status).toBe(401);
+    expect(await meWith(none)).toMatchObject({ status: 401, body: { error: "invalid token" } });
     const hs512 = await new SignJWT(claims).setProtectedHeader({ alg: "HS512" }).setSubject(admin.userId).setExpirationTime("5m").sign(secret());
-    expect((await meWith(hs512)).status).toBe(401);
+    expect(await meWith(hs512)).toMatchObject({ status: 401, body: { error: "invalid token" } });
     const otherKey = await new SignJWT(claims)
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(admin.userId)
       .setExpirationTime("5m")
       .sign(new TextEncoder().encode("x".repeat(48)));
-    expect((await meWith(otherKey)).status).toBe(401);
+    expect(await meWith(otherKey)).toMatchObject({ status: 401, body: { error: "invalid token" } });
   });
 
   it("refuses an expired token with its own message", async () => {
@@ -203,7 +205,7 @@ describe("token security", () => {
 
 describe("administering users", () => {
   it("lists users (not the system principal) to signed-in users only", async () => {
-    expect((await api(core, "GET", "/api/v1/users")).status).toBe(401);
+    expect(await api(core, "GET", "/api/v1/users")).toMatchObject({ status: 401, body: { error: "missing bearer token" } });
     const r = await api(core, "GET", "/api/v1/users", undefined, admin.accessToken);
     expect(r.status).toBe(200);
     const emails = (r.body as { email: string }[]).map((u) => u.email);
@@ -215,11 +217,11 @@ describe("administering users", () => {
   it("disabling a user refuses its still-valid tokens at once; enabling restores sign-in", async () => {
     const dave = keep(await signUpAndIn(core, "dave@test.local"));
     expect((await api(core, "GET", "/api/v1/auth/me", undefined, dave.accessToken)).status).toBe(200);
-    expect((await api(core, "POST", `/api/v1/users/${dave.userId}/disable`, undefined, dave.accessToken)).status).toBe(403);
+    expect(await api(core, "POST", `/api/v1/users/${dave.userId}/disable`, undefined, dave.accessToken)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect((await api(core, "POST", `/api/v1/users/${dave.userId}/disable`, undefined, admin.accessToken)).status).toBe(200);
 
-    expect((await api(core, "GET", "/api/v1/auth/me", undefined, dave.accessToken)).status).toBe(401);
-    expect((await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: dave.refreshToken })).status).toBe(401);
+    expect(await api(core, "GET", "/api/v1/auth/me", undefined, dave.accessToken)).toMatchObject({ status: 401, body: { error: "session ended or user disabled" } });
+    expect(await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: dave.refreshToken })).toMatchObject({ status: 401, body: { error: "session expired or revoked" } });
     const login = await api(core, "POST", "/api/v1/auth/login", { email: dave.email, password: PASSWORD });
     expect(login.status).toBe(401);
     expect(login.body).toEqual({ error: "invalid credentials" });
@@ -236,12 +238,13 @@ describe("administering users", () => {
     secrets.add(next);
     const weak = await api(core, "POST", `/api/v1/users/${erin.userId}/password`, { password: "weak" }, admin.accessToken);
     expect(weak.status).toBe(400);
-    expect((await api(core, "POST", `/api/v1/users/${erin.userId}/password`, { password: next }, erin.accessToken)).status).toBe(403);
+    expect(weak.body.error).toBe("password must be at least 10 characters");
+    expect(await api(core, "POST", `/api/v1/users/${erin.userId}/password`, { password: next }, erin.accessToken)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect((await api(core, "POST", `/api/v1/users/${erin.userId}/password`, { password: next }, admin.accessToken)).status).toBe(200);
-    expect((await api(core, "GET", "/api/v1/auth/me", undefined, erin.accessToken)).status).toBe(401);
-    expect((await api(core, "POST", "/api/v1/auth/login", { email: erin.email, password: PASSWORD })).status).toBe(401);
+    expect(await api(core, "GET", "/api/v1/auth/me", undefined, erin.accessToken)).toMatchObject({ status: 401, body: { error: "session ended or user disabled" } });
+    expect(await api(core, "POST", "/api/v1/auth/login", { email: erin.email, password: PASSWORD })).toMatchObject({ status: 401, body: { error: "invalid credentials" } });
     expect((await api(core, "POST", "/api/v1/auth/login", { email: erin.email, password: next })).status).toBe(200);
-    expect((await api(core, "POST", "/api/v1/users/00000000-0000-0000-0000-00000000beef/password", { password: next }, admin.accessToken)).status).toBe(404);
+    expect(await api(core, "POST", "/api/v1/users/00000000-0000-0000-0000-00000000beef/password", { password: next }, admin.accessToken)).toMatchObject({ status: 404, body: { error: "user not found" } });
   });
 
   it("lists and revokes sessions: self or admin", async () => {
@@ -258,26 +261,26 @@ describe("administering users", () => {
       ip: expect.any(String),
       userAgent: expect.any(String),
     });
-    expect((await api(core, "GET", `/api/v1/users/${admin.userId}/sessions`, undefined, frank.accessToken)).status).toBe(403);
+    expect(await api(core, "GET", `/api/v1/users/${admin.userId}/sessions`, undefined, frank.accessToken)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect((await api(core, "GET", `/api/v1/users/${frank.userId}/sessions`, undefined, admin.accessToken)).status).toBe(200);
 
     const payload = JSON.parse(Buffer.from(second.body.accessToken.split(".")[1], "base64url").toString());
     const revoke = await api(core, "DELETE", `/api/v1/users/${frank.userId}/sessions/${payload.sid}`, undefined, admin.accessToken);
     expect(revoke.status).toBe(200);
-    expect((await api(core, "GET", "/api/v1/auth/me", undefined, second.body.accessToken)).status).toBe(401);
+    expect(await api(core, "GET", "/api/v1/auth/me", undefined, second.body.accessToken)).toMatchObject({ status: 401, body: { error: "session ended or user disabled" } });
     expect((await api(core, "GET", "/api/v1/auth/me", undefined, frank.accessToken)).status).toBe(200);
-    expect((await api(core, "DELETE", `/api/v1/users/${frank.userId}/sessions/${payload.sid}`, undefined, admin.accessToken)).status).toBe(404);
-    expect((await api(core, "DELETE", `/api/v1/users/${frank.userId}/sessions/not-a-uuid`, undefined, admin.accessToken)).status).toBe(400);
+    expect(await api(core, "DELETE", `/api/v1/users/${frank.userId}/sessions/${payload.sid}`, undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "session not found" } });
+    expect(await api(core, "DELETE", `/api/v1/users/${frank.userId}/sessions/not-a-uuid`, undefined, admin.accessToken)).toMatchObject({ status: 400, body: { error: "invalid id" } });
   });
 
   it("deletes users (admin only); a deleted user's token stops working", async () => {
     const gina = keep(await signUpAndIn(core, "gina@test.local"));
-    expect((await api(core, "DELETE", `/api/v1/users/${admin.userId}`, undefined, gina.accessToken)).status).toBe(403);
+    expect(await api(core, "DELETE", `/api/v1/users/${admin.userId}`, undefined, gina.accessToken)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect((await api(core, "DELETE", `/api/v1/users/${gina.userId}`, undefined, admin.accessToken)).status).toBe(200);
-    expect((await api(core, "GET", "/api/v1/auth/me", undefined, gina.accessToken)).status).toBe(401);
-    expect((await api(core, "DELETE", `/api/v1/users/${gina.userId}`, undefined, admin.accessToken)).status).toBe(404);
-    expect((await api(core, "DELETE", "/api/v1/users/00000000-0000-0000-0000-000000000001", undefined, admin.accessToken)).status).toBe(404);
-    expect((await api(core, "DELETE", "/api/v1/users/x'; DROP TABLE users;--", undefined, admin.accessToken)).status).toBe(400);
+    expect(await api(core, "GET", "/api/v1/auth/me", undefined, gina.accessToken)).toMatchObject({ status: 401, body: { error: "session ended or user disabled" } });
+    expect(await api(core, "DELETE", `/api/v1/users/${gina.userId}`, undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "user not found" } });
+    expect(await api(core, "DELETE", "/api/v1/users/00000000-0000-0000-0000-000000000001", undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "user not found" } });
+    expect(await api(core, "DELETE", "/api/v1/users/x'; DROP TABLE users;--", undefined, admin.accessToken)).toMatchObject({ status: 400, body: { error: "invalid id" } });
   });
 
   it("never removes or disables the last enabled admin", async () => {

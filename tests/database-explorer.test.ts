@@ -57,7 +57,7 @@ describe("schemas", () => {
   });
 
   it("needs a signed-in caller", async () => {
-    expect((await api(core, "GET", "/api/v1/db/schemas")).status).toBe(401);
+    expect(await api(core, "GET", "/api/v1/db/schemas")).toMatchObject({ status: 401, body: { error: "missing bearer token" } });
   });
 });
 
@@ -79,7 +79,7 @@ describe("tables", () => {
 
   it("shows system schemas only to holders of admin:db.query", async () => {
     for (const schema of ["rootcx_system", "pg_catalog", "information_schema", "pg_nothing_here"]) {
-      expect((await call("GET", `/db/schemas/${schema}/tables`, undefined, user)).status, schema).toBe(403);
+      expect(await call("GET", `/db/schemas/${schema}/tables`, undefined, user), schema).toMatchObject({ status: 403, body: { error: "permission required: admin:db.query" } });
     }
     const r = await call("GET", "/db/schemas/rootcx_system/tables", undefined, querier);
     expect(r.status).toBe(200);
@@ -89,7 +89,7 @@ describe("tables", () => {
 
   it("refuses hostile schema names with 400 and unknown ones with 404", async () => {
     for (const bad of ['a"b', "x;drop", "élan", "1abc", "a b", "x".repeat(64)]) {
-      expect((await call("GET", `/db/schemas/${encodeURIComponent(bad)}/tables`, undefined, admin)).status, bad).toBe(400);
+      expect(await call("GET", `/db/schemas/${encodeURIComponent(bad)}/tables`, undefined, admin), bad).toMatchObject({ status: 400, body: { error: "invalid schema name" } });
     }
     const r = await call("GET", "/db/schemas/no_such_schema/tables", undefined, user);
     expect(r.status).toBe(404);
@@ -194,11 +194,11 @@ describe("read-only query console", () => {
       body: "{ not json",
     });
     expect(malformed.status).toBe(400);
-    expect((await call("POST", "/db/query", {}, admin)).status).toBe(400);
-    expect((await call("POST", "/db/query", undefined, admin)).status).toBe(400);
-    expect((await call("POST", "/db/query", { sql: 42 }, admin)).status).toBe(400);
-    expect((await call("POST", "/db/query", { sql: "" }, admin)).status).toBe(400);
-    expect((await call("POST", "/db/query", { sql: `SELECT 1 ${" ".repeat(100_000)}` }, admin)).status).toBe(400);
+    expect(await call("POST", "/db/query", {}, admin)).toMatchObject({ status: 400, body: { error: "sql: sql must be a string" } });
+    expect(await call("POST", "/db/query", undefined, admin)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/expected object/) } });
+    expect(await call("POST", "/db/query", { sql: 42 }, admin)).toMatchObject({ status: 400, body: { error: "sql: sql must be a string" } });
+    expect(await call("POST", "/db/query", { sql: "" }, admin)).toMatchObject({ status: 400, body: { error: "sql: sql must not be empty" } });
+    expect(await call("POST", "/db/query", { sql: `SELECT 1 ${" ".repeat(100_000)}` }, admin)).toMatchObject({ status: 400, body: { error: "sql: sql is too long (100 000 characters at most)" } });
     expect((await call("POST", "/db/query", { sql: "SELECT 1", schema: null }, admin)).status).toBe(200);
     for (const schema of ['a"b', "x;drop", "schéma", "public, pg_catalog"]) {
       const r = await query("SELECT 1", admin, schema);
@@ -211,7 +211,7 @@ describe("read-only query console", () => {
   it("needs admin:db.query", async () => {
     const r = await query("SELECT 1", user);
     expect(r).toMatchObject({ status: 403, body: { error: "permission required: admin:db.query" } });
-    expect((await query("not even sql", user)).status).toBe(403);
+    expect(await query("not even sql", user)).toMatchObject({ status: 403, body: { error: "permission required: admin:db.query" } });
   });
 
   it("runs a few statements at a time and refuses more with 429", async () => {
@@ -219,6 +219,7 @@ describe("read-only query console", () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     const extra = await query("SELECT 1");
     expect(extra.status).toBe(429);
+    expect(extra.body.error).toBe("4 database queries are already running; try again when one finishes");
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect((await query("SELECT 1")).status).toBe(200);
   });

@@ -109,7 +109,7 @@ describe("assignments and effective permissions", () => {
   });
 
   it("refuses unknown roles and users", async () => {
-    expect((await as(admin).post("/roles/assign", { userId: user.userId, role: "ghost" })).status).toBe(404);
+    expect(await as(admin).post("/roles/assign", { userId: user.userId, role: "ghost" })).toMatchObject({ status: 404, body: { error: "role ghost not found" } });
     expect(await as(admin).post("/roles/assign", { userId: "00000000-0000-0000-0000-00000000dead", role: "base" })).toMatchObject({ status: 404, body: { error: "user not found" } });
     expect(await as(admin).post("/roles/assign", { userId: "not-a-uuid", role: "base" })).toMatchObject({ status: 400, body: { error: "userId: invalid userId" } });
   });
