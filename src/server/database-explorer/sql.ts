@@ -170,11 +170,11 @@ export async function runReadOnly(pool: pg.Pool, read: ReadOnlyRun): Promise<Raw
     guard = new MessageSizeGuard(client, read.maxBytes);
     await client.query("BEGIN READ ONLY");
     // set_config(…, true) is SET LOCAL with bound values. Time zone and date style fix the text of time values.
-    // temp_file_limit is a superuser setting: an external database's non-superuser Core role leaves it as is.
+    // temp_file_limit is a superuser setting: the Core's role is one (checked at boot), the console's is not.
     await client.query(
       `SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),
               CASE WHEN $2::text IS NOT NULL THEN set_config('search_path', $2, true) END,
-              CASE WHEN has_parameter_privilege('temp_file_limit', 'SET') THEN set_config('temp_file_limit', $3, true) END,
+              set_config('temp_file_limit', $3, true),
               set_config('role', '${CONSOLE_ROLE}', true)`,
       [String(read.timeoutMs), read.schema === undefined ? null : `${client.escapeIdentifier(read.schema)}, public`, read.tempFileLimit],
     );
