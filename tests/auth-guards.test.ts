@@ -77,17 +77,18 @@ describe("rate limits", () => {
     expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited!.body.error).toMatch(/too many attempts/);
     // The right password does not get past the address limit either.
-    expect((await api(core, "POST", "/api/v1/auth/login", { email: "rl@test.local", password: PASSWORD })).status).toBe(429);
+    expect(await api(core, "POST", "/api/v1/auth/login", { email: "rl@test.local", password: PASSWORD })).toMatchObject({ status: 429, body: { error: expect.stringMatching(/^too many attempts, retry in \d+ s$/) } });
   });
 
   it("locks an account out after repeated failures, whatever the password, and keeps the count in PostgreSQL", async () => {
     const core = await fresh({ authLimits: { failuresPerAccount: 3 } });
     await api(core, "POST", "/api/v1/auth/register", { email: "victim@test.local", password: PASSWORD });
     for (let i = 0; i < 3; i++) {
-      expect((await api(core, "POST", "/api/v1/auth/login", { email: "victim@test.local", password: "Wrong-Password-1" })).status).toBe(401);
+      expect(await api(core, "POST", "/api/v1/auth/login", { email: "victim@test.local", password: "Wrong-Password-1" })).toMatchObject({ status: 401, body: { error: "invalid credentials" } });
     }
     const locked = await api(core, "POST", "/api/v1/auth/login", { email: "VICTIM@test.local", password: PASSWORD });
     expect(locked.status).toBe(429);
+    expect(locked.body.error).toMatch(/^too many attempts, retry in \d+ s$/);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(60);
     // Other accounts are unaffected.
     await api(core, "POST", "/api/v1/auth/register", { email: "bystander@test.local", password: PASSWORD });

@@ -212,8 +212,8 @@ describe("GET /audit, /audit/verify and retention", () => {
   const get = (path: string, s = users.admin!) => api(core, "GET", path, undefined, s.accessToken);
 
   it("requires admin:audit.read", async () => {
-    expect((await api(core, "GET", "/api/v1/audit")).status).toBe(401);
-    expect((await get("/api/v1/audit", users.reader!)).status).toBe(403);
+    expect(await api(core, "GET", "/api/v1/audit")).toMatchObject({ status: 401, body: { error: "missing bearer token" } });
+    expect(await get("/api/v1/audit", users.reader!)).toMatchObject({ status: 403, body: { error: "permission required: admin:audit.read" } });
     await api(core, "POST", "/api/v1/roles", { name: "auditor", permissions: ["admin:audit.read"] }, users.admin!.accessToken);
     await api(core, "POST", "/api/v1/roles/assign", { userId: users.nobody!.userId, role: "auditor" }, users.admin!.accessToken);
     expect((await get("/api/v1/audit?limit=1", users.nobody!)).status).toBe(200);
