@@ -21,7 +21,7 @@ async function rawJson(method: string, path: string, text: string | Buffer, toke
 
 /** One request written byte for byte on a socket: any method token, any path, as a client could send it. */
 function rawRequest(method: string, path: string, token?: string, body = "", extraHeaders = ""): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const url = new URL(core.url);
     const socket = net.connect(Number(url.port), url.hostname);
     let head = "";
@@ -35,7 +35,8 @@ function rawRequest(method: string, path: string, token?: string, body = "", ext
         socket.destroy();
       }
     });
-    socket.on("error", reject);
+    // -1: the connection failed (reset) before an answer was read.
+    socket.on("error", () => resolve(-1));
     // 0: the connection closed without any answer.
     socket.on("close", () => resolve(0));
     socket.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${token ? `Authorization: Bearer ${token}\r\n` : ""}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}\r\n${body}`);

@@ -134,6 +134,10 @@ export async function listen(
   const server = http.createServer({ keepAliveTimeout: 5_000 }, handler);
   // CONNECT is not a request node:http hands to the handler: unanswered, the client would see the connection drop.
   server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    // An error on this raw socket must not become an uncaught exception; what the client still sends is read
+    // and dropped, so that closing does not reset the connection before the client has read the answer.
+    socket.on("error", () => socket.destroy());
+    socket.resume();
     const body = JSON.stringify({ error: "method CONNECT not allowed" });
     socket.end(`HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
