@@ -32,7 +32,7 @@ export const dataRouter = router({
   }),
   bulkCreate: authedProcedure.input(target.extend({ records: z.array(record).max(1000) })).mutation(async ({ ctx, input }) => {
     const entity = await service.entityOf(ctx.core, input.appId, input.entity);
-    return parse<DataRecord[]>(await service.bulkCreate(ctx.core, ctx.principal, entity, input.records));
+    return parse<DataRecord[] | { id: string }[]>(await service.bulkCreate(ctx.core, ctx.principal, entity, input.records));
   }),
   update: authedProcedure.input(target.extend({ id: z.string(), patch: record })).mutation(async ({ ctx, input }) => {
     const entity = await service.entityOf(ctx.core, input.appId, input.entity);
