@@ -67,7 +67,10 @@ function expectAllowedOutcome(r: Json): "ok" | "last" | "other" {
   }
   if (r.status === 403) expect(r.body.error).toBe("admin role required");
   else if (r.status === 404) expect(r.body.error).toMatch(/^(user not found|assignment not found|role .* not found)$/);
-  else expect(r.status).toBe(401);
+  else {
+    expect(r.status).toBe(401);
+    expect(r.body.error).toBe("session ended or user disabled");
+  }
   return "other";
 }
 
