@@ -58,6 +58,8 @@ describe("typed tRPC client against the running server", () => {
 
   it("fails cleanly against a URL where no Core listens", async () => {
     const client = createCoreClient("http://127.0.0.1:1");
-    await expect(client.system.health.query()).rejects.toBeInstanceOf(TRPCClientError);
+    const err = await client.system.health.query().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCClientError);
+    expect((err as TRPCClientError<never>).message).toBe("fetch failed");
   });
 });
