@@ -67,11 +67,11 @@ export interface ReadOnlyRun {
   maxRows: number;
   /** Wire bytes of result rows the Core reads at most; no single message (an error, say) may exceed it either. */
   maxBytes: number;
-  /** Temporary files the statement may write (sorts and hashes that spill), when the Core's role may set it. */
+  /** Temporary files the statement may write (sorts and hashes that spill to disk). */
   tempFileLimit: string;
   /**
    * Fetch through a cursor (SELECT, WITH, VALUES, TABLE) so that at most maxRows + 1 rows ever leave
-   * PostgreSQL; DECLARE accepts nothing else, so EXPLAIN and SHOW, whose output is small, run directly.
+   * PostgreSQL; DECLARE accepts nothing else, so EXPLAIN and SHOW run directly (under the same byte guard).
    */
   cursor: boolean;
 }
@@ -142,10 +142,6 @@ function collect(client: pg.PoolClient, config: ExtendedArrayQuery): Promise<Col
   });
 }
 
-async function run(client: pg.PoolClient, config: ExtendedArrayQuery): Promise<pg.QueryArrayResult> {
-  return client.query(config);
-}
-
 /**
  * Runs one statement of the caller's in a READ ONLY transaction: PostgreSQL itself refuses any write
  * (25006), including data-modifying CTEs, nextval() and SELECT … FOR UPDATE, and read-write mode cannot be
@@ -180,9 +176,9 @@ export async function runReadOnly(pool: pg.Pool, read: ReadOnlyRun): Promise<Raw
     );
     let fields: string[] | undefined;
     if (read.cursor) {
-      await run(client, extended(`DECLARE rootcx_explorer NO SCROLL CURSOR FOR ${read.sql}`)).catch(fail);
+      await client.query(extended(`DECLARE rootcx_explorer NO SCROLL CURSOR FOR ${read.sql}`)).catch(fail);
       // FETCH 0 returns no row but the columns, which a first row too large to read would otherwise take with it.
-      fields = (await run(client, extended("FETCH 0 FROM rootcx_explorer")).catch(fail)).fields.map((f) => f.name);
+      fields = (await client.query(extended("FETCH 0 FROM rootcx_explorer")).catch(fail)).fields.map((f) => f.name);
     }
     guard.resetRows();
     // One row past the cap says whether there were more, without running the statement to its end.
