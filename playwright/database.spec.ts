@@ -23,6 +23,11 @@ test("browse the Core's schema and run read-only SQL; a write is refused", async
   await expect(result.getByRole("cell", { name: "1", exact: true })).toBeVisible();
   await expect(sqlConsole.getByRole("status")).toHaveText("1 row");
 
+  // A result past the byte limit keeps the rows before it and says why it stopped.
+  await sqlConsole.getByLabel("SQL").fill("SELECT n, repeat('m', 100000) AS v FROM generate_series(1, 200) n");
+  await sqlConsole.getByRole("button", { name: "Run" }).click();
+  await expect(sqlConsole.getByRole("status")).toHaveText(/^\d+ rows \(stopped at the 8 MiB result limit/);
+
   // Refused before it runs (not a read), then by PostgreSQL itself (a write hidden in a read).
   await sqlConsole.getByLabel("SQL").fill("DELETE FROM rootcx_system.users");
   await sqlConsole.getByRole("button", { name: "Run" }).click();
