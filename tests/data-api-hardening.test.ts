@@ -212,6 +212,19 @@ describe("no value is altered on its way to PostgreSQL", () => {
     expect((await db.query("SELECT count(*)::int AS n FROM hard.t WHERE title LIKE 'caf%'")).rows[0].n).toBe(0);
   });
 
+  it("a query-string filter that is not UTF-8 once decoded is refused, not searched for as U+FFFD", async () => {
+    await api(core, "POST", T, { title: "\ufffd" }, admin.accessToken);
+    for (const qs of ["title=%FF", "title=caf%E9", "title=%ED%A0%80", "%FF=1"]) {
+      const res = await api(core, "GET", `${T}?${qs}`, undefined, admin.accessToken);
+      expect(res.status, `${qs} → ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.error).toBe("the query string is not valid UTF-8 once percent-decoded");
+    }
+    const fine = await api(core, "GET", `${T}?title=%EF%BF%BD&limit=5`, undefined, admin.accessToken);
+    expect(fine.status).toBe(200);
+    expect(fine.body.map((r: { title: string }) => r.title)).toEqual(["\ufffd"]);
+    expect((await api(core, "GET", `${T}?title=100%&sort=title`, undefined, admin.accessToken)).status).toBe(200);
+  });
+
   it("valid timestamps and dates are kept as written: microseconds, offsets, epoch milliseconds", async () => {
     const res = await api(core, "POST", `${T}/bulk`, [{ seen_at: "2026-01-01T10:00:00.123456+05:30" }, { seen_at: 1700000000000 }, { due: "0001-01-01" }, { due: "9999-12-31" }], admin.accessToken);
     expect(res.status, JSON.stringify(res.body)).toBe(201);

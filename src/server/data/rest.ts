@@ -1,6 +1,6 @@
 import { RawJson } from "../http/respond.ts";
 import type { RestRequest, RestRoute } from "../http/types.ts";
-import { parseListQuery, queryBody } from "./schema.ts";
+import { assertUtf8Query, parseListQuery, queryBody } from "./schema.ts";
 import * as service from "./service.ts";
 
 const BASE = "/apps/:appId/collections/:entity";
@@ -20,6 +20,7 @@ export const dataRoutes: RestRoute[] = [
     path: BASE,
     handler: async (req) => {
       const { principal, entity } = await target(req);
+      assertUtf8Query(req.raw.url ?? "");
       return { body: new RawJson((await service.listRecords(req.core, principal, entity, parseListQuery(req.query))).json) };
     },
   },

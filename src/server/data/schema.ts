@@ -17,6 +17,22 @@ function integer(name: string, raw: string | null, min: number, max: number): nu
   return Math.min(Math.max(Number(raw), min), max);
 }
 
+/**
+ * URLSearchParams decodes a percent-encoded byte sequence that is not UTF-8 (`?title=%FF`) to U+FFFD; a filter
+ * would then silently look for a different value. Refuse such a query string instead.
+ */
+export function assertUtf8Query(url: string): void {
+  const q = url.indexOf("?");
+  if (q === -1 || !url.includes("%", q)) return;
+  for (const part of url.slice(q + 1).split(/[&=]/)) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, " ").replace(/%(?![0-9a-fA-F]{2})/g, "%25"));
+    } catch {
+      throw new CoreError("BAD_REQUEST", "the query string is not valid UTF-8 once percent-decoded");
+    }
+  }
+}
+
 /** GET list parameters (spec §2.6): limit is applied only when given, clamped to 1..1000. */
 export function parseListQuery(query: URLSearchParams): ListQuery {
   const filters: Record<string, string> = {};
