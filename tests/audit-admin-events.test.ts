@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { archiveAudit } from "../src/server/governance/audit-service.ts";
 import { api, PASSWORD, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 // Every administrative change lands in the one hash-chained audit log, once, with actor, target and action;
@@ -193,5 +194,20 @@ describe("GET /audit paging", () => {
     }
     const asc = await call("GET", "/audit?order=asc&limit=1000");
     expect(asc.body.map((e: { id: string }) => e.id)).toEqual([...all].reverse());
+  });
+});
+
+describe("scheduled retention", () => {
+  it("records a scheduled run that removed rows, with no actor and its trigger named; one that removed nothing changed nothing", async () => {
+    const mark = await maxId();
+    expect(await archiveAudit(core.core, null, new Date("2000-01-01T00:00:00Z"))).toMatchObject({ removed: 0 });
+    expect(await eventsAfter(mark)).toEqual([]);
+    const result = await archiveAudit(core.core, null, new Date(Date.now() + 1000));
+    expect(result.removed).toBeGreaterThan(100);
+    const { rows } = await owner.query("SELECT operation, actor_uid, trigger_ref, new_record FROM rootcx_system.audit_log");
+    expect(rows).toEqual([
+      { operation: "ARCHIVE", actor_uid: null, trigger_ref: "retention_schedule", new_record: expect.objectContaining({ removed: result.removed, requested_by: null }) },
+    ]);
+    expect((await call("GET", "/audit/verify")).body).toEqual({ ok: true, checked: 1 });
   });
 });
