@@ -78,4 +78,6 @@ CREATE CONSTRAINT TRIGGER admin_guard_roles_update AFTER UPDATE OF permissions, 
 ALTER TABLE rootcx_system.audit_log DROP CONSTRAINT audit_log_operation_check;
 ALTER TABLE rootcx_system.audit_log ADD CONSTRAINT audit_log_operation_check
   CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'ARCHIVE') OR operation ~ '^[a-z]+(\.[a-z_]+)+$');
+-- The audit viewer's filters: by action and by actor.
 CREATE INDEX audit_log_operation_idx ON rootcx_system.audit_log (operation);
+CREATE INDEX audit_log_actor_idx ON rootcx_system.audit_log (actor_uid);
