@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_TYPES, type FieldType } from "../src/server/apps/manifest.ts";
 import { WHERE_OPERATORS } from "../src/server/data/where.ts";
 import { restRoutes } from "../src/server/http/rest-routes.ts";
+import { fcParams } from "./fast-check.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 /**
@@ -11,13 +12,9 @@ import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./
  * query strings and bodies, and hostile methods and paths across every registered REST route. No answer may be
  * a 5xx (or a dropped connection), and the Core must still answer /health afterwards.
  *
- * Replay a failure with the seed (and path) fast-check prints: `FC_SEED=… FC_PATH=… npx vitest run <this file>`.
+ * Replay a failure with the seed (and path) fast-check prints: `FC_SEED=… FC_PATH=… npx vitest run <this file>`
+ * (tests/fast-check.ts).
  */
-
-const replay: fc.Parameters<unknown> = {
-  ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
-  ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
-};
 
 let core: TestCore;
 let admin: Session;
@@ -135,7 +132,7 @@ describe("no input gets a 5xx (generated)", () => {
         await expectNo5xx("POST", `${BASE}/bulk`, token, toJsonText(many));
         await expectNo5xx("PATCH", `${BASE}/${someId}`, token, toJsonText(one));
       }),
-      { numRuns: 300, ...replay },
+      fcParams({ numRuns: 300 }),
     );
   }, 60_000);
 
@@ -145,7 +142,7 @@ describe("no input gets a 5xx (generated)", () => {
       fc.asyncProperty(body, async (b) => {
         await expectNo5xx("POST", `${BASE}/query`, await adminToken(), toJsonText(b));
       }),
-      { numRuns: 500, ...replay },
+      fcParams({ numRuns: 500 }),
     );
   }, 60_000);
 
@@ -157,7 +154,7 @@ describe("no input gets a 5xx (generated)", () => {
         const qs = encode ? new URLSearchParams(params).toString() : params.map(([k, v]) => `${k}=${v}`).join("&").replace(/[\s\u0000-\u001f\u007f-\uffff#]/g, (c) => [...Buffer.from(c)].map((x) => `%${x.toString(16).padStart(2, "0")}`).join(""));
         await expectNo5xx("GET", `${BASE}?${qs}`, await adminToken());
       }),
-      { numRuns: 300, ...replay },
+      fcParams({ numRuns: 300 }),
     );
   }, 60_000);
 
@@ -183,7 +180,7 @@ describe("no input gets a 5xx (generated)", () => {
         const token = who === "admin" ? await adminToken() : who === "member" ? member.accessToken : undefined;
         await expectNo5xx(m || route.method, path, token, m === "GET" || m === "HEAD" ? "" : b);
       }),
-      { numRuns: 1500, ...replay },
+      fcParams({ numRuns: 1500 }),
     );
   }, 60_000);
 
@@ -197,7 +194,7 @@ describe("no input gets a 5xx (generated)", () => {
       fc.asyncProperty(path, fc.constantFrom("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "CONNECT"), async (p, m) => {
         await expectNo5xx(m, p, await adminToken(), m === "GET" || m === "HEAD" ? "" : "{}");
       }),
-      { numRuns: 120, ...replay },
+      fcParams({ numRuns: 120 }),
     );
     expect((await api(core, "GET", "/health")).status).toBe(200);
     expect((await api(core, "GET", `${BASE}/${someId}`, undefined, await adminToken())).status).toBe(200);
