@@ -44,6 +44,10 @@ describe("roles", () => {
     expect(roles.find((r) => r.name === "viewer")).toEqual({ name: "viewer", description: "Reads deals", inherits: [], permissions: ["app:crm:deals.read"] });
     expect((await as(admin).patch("/roles/viewer", {})).body.error).toMatch(/nothing to update/);
     expect(await as(admin).patch("/roles/nope", { description: "x" })).toMatchObject({ status: 404, body: { error: "role nope not found" } });
+    expect(await as(user).del("/roles/viewer")).toMatchObject({ status: 403, body: { error: "admin role required" } });
+    expect((await as(admin).get("/roles")).body.map((r: { name: string }) => r.name)).toContain("viewer");
+    expect(await as(admin).del("/roles/viewer")).toMatchObject({ status: 200 });
+    expect((await as(admin).get("/roles")).body.map((r: { name: string }) => r.name)).not.toContain("viewer");
   });
 
   it.each([
