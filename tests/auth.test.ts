@@ -190,9 +190,16 @@ describe("token security", () => {
   });
 
   it("refuses a correctly signed token for a user that does not exist or with a bogus subject", async () => {
-    for (const sub of ["00000000-0000-0000-0000-00000000abcd", "not-a-uuid", "00000000-0000-0000-0000-000000000001"]) {
-      const t = await new SignJWT({ email: "x@test.local", typ: "access" }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setExpirationTime("5m").sign(secret());
-      expect((await meWith(t)).status).toBe(401);
+    // A live session (the admin's) so that only the subject is wrong: the lookup, not the claim checks, refuses it.
+    const sid = (JSON.parse(Buffer.from(admin.accessToken.split(".")[1]!, "base64url").toString()) as { sid: string }).sid;
+    const cases: [string, string][] = [
+      ["00000000-0000-0000-0000-00000000abcd", "session ended or user disabled"],
+      ["not-a-uuid", "invalid token"],
+      ["00000000-0000-0000-0000-000000000001", "session ended or user disabled"],
+    ];
+    for (const [sub, reason] of cases) {
+      const t = await new SignJWT({ email: "x@test.local", typ: "access", sid }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("5m").sign(secret());
+      expect(await meWith(t)).toMatchObject({ status: 401, body: { error: reason } });
     }
   });
 

@@ -33,8 +33,22 @@ export async function entityOf(core: Core, appId: string, entity: string): Promi
   return model;
 }
 
-function one(core: Core, principal: Principal, sql: string, params: unknown[]) {
-  return core.governed.runOne<{ json: string | null }>(principal, { trigger: "api", statementTimeoutMs: STATEMENT_TIMEOUT_MS }, sql, params);
+const pgCode = (err: unknown) => (typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined);
+
+/**
+ * One governed round trip. The entity model was resolved before the statement ran, so an uninstall or a
+ * re-install that commits in between makes its table or a column vanish under the request: that is the
+ * caller racing a schema change (404 / 409), not a fault of the Core.
+ */
+async function one(core: Core, principal: Principal, entity: EntityModel, sql: string, params: unknown[]) {
+  try {
+    return await core.governed.runOne<{ json: string | null }>(principal, { trigger: "api", statementTimeoutMs: STATEMENT_TIMEOUT_MS }, sql, params);
+  } catch (err) {
+    const code = pgCode(err);
+    if (code === "42P01" || code === "3F000") throw new CoreError("NOT_FOUND", `entity ${entity.name} not found in app ${entity.appId}`, { cause: err });
+    if (code === "42703" || code === "42804") throw new CoreError("CONFLICT", `the schema of ${entity.appId}.${entity.name} changed during the request; retry it`, { cause: err });
+    throw err;
+  }
 }
 
 function orderBy(entity: EntityModel, sort: string | undefined, order: string | undefined): string {
@@ -49,7 +63,7 @@ export async function listRecords(core: Core, principal: Principal, entity: Enti
   const filters = Object.entries(q.filters).map(([name, value]) => `${quoteIdent(name)} = ${typedParam(params, name, columnOf(entity, name), value)}`);
   const page = `${q.limit !== undefined ? ` LIMIT ${q.limit}` : ""}${q.offset ? ` OFFSET ${q.offset}` : ""}`;
   const sql = `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${orderBy(entity, q.sort, q.order)}${page}) x`;
-  const { rows } = await one(core, principal, sql, params.values);
+  const { rows } = await one(core, principal, entity, sql, params.values);
   return { json: rows[0]?.json ?? "[]" };
 }
 
@@ -60,7 +74,7 @@ export async function queryRecords(core: Core, principal: Principal, entity: Ent
   const sql = `SELECT json_build_object(
       'data', coalesce((SELECT json_agg(x) FROM (SELECT * FROM ${entity.table} WHERE ${where} ORDER BY ${orderBy(entity, body.orderBy, body.order ?? "desc")} LIMIT ${body.limit} OFFSET ${body.offset}) x), '[]'::json),
       'total', (SELECT count(*) FROM ${entity.table} WHERE ${where}))::text AS json`;
-  const { rows } = await one(core, principal, sql, params.values);
+  const { rows } = await one(core, principal, entity, sql, params.values);
   return { json: rows[0]!.json! };
 }
 
@@ -84,7 +98,7 @@ async function insert(core: Core, principal: Principal, entity: EntityModel, row
   const list = columns.map(quoteIdent).join(", ");
   const insertSql = `INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`;
   const sql = returning ? `WITH ins AS (${insertSql} RETURNING *) SELECT coalesce(json_agg(ins), '[]')::text AS json FROM ins` : insertSql;
-  const { rows: out } = await one(core, principal, sql, [rowsJson(rows)]);
+  const { rows: out } = await one(core, principal, entity, sql, [rowsJson(rows)]);
   return { json: out[0]?.json ?? "[]" };
 }
 
@@ -133,7 +147,7 @@ function recordId(id: string): string {
 }
 
 export async function getRecord(core: Core, principal: Principal, entity: EntityModel, id: string): Promise<JsonText> {
-  const { rows } = await one(core, principal, `SELECT to_jsonb(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`, [recordId(id)]);
+  const { rows } = await one(core, principal, entity, `SELECT to_jsonb(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`, [recordId(id)]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
 }
@@ -147,13 +161,13 @@ export async function updateRecord(core: Core, principal: Principal, entity: Ent
   const set = columns.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(", ");
   const sql = `UPDATE ${entity.table} r SET ${set}, updated_at = now() FROM jsonb_to_record($1::jsonb) AS x(${recordType(entity, columns)})
     WHERE r.id = $2::uuid RETURNING to_jsonb(r)::text AS json`;
-  const { rows } = await one(core, principal, sql, [rowsJson([values]).slice(1, -1), key]);
+  const { rows } = await one(core, principal, entity, sql, [rowsJson([values]).slice(1, -1), key]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
 }
 
 export async function deleteRecord(core: Core, principal: Principal, entity: EntityModel, id: string): Promise<{ message: string }> {
-  const result = await one(core, principal, `DELETE FROM ${entity.table} WHERE id = $1::uuid`, [recordId(id)]);
+  const result = await one(core, principal, entity, `DELETE FROM ${entity.table} WHERE id = $1::uuid`, [recordId(id)]);
   if (result.rowCount === 0) throw new CoreError("NOT_FOUND", "record not found");
   return { message: "record deleted" };
 }
