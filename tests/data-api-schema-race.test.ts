@@ -53,6 +53,30 @@ describe("a request that races a schema change", () => {
     });
   });
 
+  it("an install or uninstall that would wait on a table a long console query holds gives up with 409, and the table keeps serving", async () => {
+    await install();
+    const holder = api(core, "POST", "/api/v1/db/query", { sql: "SELECT count(*), pg_sleep(12) FROM race.t" }, admin.accessToken);
+    // The console statement has taken its lock once it shows in pg_locks.
+    let held = false;
+    for (let i = 0; i < 100 && !held; i++) {
+      const locks = await api(core, "POST", "/api/v1/db/query", { sql: "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't' AND l.granted" }, admin.accessToken);
+      held = locks.body.rows?.[0]?.[0] > 0;
+      if (!held) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(held).toBe(true);
+    const started = Date.now();
+    const changed = await api(core, "POST", "/api/v1/apps?allowDataLoss=true", manifest([{ name: "title", type: "text" }]), admin.accessToken);
+    expect(changed).toMatchObject({ status: 409, body: { error: "the tables of app race are in use by another statement (waited 5s); retry" } });
+    const dropped = await api(core, "DELETE", "/api/v1/apps/race", undefined, admin.accessToken);
+    expect(dropped).toMatchObject({ status: 409, body: { error: "the tables of app race are in use by another statement (waited 5s); retry" } });
+    // Gave up before the console statement ended, so nothing queued behind it for its whole run.
+    expect(Date.now() - started).toBeLessThan(12_000);
+    expect((await api(core, "GET", "/api/v1/apps/race/collections/t", undefined, admin.accessToken)).status).toBe(200);
+    expect((await holder).status).toBe(200);
+    // Once the holder is done, the same change applies.
+    await install([{ name: "title", type: "text" }], "?allowDataLoss=true");
+  }, 40_000);
+
   it("never answers 5xx to reads and writes that run while the app is uninstalled and re-installed", async () => {
     await install();
     const statuses = new Set<number>();

@@ -111,6 +111,23 @@ export async function verifySchema(core: Core, principal: Principal, body: unkno
   });
 }
 
+/**
+ * How long an install or uninstall waits for an app table that someone else holds (a long console query, a
+ * slow request). Waiting longer would queue every Data API request on that table behind the schema change.
+ */
+export const SCHEMA_LOCK_TIMEOUT = "5s";
+
+/** Bounds lock waits for the schema statements only; the audit chain and the admin set are waited for as usual. */
+async function boundLockWaits(tx: Queryable, on: boolean): Promise<void> {
+  await tx.query(`SET LOCAL lock_timeout = '${on ? SCHEMA_LOCK_TIMEOUT : "0"}'`);
+}
+
+const isLockTimeout = (err: unknown) => typeof err === "object" && err !== null && (err as { code?: unknown }).code === "55P03";
+
+function tablesBusy(appId: string, err: unknown): CoreError {
+  return new CoreError("CONFLICT", `the tables of app ${appId} are in use by another statement (waited ${SCHEMA_LOCK_TIMEOUT}); retry`, { cause: err });
+}
+
 /** Every table whose rows a change's probe reads, in one order so two lockers never wait on each other. */
 async function lockProbedTables(tx: Queryable, changes: SchemaChange[]): Promise<void> {
   const tables = [...new Set(changes.flatMap((c) => (c.probe ? [c.probe.table] : [])))].sort();
@@ -129,6 +146,7 @@ export async function installApp(core: Core, principal: Principal, body: unknown
   const maySelfServe = holdsPermission(held, SELF_SERVICE);
   const applied = await withActor(core, principal, async (tx) => {
     await sql.lockApps(tx);
+    await boundLockWaits(tx, true);
     const existing = await sql.getApp(tx, manifest.appId);
     if (!mayInstall) {
       const firstApp = !existing && (await sql.countApps(tx)) === 0;
@@ -139,7 +157,9 @@ export async function installApp(core: Core, principal: Principal, body: unknown
     // A schema no app owns is someone else's (a hand-made one, another tool's): syncing would drop its tables.
     if (!existing && schemaExists) throw new CoreError("CONFLICT", `schema ${manifest.appId} already exists and belongs to no installed app`);
     // Counted in this transaction, with the tables locked, so the rows counted are the rows changed.
-    await lockProbedTables(tx, changes);
+    await lockProbedTables(tx, changes).catch((err: unknown) => {
+      throw isLockTimeout(err) ? tablesBusy(manifest.appId, err) : err;
+    });
     const impacts = await measureImpact(tx, changes, { sample: false });
     assertAcceptable(changes, impacts, opts.allowDataLoss === true);
     const statements: string[] = [];
@@ -148,11 +168,13 @@ export async function installApp(core: Core, principal: Principal, body: unknown
         // Extended protocol: exactly one statement, whatever the text holds.
         await tx.query({ text: statement, queryMode: "extended" } as QueryConfig);
       } catch (err) {
+        if (isLockTimeout(err)) throw tablesBusy(manifest.appId, err);
         const where = change.column ? `${change.entity}.${change.column}` : change.entity || manifest.appId;
         throw new CoreError("BAD_REQUEST", `cannot apply ${change.change_type} on ${where}: ${(err as Error).message}`, { cause: err });
       }
       statements.push(statement);
     }
+    await boundLockWaits(tx, false);
     for (const change of changes) {
       if (change.change_type !== "create_table") continue;
       await tx.query("SELECT rootcx_system.govern_table($1::regclass, $2, $3)", [qualified(manifest.appId, change.entity), manifest.appId, change.entity]);
@@ -193,7 +215,11 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
     const existing = await sql.getApp(tx, appId);
     if (!existing) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
     const drop = `DROP SCHEMA IF EXISTS ${quoteIdent(appId)} CASCADE`;
-    await tx.query(drop);
+    await boundLockWaits(tx, true);
+    await tx.query(drop).catch((err: unknown) => {
+      throw isLockTimeout(err) ? tablesBusy(appId, err) : err;
+    });
+    await boundLockWaits(tx, false);
     await sql.deleteAppGrants(tx, appId);
     await sql.deleteAppRow(tx, appId);
     await sql.recordHistory(tx, { appId, version: existing.version, actor: principal.userId, changes: [{ entity: "", change_type: "drop_schema", column: null, detail: "app uninstalled" }], statements: [drop] });
