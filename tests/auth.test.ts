@@ -197,10 +197,14 @@ describe("token security", () => {
       ["not-a-uuid", "invalid token"],
       ["00000000-0000-0000-0000-000000000001", "session ended or user disabled"],
     ];
+    // The admin's user entry is cached now, so a poisoned session entry would be believed.
+    expect((await meWith(admin.accessToken)).status).toBe(200);
     for (const [sub, reason] of cases) {
       const t = await new SignJWT({ email: "x@test.local", typ: "access", sid }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("5m").sign(secret());
       expect(await meWith(t)).toMatchObject({ status: 401, body: { error: reason } });
     }
+    // The refusals named the admin's session: it must still be open for the admin's own token.
+    expect(await meWith(admin.accessToken)).toMatchObject({ status: 200, body: { email: "admin@test.local" } });
   });
 
   it("refuses missing and malformed Authorization headers", async () => {

@@ -127,7 +127,9 @@ export class PrincipalDirectory {
       // A change that committed while this read was in flight bumped the epoch: do not cache a stale answer.
       if (this.#listening && epoch === this.#epoch) {
         this.#users.set(userId, { user, at: now });
-        this.#sessions.set(sessionId, { session, at: now });
+        // Without a user row the join read nothing of the session: caching "no session" would end that session
+        // (someone else's, for a token naming another subject) for every request until the entry expires.
+        if (row) this.#sessions.set(sessionId, { session, at: now });
       }
     }
     if (!user || user.disabled) return undefined;
