@@ -42,7 +42,7 @@ const pgCode = (err: unknown) => (typeof err === "object" && err !== null ? (err
  */
 async function one(core: Core, principal: Principal, entity: EntityModel, sql: string, params: unknown[]) {
   try {
-    return await core.governed.runOne<{ json: string | null }>(principal, { trigger: "api", statementTimeoutMs: STATEMENT_TIMEOUT_MS }, sql, params);
+    return await core.governed.runOne<{ json: string | null; bytes?: string | null }>(principal, { trigger: "api", statementTimeoutMs: STATEMENT_TIMEOUT_MS }, sql, params);
   } catch (err) {
     const code = pgCode(err);
     if (code === "42P01" || code === "3F000") throw new CoreError("NOT_FOUND", `entity ${entity.name} not found in app ${entity.appId}`, { cause: err });
@@ -57,14 +57,33 @@ function orderBy(entity: EntityModel, sort: string | undefined, order: string | 
   return `${quoteIdent(column)} ${order?.toLowerCase() === "asc" ? "ASC" : "DESC"}, id ASC`;
 }
 
+/**
+ * The most a list or query answer may hold. PostgreSQL builds the JSON text; past ~512 MiB the driver cannot
+ * turn it into a string and the process dies, so a larger answer is refused in SQL, before it is sent.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** Wraps a statement whose one row has a `json` column so that an oversized answer arrives as its size only. */
+const bounded = (sql: string) =>
+  `SELECT CASE WHEN octet_length(b.json) <= ${MAX_ANSWER_BYTES} THEN b.json END AS json, octet_length(b.json) AS bytes FROM (${sql}) b`;
+
+function boundedJson(row: { json: string | null; bytes?: number | string | null } | undefined, empty: string): string {
+  if (row?.json !== null && row?.json !== undefined) return row.json;
+  if (row?.bytes !== null && row?.bytes !== undefined) {
+    const mib = Math.ceil(Number(row.bytes) / 1024 / 1024);
+    throw new CoreError("BAD_REQUEST", `the answer would be ${mib} MiB, more than the limit of ${MAX_ANSWER_BYTES / 1024 / 1024} MiB: ask for fewer rows (limit and offset)`);
+  }
+  return empty;
+}
+
 /** GET /collections/{entity}: every non-reserved query parameter is an equality filter. */
 export async function listRecords(core: Core, principal: Principal, entity: EntityModel, q: ListQuery): Promise<JsonText> {
   const params = new Params();
   const filters = Object.entries(q.filters).map(([name, value]) => `${quoteIdent(name)} = ${typedParam(params, name, columnOf(entity, name), value)}`);
   const page = `${q.limit !== undefined ? ` LIMIT ${q.limit}` : ""}${q.offset ? ` OFFSET ${q.offset}` : ""}`;
   const sql = `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${orderBy(entity, q.sort, q.order)}${page}) x`;
-  const { rows } = await one(core, principal, entity, sql, params.values);
-  return { json: rows[0]?.json ?? "[]" };
+  const { rows } = await one(core, principal, entity, bounded(sql), params.values);
+  return { json: boundedJson(rows[0], "[]") };
 }
 
 /** POST /collections/{entity}/query: the where language, a page and the total of matching rows. */
@@ -74,8 +93,8 @@ export async function queryRecords(core: Core, principal: Principal, entity: Ent
   const sql = `SELECT json_build_object(
       'data', coalesce((SELECT json_agg(x) FROM (SELECT * FROM ${entity.table} WHERE ${where} ORDER BY ${orderBy(entity, body.orderBy, body.order ?? "desc")} LIMIT ${body.limit} OFFSET ${body.offset}) x), '[]'::json),
       'total', (SELECT count(*) FROM ${entity.table} WHERE ${where}))::text AS json`;
-  const { rows } = await one(core, principal, entity, sql, params.values);
-  return { json: rows[0]!.json! };
+  const { rows } = await one(core, principal, entity, bounded(sql), params.values);
+  return { json: boundedJson(rows[0], '{"data":[],"total":0}') };
 }
 
 /** The record's writable columns and their values, coerced by type; id and timestamps are the Core's. */
