@@ -1,7 +1,7 @@
-import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toCoreError } from "../src/server/errors.ts";
+import { rawRequest as raw } from "./raw-http.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 /** Issue 10: the Data API never alters a value silently, and no input gets a 5xx. */
@@ -20,28 +20,7 @@ async function rawJson(method: string, path: string, text: string | Buffer, toke
 }
 
 /** One request written byte for byte on a socket: any method token, any path, as a client could send it. */
-function rawRequest(method: string, path: string, token?: string, body = "", extraHeaders = ""): Promise<number> {
-  return new Promise((resolve) => {
-    const url = new URL(core.url);
-    const socket = net.connect(Number(url.port), url.hostname);
-    let head = "";
-    socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to ${method} ${path.slice(0, 80)}`)));
-    socket.on("data", (chunk) => {
-      head += chunk.toString("latin1");
-      // An interim 100 Continue is not the answer.
-      const m = /^(?:HTTP\/1\.1 1\d\d [^\r]*\r\n\r\n)*HTTP\/1\.1 ([2-9]\d\d)/.exec(head);
-      if (m) {
-        resolve(Number(m[1]));
-        socket.destroy();
-      }
-    });
-    // -1: the connection failed (reset) before an answer was read.
-    socket.on("error", () => resolve(-1));
-    // 0: the connection closed without any answer.
-    socket.on("close", () => resolve(0));
-    socket.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${token ? `Authorization: Bearer ${token}\r\n` : ""}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}\r\n${body}`);
-  });
-}
+const rawRequest = (method: string, path: string, token?: string, body = "", extraHeaders = "") => raw(core.url, method, path, { token, body, extraHeaders, timeoutMs: 10_000 });
 
 const stored = async (id: string, column: string) => (await db.query(`SELECT ${column}::text AS v FROM hard.t WHERE id = $1`, [id])).rows[0]?.v as string | null | undefined;
 const count = async () => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM hard.t")).rows[0]!.n;

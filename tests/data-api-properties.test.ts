@@ -2,6 +2,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fcParams } from "./fast-check.ts";
+import { whereArbitrary } from "./where-arbitrary.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 /**
@@ -32,15 +33,7 @@ const manifest = fc.record({ appId: fc.oneof(fc.stringMatching(/^p[a-z0-9_]{0,6}
 const value = fc.oneof(jsonScalar, fc.array(jsonScalar, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), jsonScalar, { maxKeys: 2 }), fc.constantFrom("' OR 1=1 --", "00000000-0000-0000-0000-000000000000", "2026-01-01", "NaN"));
 const column = fc.oneof(fc.constantFrom("title", "score", "done", "due", "tags", "meta", "id", "created_at"), identifier);
 const operator = fc.oneof(fc.constantFrom("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$like", "$ilike", "$in", "$nin", "$contains", "$isNull"), fc.constantFrom("$regex", "$where", "$", "$and", "eq"));
-const where: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    fc.dictionary(column, fc.oneof(value, fc.dictionary(operator, value, { minKeys: 1, maxKeys: 2 })), { maxKeys: 3 }),
-    fc.record({ $and: fc.array(tie("node"), { maxLength: 3 }) }),
-    fc.record({ $or: fc.array(tie("node"), { maxLength: 3 }) }),
-    fc.record({ $not: tie("node") }),
-  ),
-})).node;
+const where = whereArbitrary(column, operator, value);
 const queryBody = fc.record({ where: fc.option(where, { nil: undefined }), orderBy: fc.option(column, { nil: undefined }), order: fc.option(fc.constantFrom("asc", "desc", "sideways"), { nil: undefined }), limit: fc.option(fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.constant("10")), { nil: undefined }), offset: fc.option(fc.integer({ min: -1, max: 100 }), { nil: undefined }) });
 
 const FINGERPRINT = `

@@ -1,10 +1,11 @@
-import net from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIELD_TYPES, type FieldType } from "../src/server/apps/manifest.ts";
 import { WHERE_OPERATORS } from "../src/server/data/where.ts";
 import { restRoutes } from "../src/server/http/rest-routes.ts";
 import { fcParams } from "./fast-check.ts";
+import { whereArbitrary } from "./where-arbitrary.ts";
+import { rawRequest as raw } from "./raw-http.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 /**
@@ -52,40 +53,11 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 const column = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...COLUMNS) }, fc.oneof(nasty, fc.string({ maxLength: 8 })));
 const fieldOps = WHERE_OPERATORS.filter((op) => !["$and", "$or", "$not"].includes(op));
 const operator = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...fieldOps) }, fc.constantFrom("$regex", "$where", "$", "eq", "$and", "$not"));
-const where: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  node: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    fc.dictionary(column, fc.oneof(value, fc.dictionary(operator, value, { minKeys: 1, maxKeys: 2 })), { maxKeys: 3 }),
-    fc.record({ $and: fc.array(tie("node"), { maxLength: 3 }) }),
-    fc.record({ $or: fc.array(tie("node"), { maxLength: 3 }) }),
-    fc.record({ $not: tie("node") }),
-  ),
-})).node;
+const where = whereArbitrary(column, operator, value);
 const record = fc.dictionary(column, value, { maxKeys: 5 });
 
-/** One request written byte for byte: any method token, any path, any body bytes. Resolves 0 when the connection closes unanswered. */
-function rawRequest(method: string, path: string, token: string | undefined, body: string | Buffer = ""): Promise<number> {
-  return new Promise((resolve) => {
-    const url = new URL(core.url);
-    const socket = net.connect(Number(url.port), url.hostname);
-    let head = "";
-    socket.setTimeout(15_000, () => socket.destroy(new Error(`no answer to ${method} ${path.slice(0, 80)}`)));
-    socket.on("data", (chunk) => {
-      head += chunk.toString("latin1");
-      const m = /^(?:HTTP\/1\.1 1\d\d [^\r]*\r\n\r\n)*HTTP\/1\.1 ([2-9]\d\d)/.exec(head);
-      if (m) {
-        resolve(Number(m[1]));
-        socket.destroy();
-      }
-    });
-    // -1: the connection failed (reset) before an answer was read.
-    socket.on("error", () => resolve(-1));
-    socket.on("close", () => resolve(0));
-    const bytes = typeof body === "string" ? Buffer.from(body) : body;
-    socket.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${token ? `Authorization: Bearer ${token}\r\n` : ""}Content-Type: application/json\r\nContent-Length: ${bytes.length}\r\n\r\n`);
-    socket.write(bytes);
-  });
-}
+/** One request written byte for byte: any method token, any path, any body bytes. */
+const rawRequest = (method: string, path: string, token: string | undefined, body: string | Buffer = "") => raw(core.url, method, path, { token, body });
 
 /** The admin's token, signed in again if a generated call (logout, a revoke) ended its session. */
 let adminValid = true;
