@@ -4,6 +4,7 @@ import "./globals.css";
 import { AuthGate } from "./auth/auth-gate.tsx";
 import { Sidebar } from "./sidebar.tsx";
 import { Providers } from "./providers.tsx";
+import { THEME_SCRIPT } from "./components/theme.tsx";
 
 export const metadata: Metadata = {
   title: "RootCX Studio",
@@ -12,12 +13,16 @@ export const metadata: Metadata = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
-      <body className="bg-slate-50 text-slate-900 antialiased">
+    // The theme script sets the class before hydration, hence suppressHydrationWarning.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+      </head>
+      <body className="bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
         <Providers>
           <div className="flex min-h-screen">
             <Sidebar />
-            <main className="flex-1 overflow-x-auto p-8">
+            <main className="min-w-0 flex-1 p-8">
               <AuthGate>{children}</AuthGate>
             </main>
           </div>

@@ -1,15 +1,21 @@
-/** The Studio's navigation; each subsystem's panel adds its entry here. */
+/**
+ * The Studio's navigation; each subsystem's panel adds its entry here with the permission key(s) its page
+ * needs — the sidebar shows an entry only to a caller holding all of them (`*`, the admin key, holds all).
+ */
 export interface NavItem {
   href: string;
   label: string;
+  /** Keys the caller must hold; none means every signed-in user. */
+  requires?: string[];
 }
 
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Overview" },
   { href: "/apps", label: "Apps" },
-  { href: "/users", label: "Users" },
-  { href: "/roles", label: "Roles" },
-  { href: "/audit", label: "Audit" },
-  { href: "/secrets", label: "Secrets" },
+  { href: "/users", label: "Users", requires: ["*"] },
+  { href: "/roles", label: "Roles", requires: ["*"] },
+  { href: "/audit", label: "Audit", requires: ["admin:audit.read"] },
+  { href: "/secrets", label: "Secrets", requires: ["admin:secrets.manage"] },
+  // Browsing schemas is open to every user; the SQL console inside needs admin:db.query.
   { href: "/database", label: "Database" },
 ];

@@ -4,12 +4,14 @@ import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "../client/index.ts";
 import { SessionProvider } from "./auth/session.tsx";
+import { retryUnlessClientError } from "./components/query-retry.ts";
+import { ToastProvider } from "./components/toast.tsx";
 import { getAccessToken } from "./auth/token-store.ts";
 import { TRPCProvider } from "./trpc.ts";
 
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 2_000, retry: 1 }, mutations: { retry: false } } }),
+    () => new QueryClient({ defaultOptions: { queries: { staleTime: 2_000, retry: retryUnlessClientError }, mutations: { retry: false } } }),
   );
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
@@ -27,7 +29,9 @@ export function Providers({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <SessionProvider>{children}</SessionProvider>
+        <SessionProvider>
+          <ToastProvider>{children}</ToastProvider>
+        </SessionProvider>
       </TRPCProvider>
     </QueryClientProvider>
   );

@@ -1,18 +1,20 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useSession } from "./auth/session.tsx";
+import { ThemeToggle } from "./components/theme.tsx";
 import { Nav } from "./nav.tsx";
 
 export function Sidebar() {
   const { state, signOut } = useSession();
   const router = useRouter();
   return (
-    <aside className="flex w-56 shrink-0 flex-col bg-slate-900">
+    <aside className="sticky top-0 flex h-screen w-56 shrink-0 flex-col bg-slate-900 dark:border-r dark:border-slate-800">
       <div className="px-6 py-5 text-lg font-semibold tracking-tight text-white">RootCX Studio</div>
-      {state.status === "authenticated" && (
-        <>
-          <Nav />
-          <div className="mt-auto border-t border-slate-800 p-4 text-sm text-slate-300">
+      {state.status === "authenticated" && <Nav />}
+      <div className="mt-auto space-y-3 border-t border-slate-800 p-4 text-sm text-slate-300">
+        <ThemeToggle />
+        {state.status === "authenticated" && (
+          <div>
             <div data-testid="signed-in-as" className="truncate">
               {state.user.displayName ?? state.user.email}
             </div>
@@ -22,13 +24,13 @@ export function Sidebar() {
                 await signOut();
                 router.replace("/login");
               }}
-              className="mt-2 text-slate-400 underline hover:text-white"
+              className="mt-2 text-slate-300 underline hover:text-white"
             >
               Sign out
             </button>
           </div>
-        </>
-      )}
+        )}
+      </div>
     </aside>
   );
 }

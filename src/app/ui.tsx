@@ -1,51 +1,42 @@
 "use client";
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from "react";
+/**
+ * Compatibility exports for panels not yet converted to `src/app/components/` (see docs/STUDIO.md).
+ * New code imports from the components directly.
+ */
+import type { InputHTMLAttributes, ReactNode } from "react";
+import { errorSentence } from "./components/api-error.ts";
+import { FormError } from "./components/form-field.tsx";
 
-/** The few form primitives every panel shares. */
+export { Button } from "./components/button.tsx";
+
+/** @deprecated use FormField from components/form-field.tsx */
 export function Field({ label, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: string }) {
   return (
     <label className="block text-sm">
-      <span className="mb-1 block font-medium text-slate-700">{label}</span>
+      <span className="mb-1 block font-medium text-slate-700 dark:text-slate-200">{label}</span>
       <input
         {...props}
-        className="w-full rounded-md border border-slate-300 px-3 py-2 shadow-sm focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500"
+        className="w-full rounded-md border border-slate-300 bg-white px-3 py-2 shadow-sm focus:border-brand-500 focus:outline-none focus:ring-1 focus:ring-brand-500 dark:border-slate-600 dark:bg-slate-900"
       />
     </label>
   );
 }
 
-export function Button({ variant = "primary", ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" }) {
-  const styles = {
-    primary: "bg-brand-500 text-white hover:bg-brand-600",
-    secondary: "border border-slate-300 bg-white text-slate-700 hover:bg-slate-50",
-    danger: "bg-red-600 text-white hover:bg-red-700",
-  }[variant];
-  return (
-    <button
-      {...props}
-      className={`rounded-md px-3 py-1.5 text-sm font-medium shadow-sm disabled:opacity-50 ${styles} ${props.className ?? ""}`}
-    />
-  );
-}
-
+/** @deprecated use FormError from components/form-field.tsx */
 export function ErrorText({ children }: { children: ReactNode }) {
-  if (!children) return null;
-  return (
-    <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-      {children}
-    </p>
-  );
+  return <FormError>{children}</FormError>;
 }
 
+/** A readable sentence for any caught error (never the raw zod JSON). */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : "something went wrong";
+  return errorSentence(err);
 }
 
-/** A table's header row: one column heading per label. */
+/** @deprecated use DataTable from components/data-table.tsx */
 export function TableHead({ labels, className, cellClassName = "px-3 py-2 font-medium" }: { labels: string[]; className?: string; cellClassName?: string }) {
   return (
     <thead className={className}>
-      <tr className={className ? undefined : "border-b border-slate-200 text-left text-slate-500"}>
+      <tr className={className ? undefined : "border-b border-slate-200 text-left text-slate-600 dark:border-slate-700 dark:text-slate-400"}>
         {labels.map((label) => (
           <th key={label} className={cellClassName}>
             {label}

@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { useTRPC } from "../trpc.ts";
-import { setAccessToken } from "./token-store.ts";
+import { hasSessionHint, setAccessToken, setSessionHint } from "./token-store.ts";
 
 export interface SessionUser {
   id: string;
@@ -51,6 +51,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const renew = useCallback(async (): Promise<void> => {
+    // Without a cookie session there is nothing to refresh; asking anyway logs a 401 in the console.
+    if (!hasSessionHint()) {
+      setAccessToken(undefined);
+      setState({ status: "anonymous" });
+      return;
+    }
     try {
       const { accessToken, expiresIn } = await refresh.mutateAsync({});
       setAccessToken(accessToken);
@@ -58,6 +64,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setState({ status: "authenticated", user: me });
       schedule(expiresIn, renew);
     } catch {
+      setSessionHint(false);
       setAccessToken(undefined);
       setState({ status: "anonymous" });
     }
@@ -83,6 +90,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async (email: string, password: string) => {
       const result = await login.mutateAsync({ email, password, cookie: true });
       setAccessToken(result.accessToken);
+      setSessionHint(true);
       setState({ status: "authenticated", user: result.user });
       schedule(result.expiresIn, renew);
     },
@@ -93,6 +101,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signOut = useCallback(async () => {
     clearTimeout(timer.current);
     await logout.mutateAsync({}).catch(() => undefined);
+    setSessionHint(false);
     setAccessToken(undefined);
     queryClient.clear();
     setState({ status: "anonymous" });
