@@ -140,10 +140,10 @@ describe("read-only query console", () => {
   it("lets PostgreSQL refuse every write", async () => {
     const refusals: [string, RegExp][] = [
       ["WITH d AS (DELETE FROM explorer.things RETURNING *) SELECT * FROM d", /data-modifying/],
-      ["SELECT nextval('explorer.counter')", /read-only transaction/],
-      ["EXPLAIN ANALYZE DELETE FROM explorer.things", /read-only transaction/],
-      ["SELECT * FROM explorer.things FOR UPDATE", /read-only transaction/],
-      ["SELECT lo_from_bytea(0, 'x')", /read-only transaction/],
+      ["SELECT nextval('explorer.counter')", /^the console is read-only/],
+      ["EXPLAIN ANALYZE DELETE FROM explorer.things", /^the console is read-only/],
+      ["SELECT * FROM explorer.things FOR UPDATE", /^the console is read-only/],
+      ["SELECT lo_from_bytea(0, 'x')", /^the console is read-only/],
       ["SELECT set_config('transaction_read_only', 'off', true)", /permission denied for function set_config/],
       ["SELECT 1; DROP TABLE explorer.things", /cannot insert multiple commands/],
       // Through the simple protocol, the COMMIT would end the read-only transaction and the DROP would run.
@@ -160,20 +160,64 @@ describe("read-only query console", () => {
     expect((await owner("SELECT last_value, is_called FROM explorer.counter")).rows[0]).toEqual({ last_value: "1", is_called: false });
   });
 
-  it("refuses statements that are not reads before running them", async () => {
-    for (const sql of ["CREATE TABLE x()", "DELETE FROM explorer.things", "COMMIT", "  ", "/* unterminated SELECT 1", "-- SELECT 1"]) {
+  it("refuses statements that are not reads before running them, saying the console is read-only and where", async () => {
+    for (const [sql, keyword, position] of [
+      ["CREATE TABLE x()", "CREATE", 1],
+      ["DELETE FROM explorer.things", "DELETE", 1],
+      ["COMMIT", "COMMIT", 1],
+      ["/* é */ (UPDATE explorer.things SET name = 'x')", "UPDATE", 10],
+    ] as const) {
       const r = await query(sql);
       expect(r.status, sql).toBe(400);
-      expect(r.body.error).toMatch(/only read queries/);
+      expect(r.body).toMatchObject({ error: `the console is read-only: ${keyword} statements are refused`, position, hint: expect.stringMatching(/^Run SELECT/) });
+    }
+    for (const sql of ["  ", "/* unterminated SELECT 1", "-- SELECT 1"]) {
+      expect(await query(sql), sql).toMatchObject({ status: 400, body: { error: "the statement is empty: write a query such as SELECT 1" } });
     }
     expect((await owner("SELECT to_regclass('public.x') IS NULL AS gone")).rows[0].gone).toBe(true);
   });
 
+  it("answers a misspelt statement with PostgreSQL's syntax error and its position in the caller's text", async () => {
+    expect((await query("selec")).body).toEqual({ error: 'syntax error at or near "selec"', position: 1 });
+    expect(await query("  SELEC 1")).toMatchObject({ status: 400, body: { error: 'syntax error at or near "SELEC"', position: 3 } });
+    // Positions count characters as PostgreSQL does (é is one), after the cursor the console wraps reads in.
+    expect(await query("SELECT 'é' FORM explorer.things")).toMatchObject({ status: 400, body: { error: 'syntax error at or near "explorer"', position: 17 } });
+    expect(await query("EXPLAIN SELEKT 1")).toMatchObject({ status: 400, body: { error: 'syntax error at or near "SELEKT"', position: 9 } });
+    const missing = await query("SELECT nme FROM explorer.things");
+    expect(missing).toMatchObject({ status: 400, body: { error: 'column "nme" does not exist', position: 8, hint: expect.stringMatching(/name/) } });
+  });
+
+  it("says plainly that a data-modifying WITH is refused, without PostgreSQL's cursor wording", async () => {
+    const r = await query("WITH x AS (DELETE FROM explorer.things RETURNING *) SELECT * FROM x");
+    expect(r).toMatchObject({
+      status: 400,
+      body: { error: "the console is read-only: data-modifying statements are refused", detail: "INSERT, UPDATE, DELETE and MERGE are refused, also inside WITH" },
+    });
+    expect(JSON.stringify(r.body)).not.toMatch(/DECLARE|CURSOR/i);
+    const forUpdate = await query("SELECT * FROM explorer.things FOR UPDATE");
+    expect(forUpdate.body).toMatchObject({ error: "the console is read-only: data-modifying statements are refused", detail: expect.stringMatching(/read-only transaction/) });
+    expect((await owner("SELECT count(*)::int AS n FROM explorer.things")).rows[0].n).toBe(3);
+  });
+
+  it("names the hidden column a statement selects, or lists them for *", async () => {
+    const one = await query("SELECT email, password_hash FROM rootcx_system.users");
+    expect(one).toMatchObject({
+      status: 400,
+      body: { error: "the console may not read column password_hash of rootcx_system.users", hint: expect.stringMatching(/^Readable columns of rootcx_system\.users: id, email, /) },
+    });
+    const star = await query("SELECT * FROM users", admin, "rootcx_system");
+    expect(star.status).toBe(400);
+    expect(star.body.error).toMatch(/^the console may not read every column of rootcx_system\.users \(hidden: [a-z_, ]*password_hash[a-z_, ]*\); name the columns you need instead of \*$/);
+    expect(star.body.error).not.toMatch(/\bemail\b/);
+    const secrets = await query("SELECT * FROM rootcx_system.secrets");
+    expect(secrets.body).toMatchObject({ error: "the console may not read rootcx_system.secrets: it holds keys, secrets or sessions", detail: "PostgreSQL: permission denied for table secrets" });
+    // A function refusal is PostgreSQL's message as it is.
+    expect((await query("SELECT pg_read_file('PG_VERSION')")).body).toEqual({ error: "permission denied for function pg_read_file" });
+  });
+
   it("answers SQL errors with PostgreSQL's message, never 500", async () => {
-    // A misspelt first keyword is refused before PostgreSQL sees it; the others reach PostgreSQL.
-    expect(await query("SELEC 1")).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^only read queries are accepted/) } });
     const syntax = await query("SELECT FROM WHERE");
-    expect(syntax).toMatchObject({ status: 400, body: { error: 'syntax error at or near "WHERE"' } });
+    expect(syntax).toMatchObject({ status: 400, body: { error: 'syntax error at or near "WHERE"', position: 13 } });
     expect(await query("SELECT * FROM nope")).toMatchObject({ status: 400, body: { error: 'relation "nope" does not exist' } });
     expect(await query("SELECT 1/0")).toMatchObject({ status: 400, body: { error: "division by zero" } });
   });
@@ -249,7 +293,7 @@ describe("the console's role", () => {
         continue;
       }
       expect(r.status, `${sql} → ${JSON.stringify(r.body)}`).toBe(400);
-      expect(r.body.error).toMatch(/permission denied/);
+      expect(r.body.error).toMatch(/permission denied|may not read/);
     }
     const who = await query("SELECT current_user, session_user = current_user AS same");
     expect(who.body.rows[0]).toEqual(["rootcx_db_reader", false]);
@@ -273,8 +317,10 @@ describe("tRPC", () => {
     expect(await client.database.query.mutate({ sql: "SELECT 2 AS two" })).toEqual({ columns: ["two"], rows: [[2]], row_count: 1, truncated: false, truncated_reason: null });
     const err = await client.database.query.mutate({ sql: "SELECT nextval('explorer.counter')" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCClientError);
-    expect((err as TRPCClientError<never>).message).toMatch(/read-only transaction/);
-    expect((err as TRPCClientError<never>).data).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400 });
+    expect((err as TRPCClientError<never>).message).toBe("the console is read-only: data-modifying statements are refused");
+    expect((err as TRPCClientError<never>).data).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400, detail: "cannot execute nextval() in a read-only transaction" });
+    const typo = await client.database.query.mutate({ sql: "selec" }).catch((e: unknown) => e);
+    expect((typo as TRPCClientError<never>).data).toMatchObject({ code: "BAD_REQUEST", position: 1 });
 
     const plain = createCoreClient(core.url, { headers: { authorization: `Bearer ${user.accessToken}` } });
     expect((await plain.database.schemas.query()).map((s) => s.schema_name)).not.toContain("rootcx_system");

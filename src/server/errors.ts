@@ -21,16 +21,29 @@ export const ERROR_TABLE = {
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
+/**
+ * What an answer may add to its sentence (`error`): where in the caller's text the problem is (1-based, in
+ * characters, as PostgreSQL counts), how to fix it, and more about it. The database console uses them.
+ */
+export interface ErrorDetails {
+  position?: number;
+  hint?: string;
+  detail?: string;
+}
+
 export class CoreError extends Error {
   override name = "CoreError";
   readonly code: ErrorCode;
   /** Extra response headers, e.g. Retry-After on 429. */
   readonly headers: Record<string, string> | undefined;
+  /** Sent next to `error` (REST) or in `data` (tRPC). */
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: ErrorCode, message: string, opts?: { headers?: Record<string, string>; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, opts?: { headers?: Record<string, string>; cause?: unknown; details?: ErrorDetails }) {
     super(message, { cause: opts?.cause });
     this.code = code;
     this.headers = opts?.headers;
+    this.details = opts?.details;
   }
 
   get status(): number {

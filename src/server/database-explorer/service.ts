@@ -4,6 +4,7 @@ import { CoreError, badRequest, notFound } from "../errors.ts";
 import { requirePermission } from "../governance/authorize.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import type { QueryResult, SchemaInfo, TableInfo } from "./schema.ts";
+import { codePointsBefore, REFUSED_COMMANDS, refusedCommand, statementError } from "./console-errors.ts";
 import * as sql from "./sql.ts";
 
 export const DB_QUERY = "admin:db.query";
@@ -16,7 +17,6 @@ export const MAX_ROWS = 500;
  * driver, whose decoding of it would end the process.
  */
 export const MAX_RESULT_BYTES = 8 * 1024 * 1024;
-const MAX_MESSAGE_CHARS = 2000;
 /** Sorts and hashes that spill to disk stop here rather than filling it for the two minutes of the timeout. */
 export const TEMP_FILE_LIMIT = "1GB";
 /**
@@ -25,7 +25,6 @@ export const TEMP_FILE_LIMIT = "1GB";
  */
 export const MAX_CONCURRENT_QUERIES = 4;
 
-const CURSOR_KEYWORDS = new Set(["SELECT", "WITH", "VALUES", "TABLE"]);
 const DIRECT_KEYWORDS = new Set(["EXPLAIN", "SHOW"]);
 const running = new WeakMap<Core, number>();
 
@@ -53,11 +52,10 @@ export async function listTables(core: Core, p: Principal, schema: string): Prom
 }
 
 /**
- * The statement's first keyword, past whitespace, comments (nested block comments too, as PostgreSQL reads
- * them) and opening parentheses. This only gives an early, readable refusal: the READ ONLY transaction is
- * what actually stops writes, whatever the text looks like.
+ * Where the statement's first word starts (a UTF-16 index), past whitespace, comments (nested block comments
+ * too, as PostgreSQL reads them) and opening parentheses; the text's length when there is none.
  */
-export function leadingKeyword(text: string): string {
+function firstTokenAt(text: string): number {
   let i = 0;
   for (;;) {
     while (i < text.length && (/\s/.test(text[i]!) || text[i] === "(")) i++;
@@ -73,9 +71,17 @@ export function leadingKeyword(text: string): string {
         i += two === "/*" || two === "*/" ? 2 : 1;
       }
     } else {
-      return /^[A-Za-z]+/.exec(text.slice(i))?.[0]?.toUpperCase() ?? "";
+      return i;
     }
   }
+}
+
+/**
+ * The statement's first keyword. This only gives an early, readable refusal: the READ ONLY transaction is
+ * what actually stops writes, whatever the text looks like.
+ */
+export function leadingKeyword(text: string): string {
+  return /^[A-Za-z]+/.exec(text.slice(firstTokenAt(text)))?.[0]?.toUpperCase() ?? "";
 }
 
 /** JSON that reads the same on every run: no Dates, Buffers, bigints or non-finite numbers (JSON would turn those into null). */
@@ -90,15 +96,17 @@ function toJson(value: unknown): unknown {
 
 /**
  * Runs one read-only statement for an administrator. Its failures (syntax, unknown table, a write refused by
- * the READ ONLY transaction, the timeout) answer 400 with PostgreSQL's own message: this is a console, and
- * that message is what the person typing needs.
+ * the READ ONLY transaction, the timeout) answer 400 with PostgreSQL's own message, position, hint and detail
+ * (console-errors.ts): this is a console, and that message is what the person typing needs.
  */
 export async function runQuery(core: Core, p: Principal, input: { sql: string; schema?: string | null | undefined }): Promise<QueryResult> {
   await requirePermission(core, p, DB_QUERY);
+  const start = firstTokenAt(input.sql);
+  if (start >= input.sql.length) throw badRequest("the statement is empty: write a query such as SELECT 1");
   const keyword = leadingKeyword(input.sql);
-  if (!CURSOR_KEYWORDS.has(keyword) && !DIRECT_KEYWORDS.has(keyword)) {
-    throw badRequest("only read queries are accepted: the statement must start with SELECT, WITH, EXPLAIN, VALUES, TABLE or SHOW");
-  }
+  // A command PostgreSQL would run is refused as a write; a word it does not know (`selec`) goes to it through
+  // the cursor, whose syntax error, with its position, is the faithful answer.
+  if (REFUSED_COMMANDS.has(keyword)) throw refusedCommand(keyword, codePointsBefore(input.sql, start) + 1);
   const schema = input.schema ?? undefined;
   if (schema !== undefined && !(await sql.schemaExists(core.db.pool, schema))) throw notFound(`schema ${schema} not found`);
 
@@ -118,7 +126,7 @@ export async function runQuery(core: Core, p: Principal, input: { sql: string; s
       maxRows: MAX_ROWS,
       maxBytes: MAX_RESULT_BYTES,
       tempFileLimit: TEMP_FILE_LIMIT,
-      cursor: CURSOR_KEYWORDS.has(keyword),
+      cursor: !DIRECT_KEYWORDS.has(keyword),
     });
     core.log.info({ by: p.userId, schema, rows: raw.rows.length, truncated: raw.truncated, ms: Date.now() - started }, "database console query");
     // row_count is the rows returned, as in the original; counting the rest would mean running the statement to its end.
@@ -136,9 +144,7 @@ export async function runQuery(core: Core, p: Principal, input: { sql: string; s
     }
     if (!(err instanceof sql.StatementError)) throw err;
     core.log.info({ by: p.userId, schema, code: err.dbError.code }, "database console query refused");
-    // PostgreSQL quotes the offending value in some messages (invalid input syntax): keep the answer small.
-    const message = err.message.length > MAX_MESSAGE_CHARS ? `${err.message.slice(0, MAX_MESSAGE_CHARS)}…` : err.message;
-    throw new CoreError("BAD_REQUEST", message, { cause: err });
+    throw await statementError(core.db.pool, sql.CONSOLE_ROLE, input.sql, err.dbError, err.offset);
   } finally {
     running.set(core, (running.get(core) ?? 1) - 1);
   }

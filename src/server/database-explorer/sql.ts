@@ -51,13 +51,19 @@ export async function listTables(db: Queryable, schema: string): Promise<TableIn
   return (await db.query<TableInfo>(TABLES_SQL, [schema])).rows;
 }
 
-/** The caller's own statement failed in PostgreSQL (syntax, permissions, read-only, timeout): its fault, not ours. */
+/**
+ * The caller's own statement failed in PostgreSQL (syntax, permissions, read-only, timeout): its fault, not ours.
+ * `offset`: characters the Core sent before the caller's text, which PostgreSQL's error position counts.
+ */
 export class StatementError extends Error {
   override name = "StatementError";
-  constructor(readonly dbError: pg.DatabaseError) {
+  constructor(readonly dbError: pg.DatabaseError, readonly offset: number) {
     super(dbError.message, { cause: dbError });
   }
 }
+
+/** What the caller's statement is wrapped in when read through a cursor. */
+export const CURSOR_PREFIX = "DECLARE rootcx_explorer NO SCROLL CURSOR FOR ";
 
 export interface ReadOnlyRun {
   sql: string;
@@ -159,7 +165,7 @@ export async function runReadOnly(pool: pg.Pool, read: ReadOnlyRun): Promise<Raw
   let guard: MessageSizeGuard | undefined;
   const fail = (err: unknown): never => {
     if (guard?.trip?.kind === "message") throw new OutputTooLargeError(guard.trip.bytes, read.maxBytes);
-    if (err instanceof pg.DatabaseError) throw new StatementError(err);
+    if (err instanceof pg.DatabaseError) throw new StatementError(err, read.cursor ? CURSOR_PREFIX.length : 0);
     throw err;
   };
   try {
@@ -176,7 +182,7 @@ export async function runReadOnly(pool: pg.Pool, read: ReadOnlyRun): Promise<Raw
     );
     let fields: string[] | undefined;
     if (read.cursor) {
-      await client.query(extended(`DECLARE rootcx_explorer NO SCROLL CURSOR FOR ${read.sql}`)).catch(fail);
+      await client.query(extended(`${CURSOR_PREFIX}${read.sql}`)).catch(fail);
       // FETCH 0 returns no row but the columns, which a first row too large to read would otherwise take with it.
       fields = (await client.query(extended("FETCH 0 FROM rootcx_explorer")).catch(fail)).fields.map((f) => f.name);
     }

@@ -26,5 +26,5 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** The original's error envelope: `{"error": "<message>"}` with the status of the error table. */
 export function sendError(res: ServerResponse, err: CoreError): void {
-  sendJson(res, err.status, { error: err.message }, err.headers);
+  sendJson(res, err.status, { error: err.message, ...err.details }, err.headers);
 }

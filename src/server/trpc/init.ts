@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError, ERROR_TABLE, toCoreError } from "../errors.ts";
+import { inputProblem } from "./input-screen.ts";
 
 export interface TrpcContext {
   core: Core;
@@ -20,7 +21,7 @@ const t = initTRPC.context<TrpcContext>().create({
     // Same messages as the REST layer: internal details stay in the log, never in the response.
     const core = error.cause instanceof CoreError ? error.cause : undefined;
     const message = error.code === "INTERNAL_SERVER_ERROR" && !core ? "internal error" : shape.message;
-    return { ...shape, message, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path } };
+    return { ...shape, message, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...core?.details } };
   },
 });
 
@@ -36,8 +37,15 @@ const coreErrors = t.middleware(async ({ next, ctx, path }) => {
   return result;
 });
 
+/** Input that JSON.parse changed on its way in is refused, as the REST layer refuses it, never acted on. */
+const screenedInput = t.middleware(async ({ ctx, next }) => {
+  const problem = inputProblem(ctx.req);
+  if (problem) throw new TRPCError({ code: "BAD_REQUEST", message: problem });
+  return next();
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(coreErrors);
+export const publicProcedure = t.procedure.use(coreErrors).use(screenedInput);
 /** Procedures for any signed-in user; services still decide what that user may do. */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => next({ ctx: { principal: await ctx.authenticate() } }));
 export const createCallerFactory = t.createCallerFactory;
