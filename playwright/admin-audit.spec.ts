@@ -11,6 +11,7 @@ test("an administrator disables a user in the Studio and finds that change in th
   await page.goto("/users");
   const row = page.getByTestId(`user-row-${email}`);
   await row.getByRole("button", { name: "Disable" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Disable user" }).click();
   await expect(row.getByTestId("user-status")).toHaveText("disabled");
 
   await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Audit" }).click();

@@ -37,7 +37,7 @@ test("create a role with two keys inheriting another, assign it, see the effecti
   const edit = page.getByRole("form", { name: "Edit role support" });
   await edit.getByLabel("Inherit support_lead").check();
   await edit.getByRole("button", { name: "Save role" }).click();
-  await expect(edit.getByRole("alert")).toHaveText("inheritance cycle: support → support_lead → support");
+  await expect(edit.getByRole("alert")).toHaveText("Inheritance cycle: support → support_lead → support.");
   await edit.getByRole("button", { name: "Cancel" }).click();
 
   // Assign it and look at what the user can now do.

@@ -20,8 +20,11 @@ test("an administrator disables, enables, revokes sessions of and deletes a user
   await page.getByTestId("session-row").getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByText("No open sessions.")).toBeVisible();
   expect((await me()).status()).toBe(401);
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
 
   await row.getByRole("button", { name: "Disable" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Disable user" }).click();
   await expect(row.getByTestId("user-status")).toHaveText("disabled");
   expect((await request.post("/api/v1/auth/login", { data: { email, password } })).status()).toBe(401);
   await row.getByRole("button", { name: "Enable" }).click();
@@ -29,7 +32,9 @@ test("an administrator disables, enables, revokes sessions of and deletes a user
   expect((await request.post("/api/v1/auth/login", { data: { email, password } })).status()).toBe(200);
 
   await row.getByRole("button", { name: "Delete" }).click();
-  await page.getByRole("button", { name: "Confirm delete" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel(/to confirm/).fill(email);
+  await dialog.getByRole("button", { name: "Delete user" }).click();
   await expect(row).toHaveCount(0);
   expect((await request.post("/api/v1/auth/login", { data: { email, password } })).status()).toBe(401);
 

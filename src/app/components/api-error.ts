@@ -20,7 +20,7 @@ function isIssueList(v: unknown): v is Issue[] {
 }
 
 /** "Invalid string: must match pattern /…/" reads as a sentence without the regex noise. */
-function sentence(message: string): string {
+export function sentence(message: string): string {
   const cleaned = message.replace(/\s*\/\^?.*\$?\/[a-z]*$/, "").replace(/:\s*$/, "").trim() || "Invalid value";
   const capital = cleaned.charAt(0).toUpperCase() + cleaned.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;

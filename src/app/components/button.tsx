@@ -17,8 +17,8 @@ export function Button({
   ...props
 }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: ButtonVariant; disabledReason?: string }) {
   return (
+    // No default type: like a plain <button>, it submits inside a form unless given type="button".
     <button
-      type="button"
       {...props}
       disabled={props.disabled || Boolean(disabledReason)}
       title={disabledReason ?? props.title}

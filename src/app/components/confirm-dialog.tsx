@@ -75,7 +75,7 @@ function ConfirmBody({ titleId, title, children, confirmLabel, typeToConfirm, de
       )}
       {/* flex-wrap: at any width both buttons stay on screen. */}
       <div className="flex flex-wrap justify-end gap-2">
-        <Button variant="secondary" onClick={onCancel} autoFocus={typeToConfirm === undefined}>
+        <Button type="button" variant="secondary" onClick={onCancel} autoFocus={typeToConfirm === undefined}>
           Cancel
         </Button>
         <Button type="submit" variant={destructive ? "danger" : "primary"} disabled={blocked || pending}>

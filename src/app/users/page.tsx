@@ -2,94 +2,116 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useSession } from "../auth/session.tsx";
+import { Button } from "../components/button.tsx";
+import { DataTable, type Column } from "../components/data-table.tsx";
+import { FormError, FormField } from "../components/form-field.tsx";
+import { PageHeader } from "../components/page-header.tsx";
+import { ADMIN, forbiddenReason, useCan } from "../components/permissions.tsx";
+import { SlideOver } from "../components/slide-over.tsx";
+import { useToast } from "../components/toast.tsx";
+import { useFormErrors } from "../components/use-form-errors.ts";
+import { errorSentence } from "../components/api-error.ts";
 import { useTRPC } from "../trpc.ts";
-import { Button, ErrorText, errorMessage, Field } from "../ui.tsx";
-import { UserRow } from "./user-row.tsx";
+import { UserActions, type UserDetails } from "./user-row.tsx";
+
+const ADD_FIELDS = ["email", "displayName", "password"] as const;
+
+const COLUMNS: Column<UserDetails>[] = [
+  {
+    key: "user",
+    header: "User",
+    hideable: false,
+    cell: (u) => (
+      <>
+        <div className="font-medium">{u.displayName ?? u.email}</div>
+        <div className="text-xs text-slate-600 dark:text-slate-400">{u.email}</div>
+      </>
+    ),
+  },
+  { key: "roles", header: "Roles", cell: (u) => u.roles.join(", ") || "—" },
+  {
+    key: "status",
+    header: "Status",
+    cell: (u) => (
+      <span data-testid="user-status" className={u.disabled ? "text-red-700 dark:text-red-400" : "text-emerald-700 dark:text-emerald-400"}>
+        {u.disabled ? "disabled" : "active"}
+      </span>
+    ),
+  },
+  { key: "sessions", header: "Sessions", cell: (u) => u.sessionCount },
+  { key: "created", header: "Created", cell: (u) => <span className="text-slate-600 dark:text-slate-400">{new Date(u.createdAt).toLocaleDateString()}</span> },
+];
 
 /** The auth panel: every user with roles and status, and what an administrator can do about each. */
 export default function UsersPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const toast = useToast();
   const { state } = useSession();
+  const isAdmin = useCan(ADMIN);
   const users = useQuery(trpc.users.details.queryOptions());
   const register = useMutation(trpc.auth.register.mutationOptions());
-  const [formError, setFormError] = useState<string>();
+  const { errors, fail, clear } = useFormErrors(ADD_FIELDS);
   const [adding, setAdding] = useState(false);
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.details.queryKey() });
 
   async function addUser(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const formEl = e.currentTarget;
-    const form = new FormData(formEl);
-    setFormError(undefined);
+    const form = new FormData(e.currentTarget);
+    const email = String(form.get("email"));
+    clear();
     try {
-      await register.mutateAsync({
-        email: String(form.get("email")),
-        password: String(form.get("password")),
-        displayName: String(form.get("displayName") || "") || undefined,
-      });
-      formEl.reset();
+      await register.mutateAsync({ email, password: String(form.get("password")), displayName: String(form.get("displayName") || "") || undefined });
       setAdding(false);
+      toast.success(`${email} added.`);
       await refresh();
     } catch (err) {
-      setFormError(errorMessage(err));
+      fail(err);
     }
   }
 
-  if (users.isError) {
-    return (
-      <section className="space-y-4">
-        <h1 className="text-2xl font-bold tracking-tight">Users</h1>
-        <ErrorText>{users.error.data?.code === "FORBIDDEN" ? "Managing users requires the admin role." : users.error.message}</ErrorText>
-      </section>
-    );
-  }
+  const header = (
+    <PageHeader
+      title="Users"
+      breadcrumbs={[{ label: "Studio", href: "/" }, { label: "Users" }]}
+      description="Accounts, their roles and sessions. Disabling a user ends every session at once."
+      actions={
+        <Button disabledReason={isAdmin ? undefined : forbiddenReason(ADMIN)} onClick={() => setAdding(true)}>
+          Add user
+        </Button>
+      }
+    />
+  );
 
   return (
     <section className="space-y-6">
-      <header className="flex items-end justify-between">
-        <div>
-          <h1 className="text-2xl font-bold tracking-tight">Users</h1>
-          <p className="text-sm text-slate-500">Accounts, their roles and sessions. Disabling a user ends every session at once.</p>
-        </div>
-        <Button onClick={() => setAdding((a) => !a)}>{adding ? "Cancel" : "Add user"}</Button>
-      </header>
-
-      {adding && (
-        <form onSubmit={addUser} aria-label="Add user" className="grid max-w-3xl grid-cols-3 items-end gap-3 rounded-lg border border-slate-200 bg-white p-4">
-          <Field label="Email" name="email" type="email" required />
-          <Field label="Display name" name="displayName" />
-          <Field label="Password" name="password" type="password" autoComplete="new-password" required />
-          <div className="col-span-3 flex items-center gap-3">
-            <Button type="submit" disabled={register.isPending}>
-              Create user
-            </Button>
-            <ErrorText>{formError}</ErrorText>
-          </div>
+      {header}
+      <SlideOver open={adding} title="Add user" onClose={() => setAdding(false)}>
+        <form noValidate onSubmit={addUser} aria-label="Add user" className="space-y-3">
+          <FormField kind="email" label="Email" name="email" required error={errors.fields.email} onChange={() => clear("email")} />
+          <FormField label="Display name" name="displayName" error={errors.fields.displayName} onChange={() => clear("displayName")} />
+          <FormField kind="password" label="Password" name="password" autoComplete="new-password" required error={errors.fields.password} onChange={() => clear("password")} />
+          <FormError>{errors.form}</FormError>
+          <Button type="submit" disabled={register.isPending}>
+            Create user
+          </Button>
         </form>
-      )}
+      </SlideOver>
 
-      {users.isPending ? (
-        <p className="text-slate-500">Loading users…</p>
+      {users.isError ? (
+        <FormError>{users.error.data?.code === "FORBIDDEN" ? "Managing users requires the admin role." : errorSentence(users.error)}</FormError>
       ) : (
-        <table className="w-full border-collapse overflow-hidden rounded-lg bg-white text-sm shadow-sm">
-          <thead className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="px-4 py-2">User</th>
-              <th className="px-4 py-2">Roles</th>
-              <th className="px-4 py-2">Status</th>
-              <th className="px-4 py-2">Sessions</th>
-              <th className="px-4 py-2">Created</th>
-              <th className="px-4 py-2 text-right">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.data.map((u) => (
-              <UserRow key={u.id} user={u} isSelf={state.status === "authenticated" && state.user.id === u.id} onChanged={refresh} />
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          label="Users"
+          columns={COLUMNS}
+          rows={users.data}
+          loading={users.isPending}
+          rowKey={(u) => u.id}
+          rowProps={(u) => ({ "data-testid": `user-row-${u.email}` })}
+          actions={(u) => <UserActions user={u} isSelf={state.status === "authenticated" && state.user.id === u.id} onChanged={refresh} />}
+          empty="No users yet."
+        />
       )}
     </section>
   );

@@ -1,10 +1,16 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { Button } from "../components/button.tsx";
+import { ConfirmDialog } from "../components/confirm-dialog.tsx";
+import { FormError, FormField } from "../components/form-field.tsx";
+import { SlideOver } from "../components/slide-over.tsx";
+import { useToast } from "../components/toast.tsx";
+import { useFormErrors } from "../components/use-form-errors.ts";
+import { errorSentence } from "../components/api-error.ts";
 import { useTRPC } from "../trpc.ts";
-import { Button, ErrorText, errorMessage } from "../ui.tsx";
 
-interface UserDetails {
+export interface UserDetails {
   id: string;
   email: string;
   displayName: string | null;
@@ -14,157 +20,141 @@ interface UserDetails {
   sessionCount: number;
 }
 
-type Panel = "none" | "password" | "sessions" | "delete";
+type Open = "none" | "password" | "sessions" | "disable" | "delete";
 
-export function UserRow({ user, isSelf, onChanged }: { user: UserDetails; isSelf: boolean; onChanged: () => Promise<unknown> }) {
+/** One user's action buttons and the panels and confirmations they open. */
+export function UserActions({ user, isSelf, onChanged }: { user: UserDetails; isSelf: boolean; onChanged: () => Promise<unknown> }) {
   const trpc = useTRPC();
-  const [panel, setPanel] = useState<Panel>("none");
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const toast = useToast();
+  const [open, setOpen] = useState<Open>("none");
   const setDisabled = useMutation(trpc.users.setDisabled.mutationOptions());
   const remove = useMutation(trpc.users.delete.mutationOptions());
-  const resetPassword = useMutation(trpc.users.resetPassword.mutationOptions());
+  const close = () => setOpen("none");
 
-  async function run(action: () => Promise<unknown>, done?: string) {
-    setError(undefined);
-    setNotice(undefined);
+  async function run(action: () => Promise<unknown>, done: string) {
+    close();
     try {
       await action();
-      if (done) setNotice(done);
-      setPanel("none");
+      toast.success(done);
       await onChanged();
     } catch (err) {
-      setError(errorMessage(err));
+      toast.error(err);
     }
   }
-
-  async function submitPassword(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const password = String(new FormData(e.currentTarget).get("password"));
-    await run(() => resetPassword.mutateAsync({ userId: user.id, password }), "Password reset; the user's sessions have ended.");
-  }
-
-  const toggle = (p: Panel) => setPanel((cur) => (cur === p ? "none" : p));
+  const enable = () => run(() => setDisabled.mutateAsync({ userId: user.id, disabled: false }), `${user.email} enabled.`);
 
   return (
     <>
-      <tr data-testid={`user-row-${user.email}`} className="border-t border-slate-100 align-top">
-        <td className="px-4 py-3">
-          <div className="font-medium">{user.displayName ?? user.email}</div>
-          <div className="text-xs text-slate-500">{user.email}</div>
-        </td>
-        <td className="px-4 py-3">{user.roles.join(", ") || "—"}</td>
-        <td className="px-4 py-3">
-          <span data-testid="user-status" className={user.disabled ? "text-red-600" : "text-emerald-700"}>
-            {user.disabled ? "disabled" : "active"}
-          </span>
-        </td>
-        <td className="px-4 py-3">{user.sessionCount}</td>
-        <td className="px-4 py-3 text-slate-500">{new Date(user.createdAt).toLocaleDateString()}</td>
-        <td className="space-x-2 whitespace-nowrap px-4 py-3 text-right">
-          <Button variant="secondary" onClick={() => toggle("password")}>
-            Reset password
-          </Button>
-          <Button variant="secondary" onClick={() => toggle("sessions")}>
-            Sessions
-          </Button>
-          {!isSelf && (
-            <Button variant="secondary" onClick={() => run(() => setDisabled.mutateAsync({ userId: user.id, disabled: !user.disabled }))}>
-              {user.disabled ? "Enable" : "Disable"}
-            </Button>
-          )}
-          {!isSelf && (
-            <Button variant="danger" onClick={() => toggle("delete")}>
-              Delete
-            </Button>
-          )}
-        </td>
-      </tr>
-      {(panel !== "none" || error || notice) && (
-        <tr className="bg-slate-50">
-          <td colSpan={6} className="space-y-3 px-4 py-3">
-            {panel === "password" && (
-              <form onSubmit={submitPassword} aria-label={`New password for ${user.email}`} className="flex items-end gap-3">
-                <label className="text-sm">
-                  <span className="mb-1 block font-medium text-slate-700">New password for {user.email}</span>
-                  <input name="password" type="password" autoComplete="new-password" required className="rounded-md border border-slate-300 px-3 py-1.5" />
-                </label>
-                <Button type="submit" disabled={resetPassword.isPending}>
-                  Save password
-                </Button>
-              </form>
-            )}
-            {panel === "delete" && (
-              <div className="flex items-center gap-3 text-sm">
-                <span>Delete {user.email}? Their sessions and role assignments go with them.</span>
-                <Button variant="danger" onClick={() => run(() => remove.mutateAsync({ userId: user.id }))}>
-                  Confirm delete
-                </Button>
-                <Button variant="secondary" onClick={() => setPanel("none")}>
-                  Cancel
-                </Button>
-              </div>
-            )}
-            {panel === "sessions" && <Sessions userId={user.id} onChanged={onChanged} />}
-            <ErrorText>{error}</ErrorText>
-            {notice && <p className="text-sm text-emerald-700">{notice}</p>}
-          </td>
-        </tr>
+      <Button variant="secondary" onClick={() => setOpen("password")}>
+        Reset password
+      </Button>
+      <Button variant="secondary" onClick={() => setOpen("sessions")}>
+        Sessions
+      </Button>
+      {!isSelf && (
+        <Button variant="secondary" onClick={() => (user.disabled ? void enable() : setOpen("disable"))}>
+          {user.disabled ? "Enable" : "Disable"}
+        </Button>
       )}
+      {!isSelf && (
+        <Button variant="danger" onClick={() => setOpen("delete")}>
+          Delete
+        </Button>
+      )}
+
+      <SlideOver open={open === "password"} title="Reset password" description={user.email} onClose={close}>
+        <PasswordForm userId={user.id} email={user.email} onDone={async () => { close(); toast.success(`Password reset; ${user.email}'s sessions have ended.`); await onChanged(); }} />
+      </SlideOver>
+      <SlideOver open={open === "sessions"} title="Sessions" description={user.email} onClose={close}>
+        <Sessions userId={user.id} onChanged={onChanged} />
+      </SlideOver>
+      <ConfirmDialog
+        open={open === "disable"}
+        title={`Disable ${user.email}?`}
+        confirmLabel="Disable user"
+        onCancel={close}
+        onConfirm={() => run(() => setDisabled.mutateAsync({ userId: user.id, disabled: true }), `${user.email} disabled; their sessions have ended.`)}
+      >
+        Every session of this user ends at once and they cannot sign in until enabled again.
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={open === "delete"}
+        title={`Delete ${user.email}?`}
+        confirmLabel="Delete user"
+        typeToConfirm={user.email}
+        onCancel={close}
+        onConfirm={() => run(() => remove.mutateAsync({ userId: user.id }), `${user.email} deleted.`)}
+      >
+        Their sessions and role assignments go with them. This cannot be undone.
+      </ConfirmDialog>
     </>
   );
 }
 
+function PasswordForm({ userId, email, onDone }: { userId: string; email: string; onDone: () => Promise<void> }) {
+  const trpc = useTRPC();
+  const resetPassword = useMutation(trpc.users.resetPassword.mutationOptions());
+  const { errors, fail, clear } = useFormErrors(PASSWORD_FIELDS);
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const password = String(new FormData(e.currentTarget).get("password"));
+    clear();
+    try {
+      await resetPassword.mutateAsync({ userId, password });
+      await onDone();
+    } catch (err) {
+      fail(err);
+    }
+  }
+  return (
+    <form noValidate onSubmit={submit} aria-label={`New password for ${email}`} className="space-y-3">
+      <FormField kind="password" label={`New password for ${email}`} name="password" autoComplete="new-password" required error={errors.fields.password} onChange={() => clear("password")} />
+      <FormError>{errors.form}</FormError>
+      <Button type="submit" disabled={resetPassword.isPending}>
+        Save password
+      </Button>
+    </form>
+  );
+}
+const PASSWORD_FIELDS = ["password"] as const;
+
 function Sessions({ userId, onChanged }: { userId: string; onChanged: () => Promise<unknown> }) {
   const trpc = useTRPC();
+  const toast = useToast();
   const sessions = useQuery(trpc.users.sessions.queryOptions({ userId }));
   const revoke = useMutation(trpc.users.revokeSession.mutationOptions());
-  const [error, setError] = useState<string>();
 
-  if (sessions.isPending) return <p className="text-sm text-slate-500">Loading sessions…</p>;
-  if (sessions.isError) return <ErrorText>{sessions.error.message}</ErrorText>;
-  if (sessions.data.length === 0) return <p className="text-sm text-slate-500">No open sessions.</p>;
+  if (sessions.isPending) return <p className="text-sm text-slate-600 dark:text-slate-400">Loading sessions…</p>;
+  if (sessions.isError) return <FormError>{errorSentence(sessions.error)}</FormError>;
+  if (sessions.data.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">No open sessions.</p>;
   return (
-    <div className="space-y-2">
-      <table className="text-sm">
-        <thead className="text-left text-xs text-slate-500">
-          <tr>
-            <th className="pr-6">Signed in</th>
-            <th className="pr-6">Last used</th>
-            <th className="pr-6">From</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.data.map((s) => (
-            <tr key={s.id} data-testid="session-row">
-              <td className="pr-6">{new Date(s.createdAt).toLocaleString()}</td>
-              <td className="pr-6">{s.lastUsedAt ? new Date(s.lastUsedAt).toLocaleString() : "—"}</td>
-              <td className="max-w-xs truncate pr-6" title={s.userAgent ?? undefined}>
-                {s.ip ?? "?"}
-              </td>
-              <td>
-                <Button
-                  variant="secondary"
-                  onClick={async () => {
-                    setError(undefined);
-                    try {
-                      await revoke.mutateAsync({ userId, sessionId: s.id });
-                      await sessions.refetch();
-                      await onChanged();
-                    } catch (err) {
-                      setError(errorMessage(err));
-                    }
-                  }}
-                >
-                  Revoke
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <ErrorText>{error}</ErrorText>
-    </div>
+    <ul className="space-y-2 text-sm">
+      {sessions.data.map((s) => (
+        <li key={s.id} data-testid="session-row" className="flex items-start justify-between gap-3 rounded-md border border-slate-200 p-3 dark:border-slate-700">
+          <div className="min-w-0">
+            <div>Signed in {new Date(s.createdAt).toLocaleString()}</div>
+            <div className="text-slate-600 dark:text-slate-400">Last used {s.lastUsedAt ? new Date(s.lastUsedAt).toLocaleString() : "—"}</div>
+            <div className="truncate text-slate-600 dark:text-slate-400" title={s.userAgent ?? undefined}>
+              From {s.ip ?? "?"}
+            </div>
+          </div>
+          <Button
+            variant="secondary"
+            onClick={async () => {
+              try {
+                await revoke.mutateAsync({ userId, sessionId: s.id });
+                toast.success("Session revoked.");
+                await sessions.refetch();
+                await onChanged();
+              } catch (err) {
+                toast.error(err);
+              }
+            }}
+          >
+            Revoke
+          </Button>
+        </li>
+      ))}
+    </ul>
   );
 }
