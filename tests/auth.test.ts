@@ -163,6 +163,19 @@ describe("token security", () => {
     expect(await meWith(`${h}.${forged}.${s}`)).toMatchObject({ status: 401, body: { error: "invalid token" } });
   });
 
+  it("refuses every other spelling of a valid signature (the last character's unused bits changed)", async () => {
+    const [h, p, s] = admin.accessToken.split(".");
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(s!.at(-1)!);
+    // A 32-byte HMAC is 43 characters: the last one carries 4 bits of the signature and 2 unused ones.
+    const spellings = [1, 2, 3].map((bits) => `${s!.slice(0, -1)}${alphabet[last ^ bits]}`);
+    for (const other of spellings) {
+      expect(Buffer.from(other, "base64url").equals(Buffer.from(s!, "base64url"))).toBe(true);
+      expect(await meWith(`${h}.${p}.${other}`)).toMatchObject({ status: 401, body: { error: "invalid token" } });
+    }
+    expect((await meWith(admin.accessToken)).status).toBe(200);
+  });
+
   it("refuses alg none, another algorithm and another key", async () => {
     const claims = { email: admin.email, typ: "access" };
     const none = new UnsecuredJWT(claims).setSubject(admin.userId).setIssuedAt().setExpirationTime("5m").encode();
@@ -365,7 +378,7 @@ describe("the Studio's cookie session over tRPC", () => {
 describe("mode", () => {
   it("reports the original's fields", async () => {
     const r = await api(core, "GET", "/api/v1/auth/mode");
-    expect(r.body).toEqual({ authRequired: true, setupRequired: false, passwordLoginEnabled: true, magicLinkEnabled: false, providers: [] });
+    expect(r.body).toEqual({ authRequired: true, setupRequired: false, passwordLoginEnabled: true, registrationOpen: true, magicLinkEnabled: false, providers: [] });
   });
 });
 

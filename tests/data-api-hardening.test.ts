@@ -167,6 +167,8 @@ describe("no value is altered on its way to PostgreSQL", () => {
     ["timestamp with nanoseconds PostgreSQL would round", { seen_at: "2026-01-01T00:00:00.123456789Z" }, /field "seen_at".*6 fractional/],
     ["timestamp with a leap second PostgreSQL would roll over", { seen_at: "2026-12-31T23:59:60Z" }, /field "seen_at"/],
     ["timestamp offset past ±15:59", { seen_at: "2026-01-01T10:00:00+16:00" }, /field "seen_at"/],
+    ["timestamp whose instant is in the year 10000 in UTC", { seen_at: "9999-12-31T23:59:59-01:00" }, /field "seen_at".*in UTC/],
+    ["timestamp whose instant is before the year 0001 in UTC", { seen_at: "0001-01-01T00:30:00+01:00" }, /field "seen_at".*in UTC/],
     ["date that does not exist", { due: "2026-02-30" }, /field "due"/],
     ["date with trailing garbage", { due: "2026-01-01garbage" }, /field "due"/],
     ["json nested deeper than 128 levels", { meta: JSON.parse("[".repeat(200) + "]".repeat(200)) }, /field "meta".*nested/],

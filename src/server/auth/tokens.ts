@@ -66,6 +66,10 @@ export class TokenService {
       this.#verified.delete(token);
       throw new CoreError("UNAUTHORIZED", "token expired");
     }
+    // base64url decoding ignores the unused low bits of the last character, so one signature has several
+    // spellings; only the canonical one is a token (an altered token must never verify).
+    const signature = token.slice(token.lastIndexOf(".") + 1);
+    if (Buffer.from(signature, "base64url").toString("base64url") !== signature) throw new CoreError("UNAUTHORIZED", "invalid token");
     try {
       // The algorithm is pinned: "none", RS256-with-the-secret-as-public-key and friends are all refused.
       // A token without an expiry would be valid forever, one without `iat` could not have its lifetime capped.

@@ -1,6 +1,6 @@
 import { CoreError } from "../errors.ts";
 import type { FieldType } from "../apps/manifest.ts";
-import { ExactNumber } from "../http/exact-number.ts";
+import { ExactNumber, survivesDouble } from "../http/exact-number.ts";
 
 /**
  * The Data API's value layer: every value from a request is checked against its field's type and turned into
@@ -94,20 +94,8 @@ function doubleText(column: string, type: FieldType, v: unknown): string {
   else if (typeof v === "boolean") return v ? "1" : "0";
   if (text === undefined) return invalid(column, type, v);
   if (!Number.isFinite(Number(text))) return invalid(column, type, v, "out of range for double precision");
-  if (!sameDigits(text)) return invalid(column, type, v, "double precision cannot hold it without changing its digits");
+  if (!survivesDouble(text)) return invalid(column, type, v, "double precision cannot hold it without changing its digits");
   return text;
-}
-
-/** The significant digits of a decimal: no sign, point, exponent, leading or trailing zeros. */
-const significant = (text: string) => text.replace(/[eE].*$/, "").replace(/[-.]/g, "").replace(/^0+|0+$/g, "");
-
-/**
- * Whether reading the double back gives the digits written: 1e300 and 9007199254740992 yes; 750727362669608961
- * (reads back …960), 1e-400 (reads back 0) and 0.10000000000000001 (reads back 0.1) no.
- */
-function sameDigits(text: string): boolean {
-  const n = Number(text);
-  return significant(text) === significant(n.toExponential());
 }
 
 /** A JSON number as jsonb (PostgreSQL numeric) stores it exactly, or a 400. */
@@ -170,6 +158,20 @@ function isoTimestamp(s: string): boolean {
   return true;
 }
 
+/**
+ * Whether the instant a timestamp names lies within the years 0001–9999 in UTC, the form PostgreSQL answers
+ * with: "9999-12-31T23:59:59-01:00" is in the year 10000 there, and would come back in a form no request may
+ * send. Without an offset the time is the session's, which is UTC.
+ */
+function instantInRange(s: string): boolean {
+  const m = TIMESTAMP.exec(s)!;
+  const offsetMinutes = m[8] === undefined || m[8] === "Z" ? 0 : (m[8].startsWith("-") ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10] ?? 0));
+  const at = new Date(0);
+  at.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  at.setUTCHours(Number(m[4] ?? 0), Number(m[5] ?? 0) - offsetMinutes, Number(m[6] ?? 0), Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3)));
+  return at.getTime() >= EPOCH_MS_MIN && at.getTime() <= EPOCH_MS_MAX;
+}
+
 function textOf(column: string, type: FieldType, v: unknown): string {
   if (typeof v === "string") return checkedText(column, type, v);
   if (typeof v === "number") return Number.isFinite(v) ? numberText(v) : invalid(column, type, v);
@@ -207,8 +209,8 @@ export function coerceValue(column: string, type: FieldType, v: unknown): SqlVal
       return invalid(column, type, v, typeof v === "string" ? "use YYYY-MM-DD with a year from 0001 to 9999" : undefined);
     case "timestamp":
       if (typeof v === "string") {
-        if (isoTimestamp(v)) return v;
-        return invalid(column, type, v, "use ISO 8601 with a year from 0001 to 9999 and at most 6 fractional digits");
+        if (isoTimestamp(v) && instantInRange(v)) return v;
+        return invalid(column, type, v, "use ISO 8601 with a year from 0001 to 9999 (in UTC) and at most 6 fractional digits");
       }
       // Epoch milliseconds: whole ones only (a Date drops fractions), within the years 0001–9999.
       if (typeof v === "number" && Number.isInteger(v) && v >= EPOCH_MS_MIN && v <= EPOCH_MS_MAX) return new Date(v).toISOString();

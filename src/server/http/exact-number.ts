@@ -20,6 +20,19 @@ export class ExactNumber {
   }
 }
 
+/** The significant digits of a decimal: no sign, point, exponent, leading or trailing zeros. */
+const significant = (text: string) => text.replace(/[eE].*$/, "").replace(/[-.]/g, "").replace(/^0+|0+$/g, "");
+
+/**
+ * Whether a double holds the decimal digit for digit, so that reading it back gives the digits written:
+ * 1e300 and 9007199254740992 yes; 750727362669608961 (reads back …960), 1e400 (overflow), 1e-400 (reads back
+ * 0) and 0.10000000000000001 (reads back 0.1) no.
+ */
+export function survivesDouble(text: string): boolean {
+  const n = Number(text);
+  return Number.isFinite(n) && significant(text) === significant(n.toExponential());
+}
+
 // A number token of at most 15 digits (DBL_DIG) always survives a double; only longer ones or an exponent
 // can be unsafe, so bodies without either take the native parser, which is about 3× faster.
 const MAYBE_UNSAFE_NUMBER = /[\d.]{16}|\d[eE]/;

@@ -8,6 +8,7 @@ import type { Core } from "../core.ts";
 import { CoreError, toCoreError } from "../errors.ts";
 import { loggablePath } from "../log.ts";
 import { appRouter } from "../trpc/app-router.ts";
+import { screenTrpcInput } from "../trpc/input-screen.ts";
 import { applyCors } from "./cors.ts";
 import { API_SECURITY_HEADERS, setHeaders, studioSecurityHeaders } from "./security-headers.ts";
 import { answerHealth, handleHealth } from "./health.ts";
@@ -93,6 +94,15 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
     }
 
     try {
+      if (!url.startsWith("/")) {
+        // "OPTIONS *" asks about the server as a whole; other targets that are not a path (absolute-form, meant
+        // for a forward proxy) would reach the Studio, which answers them with a redirect to whatever host they name.
+        if (url === "*" && req.method === "OPTIONS") {
+          res.writeHead(204, { allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" }).end();
+          return;
+        }
+        throw new CoreError("BAD_REQUEST", "the request target must be a path");
+      }
       if (url === "/health" || url.startsWith("/health?")) {
         applyCors(req, res);
         await handleHealth(req, res, core);
@@ -104,6 +114,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         // tRPC speaks GET (queries) and POST (mutations, batches); it answers some other methods with a 500.
         if (req.method !== "GET" && req.method !== "POST") throw new CoreError("METHOD_NOT_ALLOWED", `method ${req.method} not allowed`, { headers: { allow: "GET, POST" } });
         requestIds.set(req, requestId);
+        await screenTrpcInput(req, url, DEFAULT_BODY_LIMIT);
         trpc(req, res);
       } else if (studio) {
         setHeaders(res, studioSecurityHeaders(studio.dev ?? false));
