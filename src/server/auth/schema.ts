@@ -66,6 +66,8 @@ export const authMode = z.object({
   authRequired: z.boolean(),
   setupRequired: z.boolean(),
   passwordLoginEnabled: z.boolean(),
+  /** POST /auth/register accepts anyone (no user yet, or the platform setting `registration` is open). */
+  registrationOpen: z.boolean(),
   magicLinkEnabled: z.boolean(),
   providers: z.array(z.object({ id: z.string(), displayName: z.string() })),
 });

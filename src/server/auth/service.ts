@@ -8,6 +8,8 @@ import { actAs, withActor } from "../governance/actor.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
 import { humanUserExists } from "../governance/sql.ts";
 import { assertAdminRemains, guardAdminSet } from "../governance/admin-guard.ts";
+import { signUpClosedFor } from "../platform-settings/service.ts";
+import { readRegistration } from "../platform-settings/sql.ts";
 import { checkPasswordPolicy } from "./password.ts";
 import type { Principal } from "./principal.ts";
 import { notifyAuthChange } from "./principal-directory.ts";
@@ -24,6 +26,7 @@ export interface ClientMeta {
 
 const invalidCredentials = () => new CoreError("UNAUTHORIZED", "invalid credentials");
 const userNotFound = () => new CoreError("NOT_FOUND", "user not found");
+const signUpClosed = () => new CoreError("FORBIDDEN", "public sign-up is closed; an administrator can create your account");
 
 /**
  * Creates a user. The first user of the Core becomes admin: decided by "no user exists yet", never by "no admin
@@ -35,12 +38,15 @@ export async function register(core: Core, input: RegisterInput, meta: ClientMet
   await core.auth.limiter.beforeRegister(meta.ip);
   const closed = () => new CoreError("FORBIDDEN", "password registration is disabled; sign in with SSO");
   if (core.config.passwordLoginDisabled && (await sql.countHumanUsers(pool)) > 0) throw closed();
+  // Checked before the password's hashing too, so a closed Core does not spend argon2 work on sign-ups it refuses.
+  if ((await signUpClosedFor(core, pool, meta.createdBy)) && (await sql.countHumanUsers(pool)) > 0) throw signUpClosed();
   checkPasswordPolicy(input.password);
   const passwordHash = await core.auth.hasher.hash(input.password);
   return withTransaction(pool, async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [sql.BOOTSTRAP_LOCK_KEY]);
     const first = (await sql.countHumanUsers(tx)) === 0;
     if (core.config.passwordLoginDisabled && !first) throw closed();
+    if (!first && (await signUpClosedFor(core, tx, meta.createdBy))) throw signUpClosed();
     const user = await sql.insertUser(tx, { email: input.email, displayName: input.displayName, passwordHash });
     if (!user) throw new CoreError("BAD_REQUEST", "email already registered");
     const role = first ? ADMIN_ROLE : BASE_ROLE;
@@ -120,6 +126,8 @@ export async function mode(core: Core): Promise<AuthMode> {
     authRequired: true,
     setupRequired,
     passwordLoginEnabled: !core.config.passwordLoginDisabled || setupRequired,
+    // The first user can always register; after that, as the platform setting says (and never with passwords off).
+    registrationOpen: setupRequired || (!core.config.passwordLoginDisabled && (await readRegistration(core.db.pool)) === "open"),
     // Magic links and SSO providers arrive with their own issues; until then there are none to offer.
     magicLinkEnabled: false,
     providers: [],

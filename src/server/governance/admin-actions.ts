@@ -16,6 +16,7 @@ export const ADMIN_ACTIONS = [
   "app.reinstall",
   "app.uninstall",
   "vault.rotate",
+  "settings.update",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 

@@ -8,6 +8,7 @@ export const archiveInput = z.object({
 
 export const auditRoutes: RestRoute[] = [
   { method: "GET", path: "/audit", handler: async ({ core, principal, query }) => ({ body: await service.listAudit(core, await principal(), query) }) },
+  { method: "GET", path: "/audit/archive", handler: async ({ core, principal }) => ({ body: await service.archiveStatus(core, await principal()) }) },
   { method: "GET", path: "/audit/verify", handler: async ({ core, principal }) => ({ body: await service.verifyAudit(core, await principal()) }) },
   {
     method: "POST",

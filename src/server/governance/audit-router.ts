@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc/init.ts";
+import { archiveStatus } from "./archive-status.ts";
 import { archiveInput } from "./audit-rest.ts";
 import * as service from "./audit-service.ts";
 
@@ -28,6 +29,7 @@ export const auditRouter = router({
   verify: authedProcedure
     .output(z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ id: z.string(), reason: z.string() }).optional() }))
     .query(({ ctx }) => service.verifyAudit(ctx.core, ctx.principal)),
+  archiveStatus: authedProcedure.output(archiveStatus).query(({ ctx }) => service.archiveStatus(ctx.core, ctx.principal)),
   archive: authedProcedure.input(archiveInput).mutation(async ({ ctx, input }) => {
     const r = await service.archiveAudit(ctx.core, ctx.principal, input.before);
     return { removed: r.removed, throughId: r.throughId };

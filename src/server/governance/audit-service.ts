@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { actAs } from "./actor.ts";
+import { readArchiveStatus, type ArchiveStatus } from "./archive-status.ts";
 import { verifyAuditChain, type ChainReport } from "./audit.ts";
 import { queryAudit, type AuditRow } from "./audit-query.ts";
 import { requireAdmin, requirePermission } from "./authorize.ts";
@@ -34,6 +35,12 @@ export async function archiveAudit(core: Core, principal: Principal | null, befo
   });
   if (result.removed) core.log.info({ removed: result.removed, throughId: result.throughId, file: result.archiveFile }, "audit rows archived");
   return result;
+}
+
+/** Retention's state for the Studio (admin): the schedule, the last run, the archive files. */
+export async function archiveStatus(core: Core, principal: Principal): Promise<ArchiveStatus> {
+  await requireAdmin(core, principal);
+  return readArchiveStatus(core.db.pool, archiveDir(core), core.config.auditRetentionDays);
 }
 
 /** With ROOTCX_AUDIT_RETENTION_DAYS set, archives older rows once an hour (every Core may run it: the chain lock serialises them). */

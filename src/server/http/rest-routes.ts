@@ -3,10 +3,11 @@ import { authRoutes } from "../auth/rest.ts";
 import { dataRoutes } from "../data/rest.ts";
 import { databaseExplorerRoutes } from "../database-explorer/rest.ts";
 import { auditRoutes } from "../governance/audit-rest.ts";
+import { platformSettingsRoutes } from "../platform-settings/rest.ts";
 import { governanceRoutes } from "../governance/rest.ts";
 import { systemRoutes } from "../system/rest.ts";
 import { vaultRoutes } from "../vault/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...databaseExplorerRoutes, ...appRoutes, ...dataRoutes];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...dataRoutes];

@@ -4,6 +4,7 @@ import { authRouter, usersRouter } from "../auth/router.ts";
 import { databaseRouter } from "../database-explorer/router.ts";
 import { auditRouter } from "../governance/audit-router.ts";
 import { permissionsRouter, rolesRouter } from "../governance/router.ts";
+import { platformSettingsRouter } from "../platform-settings/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { secretsRouter } from "../vault/router.ts";
 import { router } from "./init.ts";
@@ -20,6 +21,7 @@ export const appRouter = router({
   apps: appsRouter,
   data: dataRouter,
   database: databaseRouter,
+  settings: platformSettingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

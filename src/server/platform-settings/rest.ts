@@ -1,0 +1,15 @@
+import type { RestRoute } from "../http/types.ts";
+import { platformSettingsInput } from "./schema.ts";
+import * as service from "./service.ts";
+
+export const platformSettingsRoutes: RestRoute[] = [
+  { method: "GET", path: "/platform/settings", handler: async ({ core, principal }) => ({ body: await service.getSettings(core, await principal()) }) },
+  {
+    method: "PUT",
+    path: "/platform/settings",
+    handler: async ({ core, principal, body }) => {
+      const p = await principal();
+      return { body: await service.updateSettings(core, p, platformSettingsInput.parse(body)) };
+    },
+  },
+];
