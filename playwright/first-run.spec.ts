@@ -73,7 +73,9 @@ test("first-run setup, sign-out, sign-in, a second user, and an administrator's 
   await signIn(page, "operator@studio.test", "Operator-Reset-2");
   await expect(page.getByTestId("signed-in-as")).toHaveText("Operator");
 
-  // Not an administrator: the auth panel says so instead of showing users.
-  await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Users" }).click();
+  // Not an administrator: the navigation has no Users entry, and the panel reached by its address says why.
+  await expect(page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Apps" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Users" })).toHaveCount(0);
+  await page.goto("/users");
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("Managing users requires the admin role.");
 });

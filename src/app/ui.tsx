@@ -4,7 +4,7 @@
  * New code imports from the components directly.
  */
 import type { InputHTMLAttributes, ReactNode } from "react";
-import { errorSentence } from "./components/api-error.ts";
+import { legacyErrorMessage } from "./components/api-error.ts";
 import { FormError } from "./components/form-field.tsx";
 
 export { Button } from "./components/button.tsx";
@@ -27,9 +27,9 @@ export function ErrorText({ children }: { children: ReactNode }) {
   return <FormError>{children}</FormError>;
 }
 
-/** A readable sentence for any caught error (never the raw zod JSON). */
+/** A caught error's message, never the raw zod JSON (new code: errorSentence from components/api-error.ts). */
 export function errorMessage(err: unknown): string {
-  return errorSentence(err);
+  return legacyErrorMessage(err);
 }
 
 /** @deprecated use DataTable from components/data-table.tsx */

@@ -15,25 +15,17 @@ export function setAccessToken(token: string | undefined): void {
 }
 
 /**
- * Whether this browser holds a cookie session, as far as the Studio knows: the cookie itself is HttpOnly, so
- * the Studio keeps this flag (no secret, just "signed in here") to skip the refresh call — and the 401 it
- * would log in the console — on a signed-out page load.
+ * Whether this browser holds a cookie session, as far as the Studio knows: the refresh cookie is HttpOnly, so
+ * the Studio sets this script-readable flag (no secret, just "signed in here"; web storage stays empty) to
+ * skip the refresh call — and the 401 it would log in the console — on a signed-out page load.
  */
-const HINT_KEY = "studio-session";
+const HINT = "rootcx_studio_signed_in";
 
 export function hasSessionHint(): boolean {
-  try {
-    return localStorage.getItem(HINT_KEY) === "1";
-  } catch {
-    return true;
-  }
+  return document.cookie.split("; ").includes(`${HINT}=1`);
 }
 
 export function setSessionHint(on: boolean): void {
-  try {
-    if (on) localStorage.setItem(HINT_KEY, "1");
-    else localStorage.removeItem(HINT_KEY);
-  } catch {
-    // Storage disabled: every load asks the Core instead.
-  }
+  // 400 days is the longest browsers keep a cookie; a hint outliving the session costs one refresh attempt.
+  document.cookie = on ? `${HINT}=1; path=/; SameSite=Strict; max-age=34560000` : `${HINT}=; path=/; SameSite=Strict; max-age=0`;
 }

@@ -85,3 +85,13 @@ export function errorSentence(err: unknown): string {
   const e = toFormErrors(err);
   return [e.form, ...Object.entries(e.fields).map(([k, v]) => `${k}: ${v}`)].filter(Boolean).join(" ");
 }
+
+/**
+ * For panels not yet on FormField (via `ui.tsx` errorMessage): zod issue JSON becomes sentences, any other
+ * message is passed through unchanged so their tests keep their exact texts until converted.
+ */
+export function legacyErrorMessage(err: unknown): string {
+  const raw = messageOf(err);
+  if (!raw.trimStart().startsWith("[")) return raw;
+  return errorSentence(err);
+}

@@ -144,6 +144,10 @@ function ResizableTh({ width, onResize, children }: { width?: number; onResize: 
         role="separator"
         aria-orientation="vertical"
         aria-label={`Resize ${String(children)}`}
+        // A focusable separator is a slider-like widget: it must say where it is.
+        aria-valuenow={Math.round(width ?? 120)}
+        aria-valuemin={48}
+        aria-valuemax={2000}
         tabIndex={0}
         onKeyDown={(e) => {
           if (e.key === "ArrowLeft") onResize(Math.max(48, current() - 16));

@@ -63,7 +63,7 @@ export function UserActions({ user, isSelf, onChanged }: { user: UserDetails; is
       )}
 
       <SlideOver open={open === "password"} title="Reset password" description={user.email} onClose={close}>
-        <PasswordForm userId={user.id} email={user.email} onDone={async () => { close(); toast.success(`Password reset; ${user.email}'s sessions have ended.`); await onChanged(); }} />
+        <PasswordForm userId={user.id} email={user.email} onDone={async () => { close(); toast.success("Password reset; the user's sessions have ended."); await onChanged(); }} />
       </SlideOver>
       <SlideOver open={open === "sessions"} title="Sessions" description={user.email} onClose={close}>
         <Sessions userId={user.id} onChanged={onChanged} />
