@@ -128,6 +128,36 @@ describe("a change that loses values", () => {
     expect(await values("num1", "code", ids)).toEqual([41, null, 612, null, 2.5, null]);
   });
 
+  it("text → number, boolean, uuid, date or timestamp counts every text the new type would not write back as it was", async () => {
+    const cases: { type: string; kept: string[]; altered: string[]; nulled: string[] }[] = [
+      { type: "number", kept: ["41", "-2.5"], altered: [" 41", "1.50"], nulled: ["NaN", "Infinity", "-Infinity"] },
+      { type: "boolean", kept: ["true", "false"], altered: ["TRUE", "t", "1"], nulled: [] },
+      { type: "uuid", kept: ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"], altered: ["A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"], nulled: [] },
+      { type: "date", kept: ["2024-01-02"], altered: ["today", "yesterday", "epoch", "1/2/2024"], nulled: ["infinity"] },
+      { type: "timestamp", kept: ["2024-01-02T10:00:00Z", "2024-01-02 10:00:00+01:00"], altered: ["epoch", "now", "1/2/2024 10:00"], nulled: ["-infinity", "infinity"] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const appId = `strict${i}`;
+      await installed(app(appId, [{ name: "v", type: "text" }]));
+      const ids = await seed(appId, "v", "text", [...c.kept, ...c.altered, ...c.nulled]);
+      const next = app(appId, [{ name: "v", type: c.type }]);
+      const change = only((await verify(next)).changes, "alter_type", "v");
+      expect(change, c.type).toMatchObject({ destructive: true, affectedRows: c.altered.length + c.nulled.length });
+      expect(change.sample.map((s) => s.value).sort(), c.type).toEqual([...c.altered, ...c.nulled].sort().slice(0, 5));
+      expect((await install(next)).status, c.type).toBe(409);
+      expect((await install(next, "?allowDataLoss=true")).status, c.type).toBe(200);
+      const after = await values(appId, "v", ids);
+      expect(after.slice(c.kept.length + c.altered.length), c.type).toEqual(c.nulled.map(() => null));
+      expect(after.slice(0, c.kept.length + c.altered.length).every((v) => v !== null), c.type).toBe(true);
+    }
+  });
+
+  it("number → json counts a negative zero, which jsonb cannot hold", async () => {
+    await installed(app("negzero", [{ name: "v", type: "number" }]));
+    await seed("negzero", "v", "double precision", ["-0", "0", "1.5"]);
+    expect(only((await verify(app("negzero", [{ name: "v", type: "json" }]))).changes, "alter_type", "v")).toMatchObject({ destructive: true, affectedRows: 1, sample: [{ value: "-0" }] });
+  });
+
   it("timestamp → date counts the values that hold a time of day", async () => {
     await installed(app("ts1", [{ name: "at", type: "timestamp" }]));
     const { rows } = await db.query("SELECT '2024-01-02'::date::timestamptz::text AS midnight");
@@ -303,8 +333,28 @@ describe("adapters", () => {
     await seed("priv1", "secret", "text", ["s3cr3t"]);
     const outsider = await signUpAndIn(core, "outsider@loss.test");
     const next = app("priv1", []);
-    expect(only((await verify(next, outsider.accessToken)).changes, "drop_column")).toMatchObject({ destructive: true, affectedRows: null, sample: [] });
+    expect(only((await verify(next, outsider.accessToken)).changes, "drop_column")).toMatchObject({ destructive: true, affectedRows: null, blocking: null, sample: [] });
     expect(only((await verify(next)).changes, "drop_column")).toMatchObject({ affectedRows: 1, sample: [{ value: "s3cr3t" }] });
+  });
+
+  it("verify's answer to someone who may not install the app does not depend on the rows, so guesses about them learn nothing", async () => {
+    await installed(app("priv2", [{ name: "secret", type: "text" }, { name: "kind", type: "text" }]));
+    await seed("priv2", "secret", "text", ["topsecret"]);
+    const outsider = await signUpAndIn(core, "guesser@loss.test");
+    const fields: Field[] = [{ name: "secret", type: "text" }, { name: "kind", type: "text" }];
+    const guess = (value: string) => [{ entityName: "item", fields, checks: [{ name: "g", expr: `secret <> '${value}'` }] }];
+    const answers = async (token: string) => {
+      const right = await verify({ ...app("priv2", []), dataContract: guess("topsecret") }, token);
+      const wrong = await verify({ ...app("priv2", []), dataContract: guess("topsecreu") }, token);
+      return [only(right.changes, "add_check"), only(wrong.changes, "add_check")];
+    };
+    const [adminRight, adminWrong] = await answers(admin.accessToken);
+    // The installer is told what the rows do: the right guess is blocked by a row, the wrong one is not.
+    expect([adminRight!.blocking, adminWrong!.blocking]).toEqual([true, false]);
+    const [right, wrong] = await answers(outsider.accessToken);
+    expect(right).toMatchObject({ blocking: null, destructive: false, affectedRows: null, sample: [] });
+    const facts = (c: Change) => ({ destructive: c.destructive, blocking: c.blocking, affectedRows: c.affectedRows, sample: c.sample });
+    expect(facts(wrong!)).toEqual(facts(right!));
   });
 });
 

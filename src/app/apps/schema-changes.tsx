@@ -9,7 +9,7 @@ export interface SchemaChange {
   /** Applying it loses or alters existing values (history: the loss the install accepted). */
   destructive?: boolean;
   /** Existing rows make it fail. */
-  blocking?: boolean;
+  blocking?: boolean | null;
   /** null: the caller may not install the app, so is not told how many rows. */
   affectedRows?: number | null;
   sample?: { id: string; value: string | null; becomes?: string | null }[];

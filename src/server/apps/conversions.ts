@@ -7,9 +7,12 @@ import { quoteLiteral } from "./model.ts";
  *
  * Lossless: anything → text (every value has an exact text form: doubles print shortest-exact, json prints
  * itself, strings unwrapped), anything → json, scalar → one-element array, [number] → [text], date → timestamp.
- * Lossy per row: text/json → number, boolean, uuid, date, timestamp where the text does not read back as the
- * same value ("041" → 41 loses a zero, "yes" → true alters it), timestamp → date with a time of day,
- * array → scalar with more than one element, and every pair with no exact mapping (boolean ↔ number …).
+ * Lossy per row: text/json → number, boolean, uuid, date where the new type does not write the text back
+ * exactly ("041" → 41 loses a zero, " 41" a space, "TRUE" → true its case), → date or timestamp where the text
+ * is not ISO 8601 ("today", "epoch", "1/2/2024") or reads as an infinity, → number where it reads as NaN or an
+ * infinity (those three become NULL: the Data API could not hand them back), timestamp → date with a time of
+ * day, number → json for -0, array → scalar with more than one element, and every pair with no exact mapping
+ * (boolean ↔ number …).
  */
 export interface Conversion {
   /** The USING expression of ALTER COLUMN … TYPE. */
@@ -26,31 +29,52 @@ const textOf = (v: string, type: string) => (type === JSONB ? `(${v} #>> '{}')` 
 const elementOf = (type: string) => type.slice(0, -2);
 const isArray = (type: string) => type.endsWith("[]");
 
-/** For a text `src` that reads as `to`: whether reading it changes what it says. */
-function altered(src: string, to: string): string {
+// ISO 8601 as the Data API takes it. Other texts PostgreSQL reads as dates ("today", "epoch", "1/2/2024",
+// whose month-first reading depends on DateStyle) are not what they say once stored.
+const ISO_DATE_OR_TIMESTAMP = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$'";
+
+/**
+ * For a text `src` that reads as `to`: a value the Data API could not hand back (NaN, ±Infinity, ±infinity
+ * dates), which therefore converts to NULL, never to itself.
+ */
+function unrepresentable(src: string, to: string): string {
   switch (to) {
     case "double precision":
-      return `(${src})::double precision::text <> btrim(${src})`;
-    case "boolean":
-    case "uuid":
-      return `(${src})::${to}::text <> lower(btrim(${src}))`;
+      return `(${src})::double precision = ANY('{NaN,Infinity,-Infinity}'::double precision[])`;
+    case "date":
+    case "timestamp with time zone":
+      return `NOT isfinite((${src})::${to})`;
+    default:
+      return "false";
+  }
+}
+
+/**
+ * For a text `src` that reads as `to`: whether reading it changes what it says. Only the exact text the new
+ * type writes back counts as unchanged (" 41", "TRUE" and an upper-case UUID are altered, even if slightly).
+ */
+function altered(src: string, to: string): string {
+  const special = unrepresentable(src, to);
+  switch (to) {
     case "date":
       // A time of day is what a date drops; a text that reads as a timestamp other than midnight holds one.
-      return `CASE WHEN ${valid(src, "timestamp without time zone")} THEN (${src})::timestamp <> (${src})::date::timestamp ELSE false END`;
+      return `NOT (${src} ~ ${ISO_DATE_OR_TIMESTAMP}) OR ${special} OR CASE WHEN ${valid(src, "timestamp without time zone")} THEN (${src})::timestamp <> (${src})::date::timestamp ELSE false END`;
     case "timestamp with time zone":
-      return "false";
+      // PostgreSQL writes a timestamp in its own format; an ISO 8601 text names the same instant.
+      return `NOT (${src} ~ ${ISO_DATE_OR_TIMESTAMP}) OR ${special}`;
     default:
-      return `(${src})::${to}::text <> ${src}`;
+      return `(${src})::${to}::text <> ${src} OR ${special}`;
   }
 }
 
 function scalar(v: string, from: string, to: string): Conversion {
   if (from === to) return { using: v };
   if (to === TEXT) return { using: textOf(v, from) };
-  if (to === JSONB) return { using: `to_jsonb(${v})` };
+  // jsonb numbers have no negative zero.
+  if (to === JSONB) return { using: `to_jsonb(${v})`, ...(from === "double precision" ? { lossy: `(${v})::text = '-0'` } : {}) };
   const src = textOf(v, from);
   return {
-    using: `CASE WHEN ${valid(src, to)} THEN ${src}::${to} END`,
+    using: `CASE WHEN NOT ${valid(src, to)} THEN NULL WHEN ${unrepresentable(src, to)} THEN NULL ELSE ${src}::${to} END`,
     // CASE, not OR: SQL does not promise to test validity before it casts.
     lossy: `(${v} IS NOT NULL AND CASE WHEN ${valid(src, to)} THEN ${altered(src, to)} ELSE true END)`,
   };

@@ -8,7 +8,7 @@ const recordedChange = change.extend({ destructive: z.boolean().optional(), affe
 const appliedChange = change.extend({ destructive: z.boolean(), affectedRows: z.number().int() });
 const verifiedChange = appliedChange.extend({
   affectedRows: z.number().int().nullable(),
-  blocking: z.boolean(),
+  blocking: z.boolean().nullable(),
   sample: z.array(z.object({ id: z.string(), value: z.string().nullable(), becomes: z.string().nullable().optional() })),
 });
 const appSummary = z.object({

@@ -79,7 +79,7 @@ async function plan(db: Queryable, manifest: Manifest): Promise<{ changes: Schem
 /** A change with what it does to existing rows (the install's answer and the history leave the sample out). */
 export type AppliedChange = ChangeDto & { destructive: boolean; affectedRows: number };
 /** affectedRows is null for a caller who may not install the app: row counts are not theirs to learn. */
-export type VerifiedChange = Omit<AppliedChange, "affectedRows"> & { affectedRows: number | null; blocking: boolean; sample: SampleRow[] };
+export type VerifiedChange = Omit<AppliedChange, "affectedRows"> & { affectedRows: number | null; blocking: boolean | null; sample: SampleRow[] };
 
 function appliedDto(c: SchemaChange, impacts: Map<SchemaChange, Impact>): AppliedChange {
   const i = impacts.get(c) ?? NO_IMPACT;
@@ -89,8 +89,10 @@ function appliedDto(c: SchemaChange, impacts: Map<SchemaChange, Impact>): Applie
 /**
  * POST /apps/schema/verify: what an install of this manifest would change, without changing it, and for each
  * change the existing rows it would lose or alter (or that would make it fail), counted in a read-only
- * transaction. Counts and sampled values are shown only to whoever may install the app (they bypass row-level
- * security); others learn which changes are destructive, not how many rows or which.
+ * transaction. The counts bypass row-level security, so they are measured only for whoever may install the
+ * app. Anyone else learns what a change could do by its kind (`destructive`: it can lose values), never what
+ * the rows hold: an answer that depended on them (even one boolean, for a check or an enum the caller
+ * proposes) would let a caller test guesses about rows it may not read.
  */
 export async function verifySchema(core: Core, principal: Principal, body: unknown): Promise<{ compliant: boolean; changes: VerifiedChange[] }> {
   const manifest = parseManifest(body);
@@ -100,12 +102,18 @@ export async function verifySchema(core: Core, principal: Principal, body: unkno
     const { changes } = await plan(tx, manifest);
     const existing = holdsPermission(held, INSTALL) ? undefined : await sql.getApp(tx, manifest.appId);
     const maySeeRows = holdsPermission(held, INSTALL) || (holdsPermission(held, SELF_SERVICE) && existing?.installed_by === principal.userId);
-    const impacts = await measureImpact(tx, changes, { sample: maySeeRows });
+    if (!maySeeRows) {
+      return {
+        compliant: changes.length === 0,
+        changes: changes.map((c) => ({ ...toDto(c), destructive: c.probe?.kind === "loss", affectedRows: null, blocking: null, sample: [] })),
+      };
+    }
+    const impacts = await measureImpact(tx, changes, { sample: true });
     return {
       compliant: changes.length === 0,
       changes: changes.map((c) => {
         const i = impacts.get(c) ?? NO_IMPACT;
-        return { ...appliedDto(c, impacts), ...(maySeeRows ? {} : { affectedRows: null }), blocking: i.blocking, sample: i.sample };
+        return { ...appliedDto(c, impacts), blocking: i.blocking, sample: i.sample };
       }),
     };
   });
