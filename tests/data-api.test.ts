@@ -180,7 +180,7 @@ describe("bad input gets a clean 4xx", () => {
     ["unknown operator", "POST", `${T}/query`, { where: { subject: { $regex: "x" } } }, 400, /unknown operator "\$regex"/],
     ["unknown top operator", "POST", `${T}/query`, { where: { $where: "1" } }, 400, /unknown operator "\$where"/],
     ["unknown where column", "POST", `${T}/query`, { where: { "subject\" = '' OR true --": 1 } }, 400, /^unknown column "subject" = '' OR true --"/],
-    ["where not object", "POST", `${T}/query`, { where: [1] }, 400, /^where: .*expected record/],
+    ["where not object", "POST", `${T}/query`, { where: [1] }, 400, /^where: where must be an object$/],
     ["bad orderBy", "POST", `${T}/query`, { orderBy: "nope" }, 400, /^unknown column "nope"/],
     ["bad limit body", "POST", `${T}/query`, { limit: 5000 }, 400, /^limit: .*1000/],
     ["uuid filter garbage", "POST", `${T}/query`, { where: { external: "nope" } }, 400, /field "external" expects a UUID, got "nope"/],

@@ -35,7 +35,8 @@ export function assertUtf8Query(url: string): void {
 
 /** GET list parameters (spec §2.6): limit is applied only when given, clamped to 1..1000. */
 export function parseListQuery(query: URLSearchParams): ListQuery {
-  const filters: Record<string, string> = {};
+  // No prototype: "?__proto__=x" must become a filter on an unknown column (a 400), not a prototype.
+  const filters: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, value] of query) {
     if (RESERVED.has(key)) continue;
     if (Object.hasOwn(filters, key)) throw new CoreError("BAD_REQUEST", `filter ${key.slice(0, 64)} is given twice`);
@@ -51,7 +52,9 @@ export function parseListQuery(query: URLSearchParams): ListQuery {
 }
 
 export const queryBody = z.object({
-  where: z.record(z.string(), z.unknown()).optional(),
+  // Passed through as parsed: z.record copies keys by assignment, and a "__proto__" key would vanish into the
+  // copy's prototype instead of being refused as an unknown column.
+  where: z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { message: "where must be an object" }).optional(),
   orderBy: z.string().max(63).optional(),
   order: z.enum(["asc", "desc"], { error: 'order must be "asc" or "desc"' }).optional(),
   limit: z.number().int().min(1).max(1000).default(100),

@@ -166,7 +166,7 @@ function recordId(id: string): string {
 }
 
 export async function getRecord(core: Core, principal: Principal, entity: EntityModel, id: string): Promise<JsonText> {
-  const { rows } = await one(core, principal, entity, `SELECT to_jsonb(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`, [recordId(id)]);
+  const { rows } = await one(core, principal, entity, `SELECT to_json(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`, [recordId(id)]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
 }
@@ -179,7 +179,7 @@ export async function updateRecord(core: Core, principal: Principal, entity: Ent
   if (columns.length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
   const set = columns.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(", ");
   const sql = `UPDATE ${entity.table} r SET ${set}, updated_at = now() FROM jsonb_to_record($1::jsonb) AS x(${recordType(entity, columns)})
-    WHERE r.id = $2::uuid RETURNING to_jsonb(r)::text AS json`;
+    WHERE r.id = $2::uuid RETURNING to_json(r)::text AS json`;
   const { rows } = await one(core, principal, entity, sql, [rowsJson([values]).slice(1, -1), key]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };

@@ -30,7 +30,9 @@ export function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== "OPTIONS" || !req.headers["access-control-request-method"]) return false;
   res.appendHeader("vary", "Access-Control-Request-Method, Access-Control-Request-Headers");
   res.setHeader("access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-  res.setHeader("access-control-allow-headers", req.headers["access-control-request-headers"] ?? "*");
+  // Echoed, never "*": with credentials allowed, browsers read "*" as a header literally named "*".
+  const requested = req.headers["access-control-request-headers"];
+  if (requested) res.setHeader("access-control-allow-headers", requested);
   res.setHeader("access-control-max-age", "600");
   res.statusCode = 204;
   res.end();
