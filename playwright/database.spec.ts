@@ -31,12 +31,12 @@ test("browse the Core's schema and run read-only SQL; a write is refused", async
   // Refused before it runs (not a read), then by PostgreSQL itself (a write hidden in a read).
   await sqlConsole.getByLabel("SQL").fill("DELETE FROM rootcx_system.users");
   await sqlConsole.getByRole("button", { name: "Run" }).click();
-  await expect(page.getByRole("main").getByRole("alert")).toContainText("only read queries are accepted");
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("the console is read-only: DELETE statements are refused");
   await expect(result).toHaveCount(0);
 
   await sqlConsole.getByLabel("SQL").fill("SELECT lo_from_bytea(0, 'x')");
   await sqlConsole.getByRole("button", { name: "Run" }).click();
-  await expect(page.getByRole("main").getByRole("alert")).toContainText("read-only transaction");
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("the console is read-only");
 
   // The admin still exists: the DELETE never ran.
   await sqlConsole.getByLabel("SQL").fill("SELECT email FROM users WHERE email = '" + ADMIN.email + "'");

@@ -18,4 +18,5 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/secrets", label: "Secrets", requires: ["admin:secrets.manage"] },
   // Browsing schemas is open to every user; the SQL console inside needs admin:db.query.
   { href: "/database", label: "Database" },
+  { href: "/settings", label: "Settings", requires: ["*"] },
 ];

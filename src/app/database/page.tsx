@@ -1,6 +1,8 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { PageHeader } from "../components/page-header.tsx";
+import { forbiddenReason, useCan, usePermissions } from "../components/permissions.tsx";
 import { useTRPC } from "../trpc.ts";
 import { ErrorText } from "../ui.tsx";
 import { SchemaTables } from "./schema-tables.tsx";
@@ -11,13 +13,16 @@ export default function DatabasePage() {
   const trpc = useTRPC();
   const schemas = useQuery(trpc.database.schemas.queryOptions());
   const [selected, setSelected] = useState<string>();
+  const { ready } = usePermissions();
+  const mayQuery = useCan("admin:db.query");
 
   return (
     <section className="space-y-5">
-      <header>
-        <h1 className="text-2xl font-bold tracking-tight">Database</h1>
-        <p className="text-sm text-slate-500">Browse schemas and tables. SQL runs read-only, for 2 minutes at most, and shows the first 500 rows.</p>
-      </header>
+      <PageHeader
+        title="Database"
+        breadcrumbs={[{ label: "Studio", href: "/" }, { label: "Database" }]}
+        description="Browse schemas and tables. SQL runs read-only, for 2 minutes at most, and shows the first 500 rows."
+      />
       {schemas.isError && <ErrorText>{schemas.error.message}</ErrorText>}
       <div className="flex items-start gap-6">
         <nav aria-label="Schemas" className="w-56 shrink-0 rounded-lg border border-slate-200 bg-white p-2 shadow-sm">
@@ -46,7 +51,12 @@ export default function DatabasePage() {
         </nav>
         <div className="min-w-0 flex-1 space-y-6">
           {selected ? <SchemaTables schema={selected} /> : <p className="text-sm text-slate-500">Choose a schema to see its tables.</p>}
-          <SqlConsole schema={selected} />
+          {/* Hidden, with the reason, rather than failing after a click (issue 11, item 6). */}
+          {mayQuery ? (
+            <SqlConsole schema={selected} />
+          ) : (
+            ready && <p className="text-sm text-slate-600 dark:text-slate-400">The SQL console is not available to you. {forbiddenReason("admin:db.query")}</p>
+          )}
         </div>
       </div>
     </section>

@@ -1,4 +1,5 @@
 "use client";
+import { DataTable, type Column } from "../components/data-table.tsx";
 
 export interface QueryResultView {
   columns: string[];
@@ -9,48 +10,46 @@ export interface QueryResultView {
 }
 
 const TRUNCATION: Record<"rows" | "bytes", string> = {
-  rows: " (first 500 only)",
+  rows: " (first 500 only: more rows exist; narrow the query with WHERE, or page with LIMIT and OFFSET)",
   bytes: " (stopped at the 8 MiB result limit: select fewer or shorter values, e.g. left(col, 1000))",
 };
+
+interface Row {
+  index: number;
+  cells: unknown[];
+}
 
 function cellText(value: unknown): string {
   if (value === null) return "NULL";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-/** A query's result as a table; NULL is shown as such so that it is not mistaken for an empty string. */
+/**
+ * A query's result in the Studio's table, which scrolls inside its own box (a wide result never widens the
+ * page). NULL is shown as such so that it is not mistaken for an empty string; a cut answer says why.
+ */
 export function ResultTable({ result }: { result: QueryResultView }) {
-  const summary = `${result.row_count} row${result.row_count === 1 ? "" : "s"}${result.truncated_reason ? TRUNCATION[result.truncated_reason] : ""}`;
+  const reason = result.truncated_reason;
+  const summary = `${result.row_count} row${result.row_count === 1 ? "" : "s"}${reason ? TRUNCATION[reason] : ""}`;
+  // Keyed by position: a result may repeat a column name (SELECT 1 AS a, 2 AS a).
+  const columns: Column<Row>[] = result.columns.map((name, i) => ({
+    key: `${i}`,
+    header: name,
+    cell: (row) => {
+      const v = row.cells[i];
+      return <span className={`whitespace-pre font-mono text-xs ${v === null ? "italic text-slate-500 dark:text-slate-400" : ""}`}>{cellText(v)}</span>;
+    },
+  }));
   return (
-    <div className="space-y-1">
-      <p role="status" className="text-xs text-slate-500">
+    <div className="min-w-0 space-y-1">
+      <p
+        role="status"
+        data-truncated={reason ?? undefined}
+        className={reason ? "rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200" : "text-xs text-slate-600 dark:text-slate-400"}
+      >
         {summary}
       </p>
-      <div className="max-h-[32rem] overflow-auto rounded-md border border-slate-200">
-        <table className="w-full border-collapse text-sm">
-          <caption className="sr-only">Query result: {summary}</caption>
-          <thead className="sticky top-0 bg-slate-100 text-left text-xs text-slate-600">
-            <tr>
-              {result.columns.map((c, i) => (
-                <th key={i} scope="col" className="px-3 py-1.5 font-mono">
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {result.rows.map((row, r) => (
-              <tr key={r} className="border-t border-slate-100">
-                {row.map((v, i) => (
-                  <td key={i} className={`whitespace-pre px-3 py-1 font-mono text-xs ${v === null ? "italic text-slate-400" : ""}`}>
-                    {cellText(v)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable label="Query result" columns={columns} rows={result.rows.map((cells, index) => ({ index, cells }))} rowKey={(r) => String(r.index)} empty="No rows." />
     </div>
   );
 }
