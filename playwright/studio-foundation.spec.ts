@@ -186,3 +186,14 @@ for (const panel of [
     await expectNoHorizontalOverflow(page);
   });
 }
+
+test("no console error on any panel, signed in as the administrator", async ({ page }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  const console = collectConsoleErrors(page);
+  for (const path of ["/", "/apps", "/users", "/roles", "/audit", "/secrets", "/database"]) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    await page.waitForLoadState("networkidle");
+  }
+  expect(console.errors).toEqual([]);
+});
