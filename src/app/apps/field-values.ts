@@ -47,6 +47,17 @@ export function initialInput(field: FieldDef): InputValue {
   return "";
 }
 
+/** Decimal notation as the Data API reads it (its own check decides whether a double holds it exactly). */
+export const isNumeric = (raw: string) => /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(raw);
+
+/** Every record's own columns: shown and sortable, never edited by hand. */
+export const SYSTEM_FIELDS: readonly FieldDef[] = [
+  { name: "id", type: "uuid" },
+  { name: "created_at", type: "timestamp" },
+  { name: "updated_at", type: "timestamp" },
+];
+export const SYSTEM_NAMES: ReadonlySet<string> = new Set(SYSTEM_FIELDS.map((f) => f.name));
+
 export type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
 
 const splitList = (raw: string) =>
@@ -60,26 +71,25 @@ export function fromInput(field: FieldDef, raw: InputValue): Parsed {
   if (typeof raw === "boolean") return { ok: true, value: raw };
   if (raw.trim() === "") return { ok: true, value: null };
   switch (field.type) {
-    case "number": {
-      const n = Number(raw);
-      return Number.isFinite(n) ? { ok: true, value: n } : { ok: false, error: `${field.name}: "${raw}" is not a number` };
-    }
+    case "number":
+      // Sent as the typed digits: Number() would round 9007199254740993 silently, the server refuses it instead.
+      return isNumeric(raw) ? { ok: true, value: raw.trim() } : { ok: false, error: `"${raw}" is not a number.` };
     case "timestamp": {
       const d = new Date(raw);
-      return Number.isNaN(d.getTime()) ? { ok: false, error: `${field.name}: "${raw}" is not a date and time` } : { ok: true, value: d.toISOString() };
+      return Number.isNaN(d.getTime()) ? { ok: false, error: `"${raw}" is not a date and time.` } : { ok: true, value: d.toISOString() };
     }
     case "json":
       try {
         return { ok: true, value: JSON.parse(raw) };
       } catch (err) {
-        return { ok: false, error: `${field.name}: invalid JSON (${(err as Error).message})` };
+        return { ok: false, error: `Invalid JSON (${(err as Error).message}).` };
       }
     case "[text]":
       return { ok: true, value: splitList(raw) };
     case "[number]": {
       const items = splitList(raw);
-      const bad = items.find((s) => !Number.isFinite(Number(s)));
-      return bad === undefined ? { ok: true, value: items.map(Number) } : { ok: false, error: `${field.name}: "${bad}" is not a number` };
+      const bad = items.find((s) => !isNumeric(s));
+      return bad === undefined ? { ok: true, value: items } : { ok: false, error: `"${bad}" is not a number.` };
     }
     default:
       return { ok: true, value: raw };

@@ -76,6 +76,12 @@ export function toFormErrors(err: unknown, known: readonly string[] = []): FormE
     place(m[1]!, m[2]!);
     return out;
   }
+  // The Data API names the field inside its sentence: `field "age" expects a number, got "x"`.
+  const named = /^field "([^"]+)"/.exec(raw);
+  if (named && known.includes(named[1]!)) {
+    out.fields[named[1]!] = sentence(raw);
+    return out;
+  }
   out.form = sentence(raw);
   return out;
 }

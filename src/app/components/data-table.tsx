@@ -10,6 +10,13 @@ export interface Column<Row> {
   width?: number;
   /** Whether the column menu may hide it (default true). */
   hideable?: boolean;
+  /** With the table's `onSort`: the header becomes a button that sorts by this column. */
+  sortable?: boolean;
+}
+
+export interface TableSort {
+  key: string;
+  order: "asc" | "desc";
 }
 
 export interface DataTableProps<Row> {
@@ -25,6 +32,10 @@ export interface DataTableProps<Row> {
   expanded?: (row: Row) => ReactNode;
   loading?: boolean;
   empty?: ReactNode;
+  /** The current sort (shown as aria-sort and an arrow on its header). */
+  sort?: TableSort;
+  /** Called with a sortable column's key when its header is activated; the caller decides the order. */
+  onSort?: (key: string) => void;
 }
 
 const CELL = "px-3 py-2 align-top";
@@ -33,7 +44,7 @@ const CELL = "px-3 py-2 align-top";
  * The one table: sticky header and action column, columns that can be hidden and resized, and horizontal
  * scrolling inside the table's own box so the page never scrolls sideways.
  */
-export function DataTable<Row>({ label, columns, rows, rowKey, actions, rowProps, expanded, loading, empty = "Nothing here yet." }: DataTableProps<Row>) {
+export function DataTable<Row>({ label, columns, rows, rowKey, actions, rowProps, expanded, loading, empty = "Nothing here yet.", sort, onSort }: DataTableProps<Row>) {
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [widths, setWidths] = useState<Record<string, number>>({});
   const visible = columns.filter((c) => !hidden.has(c.key));
@@ -72,8 +83,23 @@ export function DataTable<Row>({ label, columns, rows, rowKey, actions, rowProps
           <thead className="sticky top-0 z-10 bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-700 dark:bg-slate-800 dark:text-slate-300">
             <tr>
               {visible.map((c) => (
-                <ResizableTh key={c.key} width={widths[c.key] ?? c.width} onResize={(w) => setWidths((ws) => ({ ...ws, [c.key]: w }))}>
-                  {c.header}
+                <ResizableTh
+                  key={c.key}
+                  label={c.header}
+                  width={widths[c.key] ?? c.width}
+                  onResize={(w) => setWidths((ws) => ({ ...ws, [c.key]: w }))}
+                  sort={c.sortable && onSort ? (sort?.key === c.key ? sort.order : "none") : undefined}
+                >
+                  {c.sortable && onSort ? (
+                    <button type="button" onClick={() => onSort(c.key)} className="w-full text-left uppercase hover:text-slate-900 dark:hover:text-white">
+                      {c.header}
+                      <span aria-hidden="true" className="ml-1">
+                        {sort?.key === c.key ? (sort.order === "asc" ? "▲" : "▼") : ""}
+                      </span>
+                    </button>
+                  ) : (
+                    c.header
+                  )}
                 </ResizableTh>
               ))}
               {actions && <th className={`${CELL} sticky right-0 bg-slate-100 text-right dark:bg-slate-800`}>Actions</th>}
@@ -134,16 +160,21 @@ function Rows({ children }: { children: ReactNode }) {
 }
 
 /** A header cell whose right edge can be dragged (or moved with arrow keys) to set the column's width. */
-function ResizableTh({ width, onResize, children }: { width?: number; onResize: (w: number) => void; children: ReactNode }) {
+function ResizableTh({ label, width, onResize, sort, children }: { label: string; width?: number; onResize: (w: number) => void; sort?: "asc" | "desc" | "none"; children: ReactNode }) {
   const ref = useRef<HTMLTableCellElement>(null);
   const current = () => ref.current?.getBoundingClientRect().width ?? width ?? 120;
   return (
-    <th ref={ref} style={width ? { width, minWidth: width } : undefined} className={`${CELL} relative font-medium`}>
+    <th
+      ref={ref}
+      aria-sort={sort === undefined ? undefined : sort === "none" ? "none" : sort === "asc" ? "ascending" : "descending"}
+      style={width ? { width, minWidth: width } : undefined}
+      className={`${CELL} relative font-medium`}
+    >
       {children}
       <span
         role="separator"
         aria-orientation="vertical"
-        aria-label={`Resize ${String(children)}`}
+        aria-label={`Resize ${label}`}
         // A focusable separator is a slider-like widget: it must say where it is.
         aria-valuenow={Math.round(width ?? 120)}
         aria-valuemin={48}

@@ -1,32 +1,50 @@
 "use client";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMemo, useState } from "react";
+import { errorSentence } from "../../components/api-error.ts";
+import { Button } from "../../components/button.tsx";
+import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
+import { forbiddenReason, usePermissions } from "../../components/permissions.tsx";
+import { isClientError } from "../../components/query-retry.ts";
+import { SlideOver } from "../../components/slide-over.tsx";
+import { useToast } from "../../components/toast.tsx";
+import { downloadText } from "../../database/csv.ts";
 import { useTRPC } from "../../trpc.ts";
-import { Button, ErrorText, errorMessage } from "../../ui.tsx";
-import type { FieldDef } from "../field-values.ts";
+import { SYSTEM_FIELDS, type FieldDef } from "../field-values.ts";
+import { EXPORT_CAP, fetchView, recordsCsv } from "./csv-export.ts";
 import { FilterBar } from "./filter-bar.tsx";
+import { compileFilter, conditionOfError, serializeConditions } from "./filter-model.ts";
+import { Pager } from "./pager.tsx";
 import { RecordForm } from "./record-form.tsx";
-import { RecordsTable, type Row, type Sort } from "./records-table.tsx";
-
-const PAGE_SIZE = 25;
+import { RecordsTable, type Row } from "./records-table.tsx";
+import { useViewState } from "./view-state.ts";
 
 interface Props {
   appId: string;
   entity: string;
+  /** The entity's own fields (system columns excluded). */
   fields: FieldDef[];
 }
 
-/** One entity's records: sort, filter, page through, create, edit and delete them through the Data API. */
+/** One entity's records as a grid: filter, sort, page, edit in place or in a panel, delete, export. */
 export function DataBrowser({ appId, entity, fields }: Props) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [sort, setSort] = useState<Sort>();
-  const [where, setWhere] = useState<Record<string, unknown>>();
-  const [offset, setOffset] = useState(0);
+  const toast = useToast();
+  const perms = usePermissions();
+  const [view, setView] = useViewState();
   const [editing, setEditing] = useState<Row | "new">();
-  const [error, setError] = useState<string>();
+  const [deleting, setDeleting] = useState<Row>();
+  const [filterInvalid, setFilterInvalid] = useState(false);
+  const [exporting, setExporting] = useState(false);
+
+  const filterFields = useMemo(() => [...fields, ...SYSTEM_FIELDS], [fields]);
+  const compiled = useMemo(() => compileFilter(filterFields, view.conditions), [filterFields, view.conditions]);
+  const where = compiled.ok ? compiled.where : undefined;
+  const viewInput = { appId, entity, where, orderBy: view.sort.key, order: view.sort.order };
   const records = useQuery({
-    ...trpc.data.query.queryOptions({ appId, entity, where, orderBy: sort?.column, order: sort?.order, limit: PAGE_SIZE, offset }),
+    ...trpc.data.query.queryOptions({ ...viewInput, limit: view.size, offset: (view.page - 1) * view.size }),
+    enabled: compiled.ok,
     placeholderData: keepPreviousData,
   });
   const create = useMutation(trpc.data.create.mutationOptions());
@@ -34,80 +52,145 @@ export function DataBrowser({ appId, entity, fields }: Props) {
   const remove = useMutation(trpc.data.delete.mutationOptions());
   const refresh = () => qc.invalidateQueries(trpc.data.pathFilter());
 
-  async function deleteRow(row: Row) {
-    setError(undefined);
+  // Unknown permissions count as "not yet": the button says so rather than failing after a click.
+  const reason = (action: "create" | "update" | "delete") => {
+    const key = `app:${appId}:${entity}.${action}`;
+    if (!perms.ready) return "Checking your permissions…";
+    return perms.can(key) ? undefined : forbiddenReason(key);
+  };
+
+  // A refused filter empties the table (never the previous results shown as if they answered it).
+  const failed = records.isError || filterInvalid || !compiled.ok;
+  const serverError = records.isError
+    ? isClientError(records.error)
+      ? { index: conditionOfError(records.error.message, view.conditions), text: errorSentence(records.error) }
+      : { text: errorSentence(records.error) }
+    : undefined;
+  const rows = failed ? [] : (records.data?.data as Row[] | undefined);
+  const empty = failed
+    ? "No results: see the error above."
+    : view.conditions.length
+      ? "No records match the filter."
+      : `No ${entity} records yet.`;
+
+  async function exportCsv() {
+    setExporting(true);
     try {
-      await remove.mutateAsync({ appId, entity, id: row.id });
-      await refresh();
+      const { rows: all, total } = await fetchView((offset, limit) => qc.fetchQuery(trpc.data.query.queryOptions({ ...viewInput, limit, offset })));
+      const columns = ["id", ...fields.map((f) => f.name), "created_at", "updated_at"];
+      downloadText(`${appId}-${entity}.csv`, recordsCsv(columns, all));
+      toast.success(total > EXPORT_CAP ? `Exported the first ${EXPORT_CAP} of ${total} records (the export limit).` : `Exported ${all.length} record(s).`);
     } catch (err) {
-      setError(errorMessage(err));
+      toast.error(err, "Export failed");
+    } finally {
+      setExporting(false);
     }
   }
 
-  const total = records.data?.total ?? 0;
-  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  async function saveCell(row: Row, field: string, value: unknown) {
+    try {
+      // Only the edited field: the rest of the row as JavaScript parsed it (json big integers rounded) stays unsent.
+      await update.mutateAsync({ appId, entity, id: row.id, patch: { [field]: value } });
+      toast.success(`Saved ${field}.`);
+      await refresh();
+    } catch (err) {
+      toast.error(err, `${field} not saved`);
+      throw err;
+    }
+  }
+
+  const editTitle = editing === "new" ? `New ${entity}` : editing ? `Edit ${entity} ${editing.id.slice(0, 8)}` : "";
   return (
-    <div className="space-y-3">
+    <div className="min-w-0 space-y-3">
+      <FilterBar
+        key={serializeConditions(view.conditions) ?? ""}
+        fields={filterFields}
+        applied={view.conditions}
+        serverError={serverError}
+        onInvalid={() => setFilterInvalid(true)}
+        onApply={(conditions) => {
+          setFilterInvalid(false);
+          setView({ conditions, page: 1 });
+        }}
+        onClear={() => {
+          setFilterInvalid(false);
+          setView({ conditions: [], page: 1 });
+        }}
+      />
       <div className="flex flex-wrap items-end justify-between gap-3">
-        <FilterBar
-          fields={fields}
-          onApply={(w) => {
-            setWhere(w);
-            setOffset(0);
-          }}
-        />
-        <Button onClick={() => setEditing(editing === "new" ? undefined : "new")}>New record</Button>
+        <Pager page={view.page} size={view.size} total={failed ? 0 : records.data?.total} onPage={(page) => setView({ page })} onSize={(size) => setView({ size, page: 1 })} />
+        <div className="flex flex-wrap gap-2">
+          <Button variant="secondary" disabled={exporting || failed} onClick={exportCsv}>
+            {exporting ? "Exporting…" : "Export CSV"}
+          </Button>
+          <Button disabledReason={reason("create")} onClick={() => setEditing("new")}>
+            New record
+          </Button>
+        </div>
       </div>
-      {editing && (
-        <RecordForm
-          key={editing === "new" ? "new" : editing.id}
-          title={editing === "new" ? `New ${entity}` : `Edit ${entity} ${editing.id.slice(0, 8)}`}
-          fields={fields}
-          record={editing === "new" ? undefined : editing}
-          onCancel={() => setEditing(undefined)}
-          onSubmit={async (values) => {
-            if (editing === "new") await create.mutateAsync({ appId, entity, record: values });
-            else await update.mutateAsync({ appId, entity, id: editing.id, patch: values });
-            setEditing(undefined);
+      <RecordsTable
+        fields={fields}
+        rows={rows}
+        loading={compiled.ok && records.isPending}
+        empty={empty}
+        sort={view.sort}
+        onSort={(sort) => setView({ sort, page: 1 })}
+        rights={{ update: reason("update"), delete: reason("delete") }}
+        onSaveCell={saveCell}
+        onEdit={(row) => setEditing(row)}
+        onDelete={(row) => setDeleting(row)}
+      />
+
+      <SlideOver open={editing !== undefined} title={editTitle} onClose={() => setEditing(undefined)}>
+        {editing && (
+          <RecordForm
+            key={editing === "new" ? "new" : editing.id}
+            title={editTitle}
+            fields={fields}
+            record={editing === "new" ? undefined : editing}
+            onCancel={() => setEditing(undefined)}
+            onSubmit={async (values) => {
+              try {
+                await (editing === "new" ? create.mutateAsync({ appId, entity, record: values }) : update.mutateAsync({ appId, entity, id: editing.id, patch: values }));
+              } catch (err) {
+                // The form shows it next to the field too; the toast makes sure it is noticed.
+                toast.error(err, editing === "new" ? "Not created" : "Not saved");
+                throw err;
+              }
+              if (editing === "new") {
+                toast.success(`${entity} record created.`);
+                // The new record is on top in the default order, on the first page.
+                if (view.page !== 1) setView({ page: 1 });
+              } else {
+                toast.success(`${entity} record saved.`);
+              }
+              setEditing(undefined);
+              await refresh();
+            }}
+          />
+        )}
+      </SlideOver>
+
+      <ConfirmDialog
+        open={deleting !== undefined}
+        title="Delete this record?"
+        confirmLabel="Delete record"
+        onCancel={() => setDeleting(undefined)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          try {
+            await remove.mutateAsync({ appId, entity, id: deleting.id });
+            toast.success(`${entity} record ${deleting.id.slice(0, 8)} deleted.`);
+            setDeleting(undefined);
             await refresh();
-          }}
-        />
-      )}
-      <ErrorText>{error ?? records.error?.message}</ErrorText>
-      {records.data && (
-        <>
-          {records.data.data.length === 0 ? (
-            <p className="text-sm text-slate-500">{where ? "No records match the filter." : `No ${entity} records yet.`}</p>
-          ) : (
-            <RecordsTable
-              fields={fields}
-              rows={records.data.data}
-              sort={sort}
-              onSort={(s) => {
-                setSort(s);
-                setOffset(0);
-              }}
-              onEdit={(row) => setEditing(row)}
-              onDelete={deleteRow}
-            />
-          )}
-          <div className="flex items-center gap-3 text-sm">
-            <span data-testid="record-count">
-              {total} record{total === 1 ? "" : "s"}
-            </span>
-            <span className="text-slate-500">
-              Page {Math.floor(offset / PAGE_SIZE) + 1} of {pages}
-            </span>
-            <Button variant="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
-              Previous
-            </Button>
-            <Button variant="secondary" disabled={offset + PAGE_SIZE >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
-              Next
-            </Button>
-          </div>
-        </>
-      )}
-      {records.isPending && <p className="text-sm text-slate-500">Loading records…</p>}
+          } catch (err) {
+            toast.error(err, "Not deleted");
+            setDeleting(undefined);
+          }
+        }}
+      >
+        The {entity} record <span className="font-mono">{deleting?.id}</span> is removed for good.
+      </ConfirmDialog>
     </div>
   );
 }

@@ -1,80 +1,158 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { Button } from "../../ui.tsx";
+import { Button } from "../../components/button.tsx";
+import { FormError, FormField } from "../../components/form-field.tsx";
 import type { FieldDef } from "../field-values.ts";
-
-type Operator = "equals" | "contains" | "empty";
-
-const TEXT_TYPES = new Set(["text", "file"]);
-
-/** LIKE's wildcards in what a person typed are meant literally. */
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-/** One condition in the Data API's where language (spec §2.6). */
-export function buildWhere(field: FieldDef, op: Operator, value: string): Record<string, unknown> {
-  const name = field.name;
-  if (op === "contains") return { [name]: { $ilike: `%${escapeLike(value)}%` } };
-  if (op === "empty") return TEXT_TYPES.has(field.type) ? { $or: [{ [name]: null }, { [name]: "" }] } : { [name]: null };
-  if (field.type === "[text]" || field.type === "[number]") {
-    return { [name]: value.split(",").map((s) => s.trim()).filter((s) => s !== "") };
-  }
-  return { [name]: value };
-}
+import { compileFilter, newCondition, OPERATOR_LABELS, operatorsFor, type Condition } from "./filter-model.ts";
 
 interface Props {
   fields: FieldDef[];
-  onApply: (where: Record<string, unknown> | undefined) => void;
+  /** The conditions in force (from the URL); the bar edits a copy until Apply. */
+  applied: Condition[];
+  /** The server's refusal of the applied filter: next to the condition it names, or under the bar. */
+  serverError?: { index?: number; text: string };
+  onApply: (conditions: Condition[]) => void;
+  /** A condition cannot be sent: the table must not go on showing results as if it had been applied. */
+  onInvalid: () => void;
+  onClear: () => void;
 }
 
-/** The browser's filter row: a field, an operator and a value. */
-export function FilterBar({ fields, onApply }: Props) {
-  const [name, setName] = useState(fields[0]?.name ?? "");
-  const [op, setOp] = useState<Operator>("equals");
-  const [value, setValue] = useState("");
+const VALUELESS = new Set(["empty", "notEmpty"]);
+
+/** The filter builder: conditions joined with AND, each with operators and a value control for its field's type. */
+export function FilterBar({ fields, applied, serverError, onApply, onInvalid, onClear }: Props) {
+  const blank = () => (fields[0] ? [newCondition(fields[0])] : []);
+  const [draft, setDraft] = useState<Condition[]>(() => (applied.length ? applied : blank()));
+  const [errors, setErrors] = useState<Record<number, string>>({});
+
+  const update = (i: number, patch: Partial<Condition>) => {
+    setErrors(({ [i]: _gone, ...rest }) => rest);
+    setDraft((d) => d.map((c, j) => (j === i ? { ...c, ...patch } : c)));
+  };
 
   function apply(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const field = fields.find((f) => f.name === name);
-    if (field) onApply(buildWhere(field, op, value));
+    // A condition left entirely blank is not a mistake, just unused.
+    const used = draft.filter((c) => VALUELESS.has(c.op) || c.value !== "" || c.to !== "" || c.list.length > 0);
+    const compiled = compileFilter(fields, used);
+    if (!compiled.ok) {
+      // Positions within `used` back to positions in the draft.
+      setErrors(Object.fromEntries(Object.entries(compiled.errors).map(([k, v]) => [draft.indexOf(used[Number(k)]!), v])));
+      onInvalid();
+      return;
+    }
+    setErrors({});
+    onApply(used);
   }
 
   function clear() {
-    setValue("");
-    setOp("equals");
-    onApply(undefined);
+    setErrors({});
+    setDraft(blank());
+    onClear();
   }
 
-  const control = "rounded-md border border-slate-300 px-2 py-1";
+  const errorOf = (i: number) => errors[i] ?? (serverError?.index === i ? serverError.text : undefined);
   return (
-    <form aria-label="Filter records" onSubmit={apply} className="flex flex-wrap items-end gap-2 text-sm">
-      <label>
-        <span className="mb-1 block text-slate-700">Filter field</span>
-        <select value={name} onChange={(e) => setName(e.target.value)} className={control}>
-          {fields.map((f) => (
-            <option key={f.name} value={f.name}>
-              {f.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        <span className="mb-1 block text-slate-700">Operator</span>
-        <select value={op} onChange={(e) => setOp(e.target.value as Operator)} className={control}>
-          <option value="equals">equals</option>
-          <option value="contains">contains</option>
-          <option value="empty">is empty</option>
-        </select>
-      </label>
-      <label>
-        <span className="mb-1 block text-slate-700">Value</span>
-        <input value={value} onChange={(e) => setValue(e.target.value)} disabled={op === "empty"} className={control} />
-      </label>
-      <Button type="submit" variant="secondary" disabled={!name}>
-        Apply
-      </Button>
-      <Button type="button" variant="secondary" onClick={clear}>
-        Clear
-      </Button>
+    <form aria-label="Filter records" noValidate onSubmit={apply} className="space-y-2">
+      {draft.map((c, i) => {
+        const field = fields.find((f) => f.name === c.field) ?? fields[0]!;
+        return (
+          <fieldset key={i} className="flex min-w-0 flex-wrap items-start gap-2">
+            <legend className="sr-only">Condition {i + 1}</legend>
+            <div className="w-44">
+              <FormField
+                kind="select"
+                label="Field"
+                value={c.field}
+                options={fields.map((f) => ({ value: f.name, label: f.name }))}
+                onChange={(e) => {
+                  const next = fields.find((f) => f.name === e.target.value);
+                  if (next) update(i, newCondition(next));
+                }}
+              />
+            </div>
+            <div className="w-36">
+              <FormField
+                kind="select"
+                label="Operator"
+                value={c.op}
+                options={operatorsFor(field).map((op) => ({ value: op, label: OPERATOR_LABELS[op] }))}
+                error={VALUELESS.has(c.op) ? errorOf(i) : undefined}
+                onChange={(e) => update(i, { op: e.target.value as Condition["op"] })}
+              />
+            </div>
+            {!VALUELESS.has(c.op) && <ValueControls field={field} condition={c} error={errorOf(i)} onChange={(patch) => update(i, patch)} />}
+            {draft.length > 1 && (
+              <Button type="button" variant="secondary" className="mt-6" aria-label={`Remove condition ${i + 1}`} onClick={() => {
+                setErrors({});
+                setDraft((d) => d.filter((_, j) => j !== i));
+              }}>
+                ✕
+              </Button>
+            )}
+          </fieldset>
+        );
+      })}
+      {serverError && serverError.index === undefined && <FormError>{serverError.text}</FormError>}
+      <div className="flex flex-wrap gap-2">
+        <Button type="button" variant="secondary" disabled={!fields[0]} onClick={() => setDraft((d) => [...d, newCondition(fields[0]!)])}>
+          Add condition
+        </Button>
+        <Button type="submit" variant="secondary" disabled={draft.length === 0}>
+          Apply
+        </Button>
+        <Button type="button" variant="secondary" onClick={clear}>
+          Clear
+        </Button>
+      </div>
     </form>
   );
+}
+
+/** The value part of a condition: one control, two for `between`, a list for `in`; typed by the field. */
+function ValueControls({ field, condition: c, error, onChange }: { field: FieldDef; condition: Condition; error?: string; onChange: (patch: Partial<Condition>) => void }) {
+  const enumOptions = field.enum_values?.map((v) => ({ value: v, label: v }));
+  if (c.op === "in") {
+    if (enumOptions) {
+      return (
+        <div className="w-48">
+          <FormField
+            kind="select"
+            label="Values"
+            multiple
+            size={Math.min(4, enumOptions.length)}
+            value={c.list}
+            options={enumOptions}
+            error={error}
+            hint="Ctrl-click to choose several"
+            onChange={(e) => onChange({ list: Array.from(e.target.selectedOptions, (o) => o.value) })}
+          />
+        </div>
+      );
+    }
+    return (
+      <div className="w-64">
+        <FormField label="Values" value={c.list.join(",")} error={error} hint="separated by commas" onChange={(e) => onChange({ list: [e.target.value] })} />
+      </div>
+    );
+  }
+  const control = (label: string, value: string, key: "value" | "to", err?: string) => {
+    if (enumOptions) return <FormField kind="select" label={label} value={value} options={enumOptions} placeholder="—" error={err} onChange={(e) => onChange({ [key]: e.target.value })} />;
+    if (field.type === "boolean") {
+      const options = [{ value: "true", label: "true" }, { value: "false", label: "false" }];
+      return <FormField kind="select" label={label} value={value} options={options} error={err} onChange={(e) => onChange({ [key]: e.target.value })} />;
+    }
+    const kind = field.type === "number" && c.op !== "contains" ? "number" : field.type === "date" ? "date" : field.type === "timestamp" ? "datetime-local" : "text";
+    const hint = field.type === "json" ? 'JSON it contains, e.g. {"a": 1}' : undefined;
+    return <FormField kind={kind} step={kind === "number" ? "any" : undefined} label={label} value={value} error={err} hint={hint} onChange={(e) => onChange({ [key]: e.target.value })} />;
+  };
+  if (c.op === "between") {
+    return (
+      <>
+        <div className="w-52">{control("From", c.value, "value", error)}</div>
+        <div className="w-52">{control("To", c.to, "to")}</div>
+      </>
+    );
+  }
+  return <div className="w-56">{control("Value", c.value, "value", error)}</div>;
 }

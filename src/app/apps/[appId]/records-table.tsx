@@ -1,92 +1,93 @@
 "use client";
-import { useState } from "react";
-import { Button } from "../../ui.tsx";
-import { display, type FieldDef } from "../field-values.ts";
-
-export interface Sort {
-  column: string;
-  order: "asc" | "desc";
-}
+import { Button } from "../../components/button.tsx";
+import { DataTable, type Column, type TableSort } from "../../components/data-table.tsx";
+import { display, SYSTEM_FIELDS, type FieldDef } from "../field-values.ts";
+import { EDIT_HINT_ID, EditableCell } from "./editable-cell.tsx";
 
 export type Row = Record<string, unknown> & { id: string };
 
+/** What the caller may do to a record: each undefined when allowed, else the reason it is not. */
+export interface RowRights {
+  update?: string;
+  delete?: string;
+}
+
 interface Props {
   fields: FieldDef[];
-  rows: Row[];
-  sort: Sort | undefined;
-  onSort: (sort: Sort) => void;
+  rows: Row[] | undefined;
+  loading: boolean;
+  empty: string;
+  sort: TableSort;
+  onSort: (sort: TableSort) => void;
+  rights: RowRights;
+  onSaveCell: (row: Row, field: string, value: unknown) => Promise<void>;
   onEdit: (row: Row) => void;
   onDelete: (row: Row) => void;
 }
 
-/** Records as a table: click a column's header to sort by it, again to reverse. */
-export function RecordsTable({ fields, rows, sort, onSort, onEdit, onDelete }: Props) {
-  const [confirming, setConfirming] = useState<string>();
-  const columns = ["id", ...fields.map((f) => f.name)];
+const [ID, CREATED, UPDATED] = SYSTEM_FIELDS as [FieldDef, FieldDef, FieldDef];
 
-  const header = (column: string) => {
-    const active = sort?.column === column;
-    const next: Sort = { column, order: active && sort.order === "asc" ? "desc" : "asc" };
-    return (
-      <th key={column} aria-sort={active ? (sort.order === "asc" ? "ascending" : "descending") : "none"} className="px-3 py-2 font-medium">
-        <button type="button" onClick={() => onSort(next)} className="w-full text-left font-mono hover:text-slate-900">
-          {column}
-          <span aria-hidden="true" className="ml-1 text-xs">
-            {active ? (sort.order === "asc" ? "▲" : "▼") : ""}
-          </span>
-        </button>
-      </th>
-    );
-  };
-
+/** Records as a grid: every column sortable, cells editable in place, Edit and Delete stuck to the right. */
+export function RecordsTable({ fields, rows, loading, empty, sort, onSort, rights, onSaveCell, onEdit, onDelete }: Props) {
+  const rowLabel = (row: Row) => `record ${row.id.slice(0, 8)}`;
+  const system = (f: FieldDef, width: number): Column<Row> => ({
+    key: f.name,
+    header: f.name,
+    sortable: true,
+    width,
+    cell: (row) => (
+      <span className="block truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={display(row[f.name])}>
+        {f.name === "id" ? display(row.id).slice(0, 8) : display(row[f.name])}
+      </span>
+    ),
+  });
+  const columns: Column<Row>[] = [
+    { ...system(ID, 100), hideable: false },
+    ...fields.map(
+      (f): Column<Row> => ({
+        key: f.name,
+        header: f.name,
+        // Arrays and json have no order the reader would expect.
+        sortable: !(f.type === "json" || f.type.startsWith("[")),
+        cell: (row) => (
+          <EditableCell
+            field={f}
+            value={row[f.name]}
+            rowLabel={rowLabel(row)}
+            onSave={rights.update === undefined ? (value) => onSaveCell(row, f.name, value) : undefined}
+          />
+        ),
+      }),
+    ),
+    system(CREATED, 200),
+    system(UPDATED, 200),
+  ];
   return (
-    <table aria-label="Records" className="w-full border-collapse rounded-lg bg-white text-sm shadow-sm">
-      <thead>
-        <tr className="border-b border-slate-200 text-left text-slate-500">
-          {columns.map(header)}
-          <th className="px-3 py-2 font-medium">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.id} className="border-b border-slate-100 align-top">
-            <td className="px-3 py-2 font-mono text-slate-500" title={row.id}>
-              {row.id.slice(0, 8)}
-            </td>
-            {fields.map((f) => (
-              <td key={f.name} className="max-w-xs truncate px-3 py-2">
-                {display(row[f.name])}
-              </td>
-            ))}
-            <td className="whitespace-nowrap px-3 py-2 text-right">
-              {confirming === row.id ? (
-                <span className="inline-flex gap-2">
-                  <Button variant="danger" onClick={() => {
-                      setConfirming(undefined);
-                      onDelete(row);
-                    }}>
-                    Confirm delete
-                  </Button>
-                  <Button variant="secondary" onClick={() => setConfirming(undefined)}>
-                    Cancel
-                  </Button>
-                </span>
-              ) : (
-                <span className="inline-flex gap-2">
-                  <Button variant="secondary" onClick={() => onEdit(row)}>
-                    Edit
-                  </Button>
-                  <Button variant="secondary" onClick={() => setConfirming(row.id)}>
-                    Delete
-                  </Button>
-                </span>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <p id={EDIT_HINT_ID} hidden>
+        Press Enter or double-click to edit this value; Enter saves, Escape cancels.
+      </p>
+      <DataTable
+        label="Records"
+        columns={columns}
+        rows={rows}
+        loading={loading}
+        empty={empty}
+        rowKey={(r) => r.id}
+        rowProps={(r) => ({ "data-testid": `record-${r.id}` })}
+        sort={sort}
+        onSort={(key) => onSort({ key, order: sort.key === key && sort.order === "asc" ? "desc" : "asc" })}
+        actions={(row) => (
+          <>
+            <Button variant="secondary" disabledReason={rights.update} onClick={() => onEdit(row)} aria-label={`Edit ${rowLabel(row)}`}>
+              Edit
+            </Button>
+            <Button variant="secondary" disabledReason={rights.delete} onClick={() => onDelete(row)} aria-label={`Delete ${rowLabel(row)}`}>
+              Delete
+            </Button>
+          </>
+        )}
+      />
+    </>
   );
 }
