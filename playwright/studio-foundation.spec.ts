@@ -164,8 +164,8 @@ test("a user without admin keys sees only the navigation they may use", async ({
 });
 
 for (const panel of [
-  { path: "/users", ready: (p: Page) => p.getByTestId(`user-row-${ADMIN.email}`) },
-  { path: "/roles", ready: (p: Page) => p.getByTestId("role-admin") },
+  { path: "/users", create: "Add user", ready: (p: Page) => p.getByTestId(`user-row-${ADMIN.email}`) },
+  { path: "/roles", create: "New role", ready: (p: Page) => p.getByTestId("role-admin") },
 ]) {
   test(`${panel.path}: no serious axe violation in light and dark, screenshots at 1366 px`, async ({ page }) => {
     await signIn(page, ADMIN.email, ADMIN.password);
@@ -174,6 +174,12 @@ for (const panel of [
     for (const theme of ["light", "dark"] as const) {
       await setTheme(page, theme);
       await expectNoSeriousA11yViolations(page);
+      // The create panel (SlideOver) too.
+      await page.getByRole("button", { name: panel.create }).click();
+      await expect(page.getByRole("dialog")).toBeVisible();
+      await expectNoSeriousA11yViolations(page);
+      await page.keyboard.press("Escape");
+      await expect(page.getByRole("dialog")).toHaveCount(0);
     }
     await saveScreenshots(page, panel.path.slice(1));
   });
