@@ -157,6 +157,16 @@ test("a user without admin keys sees only the navigation they may use", async ({
   await expect(nav.getByRole("link", { name: "Apps" })).toBeVisible();
   for (const hidden of ["Users", "Roles", "Audit", "Secrets"]) await expect(nav.getByRole("link", { name: hidden })).toHaveCount(0);
 
+  // A 403 is an answer, not a failure to retry: the panel asks once and says why at once.
+  let asked = 0;
+  page.on("request", (r) => {
+    if (r.url().includes("users.details")) asked++;
+  });
+  await page.goto("/users");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Managing users requires the admin role.");
+  await page.waitForTimeout(2_500); // React Query's first retry would come after 1 s.
+  expect(asked).toBe(1);
+
   // And the admin sees them all (so the absences above are about permissions, not a broken nav).
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn(page, ADMIN.email, ADMIN.password);
