@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { ADMIN, signIn, signOut } from "./fixtures.ts";
-import { collectConsoleErrors, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshots } from "./studio-checks.ts";
+import { collectConsoleErrors, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshots, setTheme } from "./studio-checks.ts";
 
 // The settings page: close and reopen public sign-up, rotate the master key behind a confirmation, and read
 // the audit archive's status. Only administrators see it.
@@ -73,6 +73,9 @@ test("settings: sign-up closed and reopened, master key rotated after confirming
   await expect(page.getByRole("region", { name: "Audit archive" }).getByText("No archive files yet.")).toBeVisible();
 
   await expectNoSeriousA11yViolations(page);
+  await setTheme(page, "dark");
+  await expectNoSeriousA11yViolations(page);
+  await setTheme(page, "light");
   await page.setViewportSize({ width: 1024, height: 800 });
   await expectNoHorizontalOverflow(page);
   await saveScreenshots(page, "settings");

@@ -1,7 +1,7 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { ADMIN, signIn } from "./fixtures.ts";
-import { collectConsoleErrors, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshots } from "./studio-checks.ts";
+import { collectConsoleErrors, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshots, setTheme } from "./studio-checks.ts";
 
 // The SQL console: a CodeMirror editor, Ctrl+Enter, PostgreSQL's errors with their position marked, a history
 // per user in the browser, CSV export, truncation said plainly, and a wide result that scrolls in its own box.
@@ -86,11 +86,14 @@ test("the console: highlighted editor, Ctrl+Enter, error position, history, CSV,
 
   // A very wide result scrolls inside the table at 1024 px; the page does not.
   await page.setViewportSize({ width: 1024, height: 800 });
-  await runWithKeyboard(page, restored, "SELECT repeat('x', 3000) AS wide, 2 AS after_it");
+  await runWithKeyboard(page, restored, "SELECT repeat('x', 3000) AS wide, 2 AS after_it -- a comment, for the contrast check");
   await expect(restored.getByRole("table", { name: "Query result" }).getByRole("columnheader", { name: "after_it" })).toBeAttached();
   await expectNoHorizontalOverflow(page);
 
   await expectNoSeriousA11yViolations(page);
+  await setTheme(page, "dark");
+  await expectNoSeriousA11yViolations(page);
+  await setTheme(page, "light");
   await saveScreenshots(page, "sql-console");
   // The four refused statements above answer 400, which Chromium logs as a failed resource: that is the answer
   // the person asked for, not a fault. Nothing else may be logged.

@@ -25,10 +25,10 @@ export default function DatabasePage() {
       />
       {schemas.isError && <ErrorText>{schemas.error.message}</ErrorText>}
       <div className="flex items-start gap-6">
-        <nav aria-label="Schemas" className="w-56 shrink-0 rounded-lg border border-slate-200 bg-white p-2 shadow-sm">
-          <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Schemas</h2>
+        <nav aria-label="Schemas" className="w-56 shrink-0 rounded-lg border border-slate-200 bg-white p-2 shadow-sm dark:border-slate-700 dark:bg-slate-900">
+          <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">Schemas</h2>
           {!schemas.data ? (
-            <p className="px-2 text-sm text-slate-500">Loading…</p>
+            <p className="px-2 text-sm text-slate-600 dark:text-slate-400">Loading…</p>
           ) : (
             <ul className="text-sm">
               {schemas.data.map((s) => (
@@ -37,7 +37,7 @@ export default function DatabasePage() {
                     type="button"
                     aria-pressed={selected === s.schema_name}
                     onClick={() => setSelected(s.schema_name)}
-                    className={`flex w-full justify-between rounded-md px-2 py-1.5 text-left font-mono ${selected === s.schema_name ? "bg-brand-500 text-white" : "hover:bg-slate-100"}`}
+                    className={`flex w-full justify-between rounded-md px-2 py-1.5 text-left font-mono ${selected === s.schema_name ? "bg-brand-500 text-white" : "hover:bg-slate-100 dark:hover:bg-slate-800"}`}
                   >
                     <span>{s.schema_name}</span>
                     <span aria-label={`${s.table_count} tables`} className="opacity-70">
@@ -50,7 +50,7 @@ export default function DatabasePage() {
           )}
         </nav>
         <div className="min-w-0 flex-1 space-y-6">
-          {selected ? <SchemaTables schema={selected} /> : <p className="text-sm text-slate-500">Choose a schema to see its tables.</p>}
+          {selected ? <SchemaTables schema={selected} /> : <p className="text-sm text-slate-600 dark:text-slate-400">Choose a schema to see its tables.</p>}
           {/* Hidden, with the reason, rather than failing after a click (issue 11, item 6). */}
           {mayQuery ? (
             <SqlConsole schema={selected} />

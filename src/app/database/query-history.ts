@@ -1,12 +1,17 @@
 "use client";
 import { useCallback, useEffect, useState } from "react";
-import { z } from "zod";
 
 /** Most recent first; older statements fall off past this many. */
 export const HISTORY_LIMIT = 50;
 
-const stored = z.array(z.object({ sql: z.string(), at: z.string() }));
-export type HistoryEntry = z.infer<typeof stored>[number];
+export interface HistoryEntry {
+  sql: string;
+  at: string;
+}
+
+// A hand-written guard rather than zod: zod probes `new Function` at parse time, which the Studio's CSP reports.
+const isEntry = (v: unknown): v is HistoryEntry =>
+  typeof v === "object" && v !== null && typeof (v as HistoryEntry).sql === "string" && typeof (v as HistoryEntry).at === "string";
 
 /** Per user, so two administrators sharing a browser profile do not see each other's statements. */
 const storageKey = (userId: string) => `rootcx.sql-history.${userId}`;
@@ -14,8 +19,8 @@ const storageKey = (userId: string) => `rootcx.sql-history.${userId}`;
 function read(userId: string): HistoryEntry[] {
   try {
     // localStorage is outside our control (edited by hand, an older Studio): anything unexpected reads as empty.
-    const parsed = stored.safeParse(JSON.parse(localStorage.getItem(storageKey(userId)) ?? "[]"));
-    return parsed.success ? parsed.data.slice(0, HISTORY_LIMIT) : [];
+    const parsed: unknown = JSON.parse(localStorage.getItem(storageKey(userId)) ?? "[]");
+    return Array.isArray(parsed) && parsed.every(isEntry) ? parsed.slice(0, HISTORY_LIMIT) : [];
   } catch {
     return [];
   }
