@@ -53,28 +53,30 @@ test("install an app from its manifest, browse and edit its records, then update
   await createContact(page, { name: "Alice", age: "30", vip: false, stage: "customer" });
   await createContact(page, { name: "Bob", age: "25", vip: false, stage: "lead" });
   const count = page.getByTestId("record-count");
-  await expect(count).toHaveText("3 records");
+  await expect(count).toHaveText("1–3 of 3");
   const records = page.getByRole("table", { name: "Records" });
   const rows = records.locator("tbody").getByRole("row");
 
   // Sorting: the header toggles ascending, then descending.
-  await records.getByRole("columnheader", { name: "name" }).click();
+  // Newest first by default.
+  await expect(rows).toHaveText([/Bob/, /Alice/, /Carol/]);
+  await records.getByRole("columnheader", { name: "name" }).getByRole("button").click();
   await expect(records.getByRole("columnheader", { name: "name" })).toHaveAttribute("aria-sort", "ascending");
   await expect(rows).toHaveText([/Alice/, /Bob/, /Carol/]);
-  await records.getByRole("columnheader", { name: "name" }).click();
+  await records.getByRole("columnheader", { name: "name" }).getByRole("button").click();
   await expect(rows).toHaveText([/Carol/, /Bob/, /Alice/]);
   await expect(rows.filter({ hasText: "Carol" })).toContainText("true");
 
   // Filtering: "contains" is case-insensitive.
   const filter = page.getByRole("form", { name: "Filter records" });
-  await filter.getByLabel("Filter field").selectOption("name");
+  await filter.getByLabel("Field").selectOption("name");
   await filter.getByLabel("Operator").selectOption("contains");
   await filter.getByLabel("Value").fill("AR");
   await filter.getByRole("button", { name: "Apply" }).click();
-  await expect(count).toHaveText("1 record");
+  await expect(count).toHaveText("1–1 of 1");
   await expect(rows).toHaveText([/Carol/]);
   await filter.getByRole("button", { name: "Clear" }).click();
-  await expect(count).toHaveText("3 records");
+  await expect(count).toHaveText("1–3 of 3");
 
   // Editing sends only the changed field.
   await rows.filter({ hasText: "Bob" }).getByRole("button", { name: "Edit" }).click();
@@ -90,8 +92,8 @@ test("install an app from its manifest, browse and edit its records, then update
   await expect(rows.filter({ hasText: "Bob" })).toContainText("customer");
 
   await rows.filter({ hasText: "Alice" }).getByRole("button", { name: "Delete" }).click();
-  await rows.filter({ hasText: "Alice" }).getByRole("button", { name: "Confirm delete" }).click();
-  await expect(count).toHaveText("2 records");
+  await page.getByRole("dialog").getByRole("button", { name: "Delete record" }).click();
+  await expect(count).toHaveText("1–2 of 2");
   await expect(rows.filter({ hasText: "Alice" })).toHaveCount(0);
 
   // Paging: 30 more records through the REST API make two pages of 25.
@@ -101,7 +103,9 @@ test("install an app from its manifest, browse and edit its records, then update
   const created = await request.post("/api/v1/apps/e2e_crm/collections/contact/bulk", { data: bulk, headers: { authorization: `Bearer ${accessToken}` } });
   expect(created.status()).toBe(201);
   await page.reload();
-  await expect(count).toHaveText("32 records");
+  await expect(count).toHaveText("1–32 of 32");
+  await page.getByLabel("Rows per page").selectOption("25");
+  await expect(count).toHaveText("1–25 of 32");
   await expect(rows).toHaveCount(25);
   await page.getByRole("button", { name: "Next" }).click();
   await expect(page.getByText("Page 2 of 2")).toBeVisible();

@@ -2,9 +2,14 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 
-/** Fails on any serious or critical axe violation of the current page, listing rule, impact and targets. */
-export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
+/**
+ * Fails on any serious or critical axe violation of the current page, listing rule, impact and targets.
+ * `include` limits the check to those CSS selectors (a panel's own part of a page others also build on).
+ */
+export async function expectNoSeriousA11yViolations(page: Page, include: string[] = []): Promise<void> {
+  const builder = new AxeBuilder({ page });
+  for (const selector of include) builder.include(selector);
+  const results = await builder.analyze();
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   const summary = serious.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")}`);
   expect(summary, "axe: serious/critical violations").toEqual([]);
