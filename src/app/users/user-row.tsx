@@ -9,6 +9,7 @@ import { useToast } from "../components/toast.tsx";
 import { useFormErrors } from "../components/use-form-errors.ts";
 import { errorSentence } from "../components/api-error.ts";
 import { useTRPC } from "../trpc.ts";
+import { UserAccess } from "./user-access.tsx";
 
 export interface UserDetails {
   id: string;
@@ -20,7 +21,7 @@ export interface UserDetails {
   sessionCount: number;
 }
 
-type Open = "none" | "password" | "sessions" | "disable" | "delete";
+type Open = "none" | "access" | "password" | "sessions" | "disable" | "delete";
 
 /** One user's action buttons and the panels and confirmations they open. */
 export function UserActions({ user, isSelf, onChanged }: { user: UserDetails; isSelf: boolean; onChanged: () => Promise<unknown> }) {
@@ -45,6 +46,9 @@ export function UserActions({ user, isSelf, onChanged }: { user: UserDetails; is
 
   return (
     <>
+      <Button variant="secondary" onClick={() => setOpen("access")}>
+        Access
+      </Button>
       <Button variant="secondary" onClick={() => setOpen("password")}>
         Reset password
       </Button>
@@ -62,6 +66,9 @@ export function UserActions({ user, isSelf, onChanged }: { user: UserDetails; is
         </Button>
       )}
 
+      <SlideOver open={open === "access"} title="Access" description={user.email} onClose={close}>
+        {open === "access" && <UserAccess user={user} onChanged={onChanged} />}
+      </SlideOver>
       <SlideOver open={open === "password"} title="Reset password" description={user.email} onClose={close}>
         <PasswordForm userId={user.id} email={user.email} onDone={async () => { close(); toast.success("Password reset; the user's sessions have ended."); await onChanged(); }} />
       </SlideOver>

@@ -1,0 +1,116 @@
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { ADMIN, signIn } from "./fixtures.ts";
+import { expectNoSeriousA11yViolations, setTheme } from "./studio-checks.ts";
+
+async function adminAuth(request: APIRequestContext): Promise<{ authorization: string }> {
+  const login = await request.post("/api/v1/auth/login", { data: { email: ADMIN.email, password: ADMIN.password } });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  return { authorization: `Bearer ${accessToken}` };
+}
+
+async function registerUser(request: APIRequestContext, email: string): Promise<string> {
+  const res = await request.post("/api/v1/auth/register", { data: { email, password: "Access-Pass-2026" } });
+  expect([201, 409]).toContain(res.status());
+  const users = (await (await request.get("/api/v1/users", { headers: await adminAuth(request) })).json()) as { id: string; email: string }[];
+  return users.find((u) => u.email === email)!.id;
+}
+
+test("users: roles are assigned and revoked from the user's row, each with a toast, revoke confirmed first", async ({ page, request }) => {
+  const email = "assignee@studio.test";
+  await registerUser(request, email);
+  const auth = await adminAuth(request);
+  expect((await request.post("/api/v1/roles", { headers: auth, data: { name: "support", permissions: ["app:helpdesk:*"] } })).ok()).toBe(true);
+  page.on("dialog", (d) => {
+    throw new Error(`native ${d.type()} dialog: ${d.message()}`);
+  });
+
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/users");
+  const row = page.getByTestId(`user-row-${email}`);
+  await row.getByRole("button", { name: "Access" }).click();
+  const panel = page.getByRole("dialog", { name: "Access" });
+  await expect(panel).toContainText(email);
+  await expect(panel).toContainText("No role assigned");
+
+  // Assign without choosing: a sentence next to the select, nothing sent.
+  const form = panel.getByRole("form", { name: `Assign a role to ${email}` });
+  await form.getByRole("button", { name: "Assign" }).click();
+  await expect(form.getByTestId("field-error")).toHaveText("Choose a role to assign.");
+  // The select offers the existing roles.
+  await form.getByLabel("Role to assign").selectOption("support");
+  await expect(form.getByTestId("field-error")).toHaveCount(0);
+  await form.getByRole("button", { name: "Assign" }).click();
+  await expect(page.getByTestId("toast-success")).toHaveText("Role support assigned to assignee@studio.test.");
+  await expect(panel.getByTestId("assigned-role-support")).toBeVisible();
+  await expect(form.getByLabel("Role to assign").locator("option", { hasText: "support" })).toHaveCount(0);
+  await page.keyboard.press("Escape");
+  await expect(panel).toHaveCount(0);
+  await expect(row).toContainText("support");
+
+  // Revoke asks first; Cancel keeps the role.
+  await row.getByRole("button", { name: "Access" }).click();
+  await panel.getByRole("button", { name: `Revoke support from ${email}` }).click();
+  const confirm = page.getByRole("dialog", { name: "Revoke role?" });
+  await expect(confirm).toContainText(`${email} loses the keys of support`);
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(panel.getByTestId("assigned-role-support")).toBeVisible();
+  await panel.getByRole("button", { name: `Revoke support from ${email}` }).click();
+  await page.getByRole("dialog", { name: "Revoke role?" }).getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByTestId("toast-success").last()).toHaveText("Role support revoked from assignee@studio.test.");
+  await expect(panel.getByTestId("assigned-role-support")).toHaveCount(0);
+  await page.keyboard.press("Escape");
+  await expect(row).not.toContainText("support");
+  const details = (await (await request.get("/api/v1/users", { headers: auth })).json()) as { email: string }[];
+  expect(details.some((u) => u.email === email)).toBe(true);
+});
+
+test("users: 'why does this user hold this key?' shows the chain through an inherited role", async ({ page, request }) => {
+  const email = "explained@studio.test";
+  const userId = await registerUser(request, email);
+  const auth = await adminAuth(request);
+  expect((await request.post("/api/v1/roles", { headers: auth, data: { name: "crm_readers", permissions: ["app:crm:contact.*"] } })).ok()).toBe(true);
+  expect((await request.post("/api/v1/roles", { headers: auth, data: { name: "sales", inherits: ["crm_readers"], permissions: ["app:crm:deal.read"] } })).ok()).toBe(true);
+  expect((await request.post("/api/v1/roles/assign", { headers: auth, data: { userId, role: "sales" } })).ok()).toBe(true);
+
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/users");
+  await page.getByTestId(`user-row-${email}`).getByRole("button", { name: "Access" }).click();
+  const panel = page.getByRole("dialog", { name: "Access" });
+  const form = panel.getByRole("form", { name: `Explain a key of ${email}` });
+
+  // A bad key is a sentence under the field, never zod JSON.
+  await form.getByLabel("Permission key").fill("Bad Key!");
+  await form.getByRole("button", { name: "Explain" }).click();
+  await expect(form.getByTestId("field-error")).toHaveText("Permission keys use only a-z, 0-9 and _ : . *.");
+  await expect(panel).not.toContainText("invalid_format");
+
+  await form.getByLabel("Permission key").fill("app:crm:contact.read");
+  await expect(form.getByTestId("field-error")).toHaveCount(0);
+  await form.getByRole("button", { name: "Explain" }).click();
+  const result = panel.getByTestId("explain-result");
+  await expect(result).toContainText(`${email} holds app:crm:contact.read by one route`);
+  const chain = result.getByTestId("explain-chain");
+  await expect(chain).toHaveCount(1);
+  await expect(chain.getByRole("list", { name: "Role chain" }).getByRole("listitem")).toHaveText(["sales (assigned)", "→ inherits crm_readers"]);
+  await expect(chain).toContainText("crm_readers holds app:crm:contact.*, which matches app:crm:contact.read.");
+
+  // A key held directly by the assigned role: a one-step chain. Offered among the effective keys.
+  await panel.getByRole("button", { name: "app:crm:deal.read" }).click();
+  await expect(form.getByLabel("Permission key")).toHaveValue("app:crm:deal.read");
+  await expect(result.getByTestId("explain-chain").getByRole("list", { name: "Role chain" }).getByRole("listitem")).toHaveText(["sales (assigned)"]);
+  await expect(result).toContainText("sales holds app:crm:deal.read.");
+
+  // A key nobody granted them.
+  await form.getByLabel("Permission key").fill("admin:secrets.manage");
+  await form.getByRole("button", { name: "Explain" }).click();
+  await expect(result).toContainText(`${email} does not hold admin:secrets.manage`);
+
+  for (const theme of ["light", "dark"] as const) {
+    await setTheme(page, theme);
+    await panel.getByRole("button", { name: "app:crm:contact.read" }).click();
+    await expect(result.getByTestId("explain-chain")).toHaveCount(1);
+    await expectNoSeriousA11yViolations(page);
+  }
+  await setTheme(page, "light");
+});
