@@ -42,24 +42,27 @@ function Impact({ change, applied }: { change: SchemaChange; applied: boolean })
 /** The schema changes an install would make (or made), one row each; those that touch existing rows in red. */
 export function SchemaChanges({ changes, label, applied = false }: { changes: SchemaChange[]; label: string; applied?: boolean }) {
   return (
-    <table aria-label={label} className="w-full border-collapse text-sm">
-      <TableHead labels={["Entity", "Change", "Column", "Detail", "Existing rows"]} cellClassName="px-2 py-1 font-medium" />
-      <tbody>
-        {changes.map((c, i) => {
-          const harmful = c.destructive === true || c.blocking === true;
-          return (
-            <tr key={i} data-destructive={harmful ? "true" : undefined} className={`border-b border-slate-100 font-mono ${harmful ? "bg-red-50 text-red-800" : ""}`}>
-              <td className="px-2 py-1">{c.entity || "—"}</td>
-              <td className={`px-2 py-1 ${c.change_type.startsWith("drop") ? "text-red-700" : ""}`}>{c.change_type}</td>
-              <td className="px-2 py-1">{c.column ?? "—"}</td>
-              <td className="px-2 py-1">{c.detail}</td>
-              <td className="px-2 py-1">
-                <Impact change={c} applied={applied} />
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    // Its own horizontal scroll: a long detail or sample never widens the page.
+    <div className="min-w-0 overflow-x-auto">
+      <table aria-label={label} className="w-full border-collapse text-sm">
+        <TableHead labels={["Entity", "Change", "Column", "Detail", "Existing rows"]} cellClassName="px-2 py-1 font-medium" />
+        <tbody>
+          {changes.map((c, i) => {
+            const harmful = c.destructive === true || c.blocking === true;
+            return (
+              <tr key={i} data-destructive={harmful ? "true" : undefined} className={`border-b border-slate-100 font-mono dark:border-slate-800 ${harmful ? "bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-200" : ""}`}>
+                <td className="px-2 py-1">{c.entity || "—"}</td>
+                <td className={`px-2 py-1 ${c.change_type.startsWith("drop") ? "text-red-700 dark:text-red-300" : ""}`}>{c.change_type}</td>
+                <td className="px-2 py-1">{c.column ?? "—"}</td>
+                <td className="px-2 py-1 break-words">{c.detail}</td>
+                <td className="px-2 py-1">
+                  <Impact change={c} applied={applied} />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,12 +1,41 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
-import { ADMIN_ACTIONS, DATA_OPERATIONS } from "../../server/governance/admin-actions.ts";
+import { useState } from "react";
+import { errorSentence } from "../components/api-error.ts";
+import { Button } from "../components/button.tsx";
+import { DataTable, type Column } from "../components/data-table.tsx";
+import { FormError } from "../components/form-field.tsx";
+import { PageHeader } from "../components/page-header.tsx";
 import { useTRPC } from "../trpc.ts";
-import { Button, ErrorText, TableHead } from "../ui.tsx";
+import { AuditFilters } from "./audit-filters.tsx";
 import { RecordDiff } from "./record-diff.tsx";
 
 const PAGE = 50;
+
+interface AuditRow {
+  id: string;
+  changed_at: string;
+  table_schema: string;
+  table_name: string;
+  operation: string;
+  record_id: string | null;
+  actor_uid: string | null;
+  old_record?: unknown;
+  new_record?: unknown;
+}
+
+const WRAP = "break-words [overflow-wrap:anywhere]";
+
+function columns(actorOf: (row: AuditRow) => string): Column<AuditRow>[] {
+  return [
+    { key: "id", header: "#", width: 64, cell: (r) => <span className="font-mono text-xs">{r.id}</span> },
+    { key: "when", header: "When", width: 120, cell: (r) => <time dateTime={r.changed_at}>{new Date(r.changed_at).toLocaleString()}</time> },
+    { key: "table", header: "Table", cell: (r) => <span className={`font-mono text-xs ${WRAP}`}>{`${r.table_schema}.${r.table_name}`}</span> },
+    { key: "action", header: "Action", cell: (r) => r.operation },
+    { key: "target", header: "Target", cell: (r) => <span className={`font-mono text-xs ${WRAP}`}>{r.record_id}</span> },
+    { key: "actor", header: "Actor", cell: (r) => <span className={WRAP}>{actorOf(r)}</span> },
+  ];
+}
 
 /**
  * The audit viewer: filters (action, actor, target, table), pages of changes newest first (the `before` cursor
@@ -22,126 +51,70 @@ export default function AuditPage() {
   const chain = useQuery(trpc.audit.verify.queryOptions());
   const users = useQuery(trpc.users.list.queryOptions());
   const emailOf = new Map((users.data ?? []).map((u) => [u.id, u.email]));
+  const actorOf = (r: AuditRow) => (r.actor_uid ? (emailOf.get(r.actor_uid) ?? r.actor_uid) : "system");
 
-  function apply(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const next: Record<string, string> = {};
-    for (const key of ["table_schema", "table_name", "operation", "record_id", "actor_uid"]) {
-      const v = String(form.get(key) ?? "").trim();
-      if (v) next[key] = v;
-    }
-    setFilters(next);
-    setCursor([]);
-    setOpen(undefined);
-  }
-
-  if (rows.isError) return <ErrorText>{rows.error.data?.code === "FORBIDDEN" ? "Reading the audit log requires admin:audit.read." : rows.error.message}</ErrorText>;
-  return (
-    <section className="space-y-5">
-      <header className="flex items-end justify-between">
-        <div>
-          <h1 className="text-2xl font-bold tracking-tight">Audit log</h1>
-          <p className="text-sm text-slate-500">
-            Every change to governed data, roles, users, sessions, secrets (names only) and apps, with who made it. Rows are hash-chained.
-          </p>
-        </div>
-        <div data-testid="chain-status" className={`rounded-md px-3 py-1.5 text-sm ${chain.data?.ok === false ? "bg-red-100 text-red-800" : "bg-emerald-50 text-emerald-800"}`}>
+  const header = (
+    <PageHeader
+      title="Audit log"
+      breadcrumbs={[{ label: "Studio", href: "/" }, { label: "Audit" }]}
+      description="Every change to governed data, roles, users, sessions, secrets (names only) and apps, with who made it. Rows are hash-chained."
+      actions={
+        <div
+          data-testid="chain-status"
+          className={`rounded-md px-3 py-1.5 text-sm ${chain.data?.ok === false ? "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200" : "bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"}`}
+        >
           {!chain.data
             ? "Checking chain…"
             : chain.data.ok
               ? `Chain intact (${chain.data.checked} rows)`
               : `Chain broken at row ${chain.data.firstBroken?.id}: ${chain.data.firstBroken?.reason}`}
         </div>
-      </header>
+      }
+    />
+  );
 
-      <form onSubmit={apply} aria-label="Audit filters" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3 text-sm">
-        {[
-          ["table_schema", "Schema / app"],
-          ["table_name", "Table / entity"],
-          ["record_id", "Target / record id"],
-        ].map(([name, label]) => (
-          <label key={name}>
-            <span className="mb-1 block text-slate-700">{label}</span>
-            <input name={name} aria-label={label} className="rounded-md border border-slate-300 px-2 py-1" />
-          </label>
-        ))}
-        <label>
-          <span className="mb-1 block text-slate-700">Action</span>
-          <select name="operation" aria-label="Action" className="rounded-md border border-slate-300 px-2 py-1">
-            <option value="">any</option>
-            <optgroup label="Administrative">
-              {ADMIN_ACTIONS.map((o) => (
-                <option key={o}>{o}</option>
-              ))}
-            </optgroup>
-            <optgroup label="Data and roles">
-              {DATA_OPERATIONS.map((o) => (
-                <option key={o}>{o}</option>
-              ))}
-            </optgroup>
-          </select>
-        </label>
-        <label>
-          <span className="mb-1 block text-slate-700">Actor</span>
-          <select name="actor_uid" aria-label="Actor" className="rounded-md border border-slate-300 px-2 py-1">
-            <option value="">anyone</option>
-            {(users.data ?? []).map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.email}
-              </option>
-            ))}
-          </select>
-        </label>
-        <Button type="submit">Apply</Button>
-      </form>
-
-      {!rows.data ? (
-        <p className="text-slate-500">Loading…</p>
-      ) : rows.data.length === 0 ? (
-        <p className="text-slate-500">No audit entries match.</p>
-      ) : (
-        <table className="w-full border-collapse rounded-lg bg-white text-sm shadow-sm">
-          <TableHead labels={["#", "When", "Table", "Action", "Target", "Actor"]} className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-500" cellClassName="px-3 py-2" />
-          <tbody>
-            {rows.data.map((r) => (
-              <FragmentRow key={r.id} open={open === r.id} onToggle={() => setOpen(open === r.id ? undefined : r.id)} row={r} actor={r.actor_uid ? (emailOf.get(r.actor_uid) ?? r.actor_uid) : "system"} />
-            ))}
-          </tbody>
-        </table>
-      )}
+  if (rows.isError) {
+    return (
+      <section className="min-w-0 space-y-5">
+        {header}
+        <FormError>{rows.error.data?.code === "FORBIDDEN" ? "Reading the audit log requires admin:audit.read." : errorSentence(rows.error)}</FormError>
+      </section>
+    );
+  }
+  return (
+    <section className="min-w-0 space-y-5">
+      {header}
+      <AuditFilters
+        users={users.data ?? []}
+        onApply={(next) => {
+          setFilters(next);
+          setCursor([]);
+          setOpen(undefined);
+        }}
+      />
+      <DataTable
+        label="Audit entries"
+        columns={columns(actorOf)}
+        rows={rows.data}
+        loading={rows.isPending}
+        rowKey={(r) => r.id}
+        rowProps={() => ({ "data-testid": "audit-row" })}
+        empty="No audit entries match."
+        actions={(r) => (
+          <Button type="button" variant="secondary" aria-expanded={open === r.id} aria-label={`Details of entry ${r.id}`} onClick={() => setOpen(open === r.id ? undefined : r.id)}>
+            {open === r.id ? "Hide" : "Details"}
+          </Button>
+        )}
+        expanded={(r) => (open === r.id ? <RecordDiff before={r.old_record} after={r.new_record} /> : undefined)}
+      />
       <div className="flex gap-2">
-        <Button variant="secondary" disabled={cursor.length === 0} onClick={() => setCursor(cursor.slice(0, -1))}>
+        <Button type="button" variant="secondary" disabled={cursor.length === 0} onClick={() => setCursor(cursor.slice(0, -1))}>
           Newer
         </Button>
-        <Button variant="secondary" disabled={(rows.data?.length ?? 0) < PAGE} onClick={() => rows.data && setCursor([...cursor, rows.data[rows.data.length - 1]!.id])}>
+        <Button type="button" variant="secondary" disabled={(rows.data?.length ?? 0) < PAGE} onClick={() => rows.data && setCursor([...cursor, rows.data[rows.data.length - 1]!.id])}>
           Older
         </Button>
       </div>
     </section>
-  );
-}
-
-function FragmentRow({ row, actor, open, onToggle }: { row: { id: string; changed_at: string; table_schema: string; table_name: string; operation: string; record_id: string | null; old_record?: unknown; new_record?: unknown }; actor: string; open: boolean; onToggle: () => void }) {
-  return (
-    <>
-      <tr data-testid="audit-row" onClick={onToggle} className="cursor-pointer border-t border-slate-100 hover:bg-slate-50">
-        <td className="px-3 py-2 font-mono text-xs">{row.id}</td>
-        <td className="px-3 py-2">{new Date(row.changed_at).toLocaleString()}</td>
-        <td className="px-3 py-2 font-mono">
-          {row.table_schema}.{row.table_name}
-        </td>
-        <td className="px-3 py-2">{row.operation}</td>
-        <td className="max-w-xs truncate px-3 py-2 font-mono text-xs">{row.record_id}</td>
-        <td className="px-3 py-2">{actor}</td>
-      </tr>
-      {open && (
-        <tr className="bg-slate-50">
-          <td colSpan={6} className="px-3 py-2">
-            <RecordDiff before={row.old_record} after={row.new_record} />
-          </td>
-        </tr>
-      )}
-    </>
   );
 }

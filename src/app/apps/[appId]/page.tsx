@@ -7,8 +7,8 @@ import { FormError } from "../../components/form-field.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
 import { useTRPC } from "../../trpc.ts";
 import { SYSTEM_NAMES } from "../field-values.ts";
-import { ManifestPanel } from "../manifest-panel.tsx";
 import { DataBrowser } from "./data-browser.tsx";
+import { ReinstallPanel } from "./reinstall-panel.tsx";
 import { SchemaHistory } from "./schema-history.tsx";
 import { UninstallApp } from "./uninstall-app.tsx";
 import { DEFAULT_SORT, useViewState } from "./view-state.ts";
@@ -83,7 +83,7 @@ function AppView() {
         )}
       </section>
 
-      <ManifestPanel title="Re-install / update manifest" initialText={JSON.stringify(app.data.manifest, null, 2)} />
+      <ReinstallPanel manifest={app.data.manifest} />
       <SchemaHistory appId={app.data.id} />
     </section>
   );
