@@ -25,6 +25,15 @@ interface Props {
   onDelete: (row: Row) => void;
 }
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** A system timestamp in the reader's time, to the second; the exact stored value is the cell's tooltip. */
+function localTime(value: unknown): string {
+  const d = new Date(String(value));
+  if (Number.isNaN(d.getTime())) return display(value);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 const [ID, CREATED, UPDATED] = SYSTEM_FIELDS as [FieldDef, FieldDef, FieldDef];
 
 /** Records as a grid: every column sortable, cells editable in place, Edit and Delete stuck to the right. */
@@ -37,7 +46,7 @@ export function RecordsTable({ fields, rows, loading, empty, sort, onSort, right
     width,
     cell: (row) => (
       <span className="block truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={display(row[f.name])}>
-        {f.name === "id" ? display(row.id).slice(0, 8) : display(row[f.name])}
+        {f.name === "id" ? row.id.slice(0, 8) : localTime(row[f.name])}
       </span>
     ),
   });
@@ -59,8 +68,8 @@ export function RecordsTable({ fields, rows, loading, empty, sort, onSort, right
         ),
       }),
     ),
-    system(CREATED, 200),
-    system(UPDATED, 200),
+    system(CREATED, 170),
+    system(UPDATED, 170),
   ];
   return (
     <>
