@@ -36,6 +36,14 @@ test("the console: highlighted editor, Ctrl+Enter, error position, history, CSV,
   await expect(result.getByRole("columnheader", { name: "one" })).toBeVisible();
   await expect(sqlConsole.getByRole("status")).toHaveText("1 row");
 
+  // With a schema chosen, its tables are offered as completions.
+  await page.getByRole("navigation", { name: "Schemas" }).getByRole("button", { name: /^rootcx_system/ }).click();
+  await sqlConsole.getByLabel("SQL", { exact: true }).click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("SELECT * FROM audit_l");
+  await expect(page.locator(".cm-tooltip-autocomplete")).toContainText("audit_log");
+  await page.keyboard.press("Escape");
+
   // PostgreSQL's own syntax error, with where: on the second line here, marked in the editor.
   await runWithKeyboard(page, sqlConsole, "SELECT 1\nFRM users");
   const alert = sqlConsole.getByRole("alert");
@@ -70,8 +78,7 @@ test("the console: highlighted editor, Ctrl+Enter, error position, history, CSV,
   await runWithKeyboard(page, sqlConsole, "SELECT g FROM generate_series(1, 600) g");
   await expect(sqlConsole.getByRole("status")).toHaveText(/^500 rows \(first 500 only: more rows exist/);
 
-  // History: newest first, click to restore; it survives a reload (localStorage, per user).
-  await page.reload();
+  // History: newest first, click to restore; it survives a new page load (localStorage, per user).
   const restored = await openConsole(page);
   await restored.getByText(/^History \(\d+\)$/).click();
   const history = restored.getByRole("list", { name: "Query history" });

@@ -1,6 +1,6 @@
 "use client";
-import { useMutation } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
 import { useSession } from "../auth/session.tsx";
 import { Button } from "../components/button.tsx";
 import { useToast } from "../components/toast.tsx";
@@ -20,6 +20,12 @@ export function SqlConsole({ schema }: { schema: string | undefined }) {
   const history = useQueryHistory(state.status === "authenticated" ? state.user.id : undefined);
   const run = useMutation(trpc.database.query.mutationOptions({ onSuccess: (_data, input) => history.remember(input.sql) }));
   const [sql, setSql] = useState("");
+  // The same query the schema's table list makes, so completion costs no extra request.
+  const tableList = useQuery(trpc.database.tables.queryOptions({ schema: schema ?? "" }, { enabled: schema !== undefined }));
+  const tables = useMemo(
+    () => (schema && tableList.data ? Object.fromEntries(tableList.data.map((t) => [t.table_name, t.columns.map((c) => c.column_name)])) : undefined),
+    [schema, tableList.data],
+  );
 
   function submit() {
     if (!sql.trim() || run.isPending) return;
@@ -50,6 +56,7 @@ export function SqlConsole({ schema }: { schema: string | undefined }) {
           value={sql}
           onChange={setSql}
           onRun={submit}
+          tables={tables}
           error={failure?.position !== undefined ? { position: failure.position, message: failure.message } : null}
         />
         <div className="flex flex-wrap items-center gap-3">

@@ -57,7 +57,20 @@ function useDarkClass(): boolean {
  * to run, and PostgreSQL's error position underlined (a lint diagnostic, with the message on hover). Tab moves
  * focus on rather than indenting, so the page stays usable from the keyboard.
  */
-export function SqlEditor({ value, onChange, onRun, error }: { value: string; onChange: (v: string) => void; onRun: () => void; error: ErrorMark | null }) {
+export function SqlEditor({
+  value,
+  onChange,
+  onRun,
+  error,
+  tables,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  onRun: () => void;
+  error: ErrorMark | null;
+  /** The selected schema's tables and their columns, offered as completions. */
+  tables?: Record<string, string[]> | undefined;
+}) {
   const ref = useRef<ReactCodeMirrorRef>(null);
   const run = useRef(onRun);
   run.current = onRun;
@@ -65,13 +78,13 @@ export function SqlEditor({ value, onChange, onRun, error }: { value: string; on
 
   const extensions = useMemo(
     () => [
-      sql({ dialect: PostgreSQL, upperCaseKeywords: true }),
+      sql({ dialect: PostgreSQL, upperCaseKeywords: true, ...(tables ? { schema: tables } : {}) }),
       // Above the default keymap, where Mod-Enter would insert a blank line.
       Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (run.current(), true) }])),
       EditorView.contentAttributes.of({ "aria-label": "SQL", "aria-multiline": "true" }),
       EditorView.lineWrapping,
     ],
-    [],
+    [tables],
   );
 
   useEffect(() => {
