@@ -35,6 +35,7 @@ describe("platform settings", () => {
     expect(await call("GET", "/platform/settings")).toMatchObject({ status: 200, body: { registration: "open" } });
     expect(await call("GET", "/platform/settings", undefined, user)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect(await call("PUT", "/platform/settings", { registration: "closed" }, user)).toMatchObject({ status: 403, body: { error: "admin role required" } });
+    expect(await call("PUT", "/platform/settings", { registration: "maybe" }, user)).toMatchObject({ status: 403, body: { error: "admin role required" } });
     expect((await call("GET", "/platform/settings", undefined, null)).status).toBe(401);
     expect((await call("GET", "/auth/mode", undefined, null)).body).toMatchObject({ setupRequired: false, registrationOpen: true });
   });

@@ -28,7 +28,7 @@ export function AuditArchiveStatus() {
               : "Never"}
           </dd>
           <dt className="text-slate-600 dark:text-slate-400">Archived through</dt>
-          <dd className="font-mono">{s.archived_through_id ? `row ${s.archived_through_id}` : "nothing yet"}</dd>
+          <dd>{s.archived_through_id ? <span className="font-mono">row {s.archived_through_id}</span> : "Nothing yet"}</dd>
         </dl>
       )}
       <DataTable

@@ -19,7 +19,7 @@ export function MasterKeyRotation() {
   return (
     <SettingsCard
       title="Master key"
-      description="Every secret is sealed under the vault's master key. Rotating makes a new key and re-encrypts every secret with it; workers keep running."
+      description="Every secret is sealed under the vault's master key. Rotating makes a new key and re-encrypts every secret with it."
     >
       <Button type="button" variant="secondary" onClick={() => setConfirming(true)} disabled={rotate.isPending}>
         {rotate.isPending ? "Rotating…" : "Rotate master key"}

@@ -1,3 +1,4 @@
+import { requireAdmin } from "../governance/authorize.ts";
 import type { RestRoute } from "../http/types.ts";
 import { platformSettingsInput } from "./schema.ts";
 import * as service from "./service.ts";
@@ -9,6 +10,8 @@ export const platformSettingsRoutes: RestRoute[] = [
     path: "/platform/settings",
     handler: async ({ core, principal, body }) => {
       const p = await principal();
+      // Before the body is read as settings, so a caller who may not change them learns nothing from a 400.
+      await requireAdmin(core, p);
       return { body: await service.updateSettings(core, p, platformSettingsInput.parse(body)) };
     },
   },
