@@ -1,6 +1,6 @@
 "use client";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { errorSentence } from "../../components/api-error.ts";
 import { Button } from "../../components/button.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
@@ -73,6 +73,12 @@ export function DataBrowser({ appId, entity, fields }: Props) {
       ? "No records match the filter."
       : `No ${entity} records yet.`;
 
+  const total = records.data?.total;
+  const lastPage = Math.max(1, Math.ceil((total ?? 0) / view.size));
+  useEffect(() => {
+    if (total !== undefined && !records.isPlaceholderData && view.page > lastPage) setView({ page: lastPage });
+  }, [total, lastPage, view.page, records.isPlaceholderData, setView]);
+
   async function exportCsv() {
     setExporting(true);
     try {
@@ -106,6 +112,7 @@ export function DataBrowser({ appId, entity, fields }: Props) {
         key={serializeConditions(view.conditions) ?? ""}
         fields={filterFields}
         applied={view.conditions}
+        appliedErrors={compiled.ok ? undefined : compiled.errors}
         serverError={serverError}
         onInvalid={() => setFilterInvalid(true)}
         onApply={(conditions) => {

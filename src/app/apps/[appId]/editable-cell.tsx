@@ -1,5 +1,5 @@
 "use client";
-import { useState, type KeyboardEvent } from "react";
+import { useRef, useState, type KeyboardEvent } from "react";
 import { errorSentence } from "../../components/api-error.ts";
 import { display, fromInput, toInput, type FieldDef, type InputValue } from "../field-values.ts";
 
@@ -25,6 +25,7 @@ export function EditableCell({ field, value, rowLabel, onSave }: Props) {
   const [draft, setDraft] = useState<InputValue>();
   const [error, setError] = useState<string>();
   const [saving, setSaving] = useState(false);
+  const busy = useRef(false);
   const shown = display(value);
 
   if (!onSave) return <span className="block max-w-xs truncate" title={shown}>{shown}</span>;
@@ -39,11 +40,12 @@ export function EditableCell({ field, value, rowLabel, onSave }: Props) {
   };
 
   async function commit() {
-    if (draft === undefined || saving) return;
+    if (draft === undefined || busy.current) return;
     const before = field.type === "boolean" ? (value === null || value === undefined ? "" : String(value)) : toInput(field, value);
     if (draft === before) return cancel();
     const parsed = field.type === "boolean" ? { ok: true as const, value: draft === "" ? null : draft === "true" } : fromInput(field, draft);
     if (!parsed.ok) return setError(parsed.error);
+    busy.current = true;
     setSaving(true);
     try {
       await onSave!(parsed.value);
@@ -52,6 +54,7 @@ export function EditableCell({ field, value, rowLabel, onSave }: Props) {
       // The control stays open with the typed value so it can be fixed.
       setError(errorSentence(err));
     } finally {
+      busy.current = false;
       setSaving(false);
     }
   }

@@ -9,6 +9,8 @@ interface Props {
   fields: FieldDef[];
   /** The conditions in force (from the URL); the bar edits a copy until Apply. */
   applied: Condition[];
+  /** Why conditions from the URL cannot be sent (a hand-edited or outdated link), by position. */
+  appliedErrors?: Record<number, string>;
   /** The server's refusal of the applied filter: next to the condition it names, or under the bar. */
   serverError?: { index?: number; text: string };
   onApply: (conditions: Condition[]) => void;
@@ -20,10 +22,10 @@ interface Props {
 const VALUELESS = new Set(["empty", "notEmpty"]);
 
 /** The filter builder: conditions joined with AND, each with operators and a value control for its field's type. */
-export function FilterBar({ fields, applied, serverError, onApply, onInvalid, onClear }: Props) {
+export function FilterBar({ fields, applied, appliedErrors, serverError, onApply, onInvalid, onClear }: Props) {
   const blank = () => (fields[0] ? [newCondition(fields[0])] : []);
   const [draft, setDraft] = useState<Condition[]>(() => (applied.length ? applied : blank()));
-  const [errors, setErrors] = useState<Record<number, string>>({});
+  const [errors, setErrors] = useState<Record<number, string>>(appliedErrors ?? {});
 
   const update = (i: number, patch: Partial<Condition>) => {
     setErrors(({ [i]: _gone, ...rest }) => rest);
