@@ -2,7 +2,7 @@ import { expect, test, type APIRequestContext, type Page } from "@playwright/tes
 import Papa from "papaparse";
 import { readFileSync } from "node:fs";
 import { ADMIN, signIn } from "./fixtures.ts";
-import { expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshots, setTheme } from "./studio-checks.ts";
+import { collectConsoleErrors, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshots, setTheme } from "./studio-checks.ts";
 
 const TASK = {
   entityName: "task",
@@ -58,6 +58,7 @@ const condition = (page: Page, n: number) => filterBar(page).getByRole("group", 
 
 test("item 4: newest first by default, created_at shown and sortable, a created record lands on top with a toast", async ({ page, request }) => {
   await installApp(request, "e2e_grid_order", [{ title: "oldest" }, { title: "middle" }, { title: "newest" }]);
+  const console = collectConsoleErrors(page);
   await openApp(page, "e2e_grid_order");
   await expect(rows(page)).toHaveText([/newest/, /middle/, /oldest/]);
   const created = table(page).getByRole("columnheader", { name: "created_at" });
@@ -79,6 +80,7 @@ test("item 4: newest first by default, created_at shown and sortable, a created 
   await expect(page.getByTestId("toast-success")).toContainText("task record created.");
   await expect(rows(page).first()).toContainText("brand new");
   await expect(page.getByTestId("record-count")).toHaveText("1–4 of 4");
+  expect(console.errors).toEqual([]);
 });
 
 test("item 3: Edit on row 15 opens the form in view; Escape closes it", async ({ page, request }) => {
