@@ -32,7 +32,7 @@ test("an administrator disables a user in the Studio and finds that change in th
   await expect(rows.first()).toContainText("user.disable");
   await expect(rows.first()).toContainText(userId);
   await expect(rows.first()).toContainText(ADMIN.email);
-  await rows.first().click();
+  await rows.first().getByRole("button", { name: /^Details of entry/ }).click();
   const diff = page.getByRole("table", { name: "Change" });
   await expect(diff).toContainText(email);
 

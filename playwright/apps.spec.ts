@@ -32,6 +32,8 @@ test("install an app from its manifest, browse and edit its records, then update
 
   // Not JSON: refused in the page, before anything reaches the server.
   const installPanel = page.getByRole("region", { name: "Install app" });
+  // The form is the default editor; the JSON one is a tab away (and remembered).
+  await installPanel.getByRole("tab", { name: "JSON" }).click();
   await installPanel.getByLabel("Manifest (JSON)").fill("{ appId: e2e_crm");
   await installPanel.getByRole("button", { name: "Preview changes" }).click();
   await expect(main.getByRole("alert")).toContainText("The manifest is not valid JSON");
@@ -42,7 +44,7 @@ test("install an app from its manifest, browse and edit its records, then update
   const preview = installPanel.getByRole("table", { name: "Schema changes" });
   await expect(preview.getByRole("row").filter({ hasText: "create_table" })).toContainText("contact");
   await installPanel.getByRole("button", { name: "Install", exact: true }).click();
-  await expect(installPanel.getByRole("status")).toContainText("app e2e_crm installed");
+  await expect(page.getByTestId("toast-success")).toContainText("App e2e_crm installed:");
 
   await page.getByRole("table", { name: "Installed apps" }).getByRole("link", { name: "e2e_crm" }).click();
   await expect(page.getByRole("heading", { name: "E2E CRM" })).toBeVisible();
@@ -125,7 +127,7 @@ test("install an app from its manifest, browse and edit its records, then update
   await expect(changes).toContainText(["add_column"]);
   await expect(changes.getByRole("cell", { name: "email", exact: true })).toBeVisible();
   await updatePanel.getByRole("button", { name: "Install", exact: true }).click();
-  await expect(updatePanel.getByRole("status")).toContainText("1 schema change(s) applied");
+  await expect(page.getByTestId("toast-success").last()).toContainText("App e2e_crm re-installed: 1 schema change applied.");
   await expect(records.getByRole("columnheader", { name: "email" })).toBeVisible();
 
   const history = page.getByRole("region", { name: "Schema history" });
@@ -146,12 +148,14 @@ test("install an app from its manifest, browse and edit its records, then update
   const bad = { ...MANIFEST, dataContract: [{ entityName: "contact", fields: [{ name: "name", type: "text" }, { name: "age", type: "nubmer" }] }] };
   await manifestBox.fill(JSON.stringify(bad));
   await updatePanel.getByRole("button", { name: "Preview changes" }).click();
-  await expect(main.getByRole("alert")).toHaveText('dataContract[0].fields[1].type: unknown type "nubmer"');
+  await expect(main.getByRole("alert")).toHaveText('Field contact.age (type): unknown type "nubmer".');
 
   await page.getByRole("button", { name: "Uninstall", exact: true }).click();
-  await page.getByRole("button", { name: "Confirm uninstall" }).click();
+  await page.getByRole("dialog").getByLabel(/to confirm/).fill("e2e_crm");
+  await page.getByRole("dialog").getByRole("button", { name: "Uninstall app" }).click();
   await expect(page).toHaveURL(/\/apps$/);
-  await expect(page.getByText("No apps installed yet.")).toBeVisible();
+  await expect(page.getByTestId("toast-success").last()).toContainText("App e2e_crm uninstalled.");
+  await expect(page.getByTestId("app-row-e2e_crm")).toHaveCount(0);
 });
 
 test("a schema change that would lose data is shown in red with its rows and installs only once the loss is accepted", async ({ page, request }) => {
@@ -167,6 +171,7 @@ test("a schema change that would lose data is shown in red with its rows and ins
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.goto("/apps/e2e_tags");
   const updatePanel = page.getByRole("region", { name: "Re-install / update manifest" });
+  await updatePanel.getByRole("tab", { name: "JSON" }).click();
   await updatePanel.getByLabel("Manifest (JSON)").fill(JSON.stringify(manifest("text"), null, 2));
   await updatePanel.getByRole("button", { name: "Preview changes" }).click();
 
@@ -186,7 +191,7 @@ test("a schema change that would lose data is shown in red with its rows and ins
   await installButton.click();
   const sent = JSON.parse((await installCall).postData() ?? "{}") as Record<string, { allowDataLoss?: boolean }>;
   expect(sent["0"]?.allowDataLoss).toBe(true);
-  await expect(updatePanel.getByRole("status")).toContainText("1 schema change(s) applied");
+  await expect(page.getByTestId("toast-success")).toContainText("App e2e_tags re-installed: 1 schema change applied.");
 
   // The data as accepted: the first element kept, the single one unchanged, the empty one still empty.
   const stored = await request.get("/api/v1/apps/e2e_tags/collections/note?sort=title&order=asc", { headers: auth });

@@ -63,7 +63,7 @@ test("create a role with two keys inheriting another, assign it, see the effecti
   await expect(entry).toContainText("rootcx_system.rbac_roles");
   await expect(entry).toContainText("INSERT");
   await expect(entry).toContainText(ADMIN.email);
-  await entry.click();
+  await entry.getByRole("button", { name: /^Details of entry/ }).click();
   const diff = page.getByRole("table", { name: "Change" });
   await expect(diff.locator("tr[data-changed]").filter({ hasText: "permissions" })).toContainText('["admin:audit.read","app:helpdesk:*"]');
 });
