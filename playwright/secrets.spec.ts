@@ -23,7 +23,7 @@ test("add, overwrite and delete a platform secret: readable name rule, 'Saved' w
   refuseNativeDialogs(page);
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Secrets" }).click();
-  const scope = page.getByRole("region", { name: "Platform secrets" });
+  const scope = page.getByRole("region", { name: "Platform secrets", exact: true });
   await expect(scope.getByText("No secrets yet.")).toBeVisible();
 
   await scope.getByRole("button", { name: "New secret" }).click();
@@ -116,11 +116,11 @@ test("an app secret's app is chosen from the installed apps; an app gone meanwhi
 test("/secrets: no serious axe violation in light and dark (panel open too), no sideways scroll at 1024 px, screenshots", async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.goto("/secrets");
-  await expect(page.getByRole("region", { name: "Platform secrets" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Platform secrets", exact: true })).toBeVisible();
   for (const theme of ["light", "dark"] as const) {
     await setTheme(page, theme);
     await expectNoSeriousA11yViolations(page);
-    await page.getByRole("region", { name: "Platform secrets" }).getByRole("button", { name: "New secret" }).click();
+    await page.getByRole("region", { name: "Platform secrets", exact: true }).getByRole("button", { name: "New secret" }).click();
     await expect(page.getByRole("dialog")).toBeVisible();
     await expectNoSeriousA11yViolations(page);
     await page.keyboard.press("Escape");

@@ -51,7 +51,7 @@ export function SecretScope({
         <Button onClick={() => setEditing("")}>New secret</Button>
       </div>
       <DataTable
-        label={title}
+        label={`Names in ${title}`}
         columns={COLUMNS}
         rows={names?.map((name) => ({ name }))}
         loading={loading}
