@@ -126,6 +126,7 @@ test("a reader (one entity's read key) uses every visible control of every page 
     const hrefs = await main.locator("a[href^='/']").evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute("href") ?? ""))]);
     for (const href of hrefs.slice(0, 20)) {
       forbidden.context = `${path}: following ${href}`;
+      used.push(forbidden.context);
       await page.goto(href);
       await page.waitForLoadState("networkidle");
     }

@@ -60,6 +60,7 @@ export default function SecretsPage() {
       />
 
       <section aria-label="App secrets" className="space-y-3">
+        <h2 className="font-semibold">App secrets</h2>
         <div className="w-72 max-w-full">
           <FormField
             kind="select"
