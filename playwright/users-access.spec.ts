@@ -108,11 +108,14 @@ test("users: 'why does this user hold this key?' shows the chain through an inhe
   await form.getByRole("button", { name: "Explain" }).click();
   await expect(result).toContainText(`${email} does not hold admin:secrets.manage`);
 
+  await page.setViewportSize({ width: 1366, height: 900 });
   for (const theme of ["light", "dark"] as const) {
     await setTheme(page, theme);
     await panel.getByRole("button", { name: "app:crm:*" }).click();
     await expect(result.getByTestId("explain-chain")).toHaveCount(1);
     await expectNoSeriousA11yViolations(page);
+    // For a reviewer (git-ignored), like saveScreenshots, which cannot switch theme behind the open panel.
+    await page.screenshot({ path: `playwright/screenshots/users-access-${theme}.png` });
   }
   await setTheme(page, "light");
 });
