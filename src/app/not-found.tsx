@@ -1,10 +1,11 @@
 import Link from "next/link";
+import { PageHeader } from "./components/page-header.tsx";
 
 export default function NotFound() {
   return (
     <section className="space-y-3">
-      <h1 className="text-2xl font-bold">Page not found</h1>
-      <Link href="/" className="text-brand-600 underline">
+      <PageHeader title="Page not found" description="No Studio panel lives at this address." />
+      <Link href="/" className="text-brand-600 underline dark:text-indigo-300">
         Back to the overview
       </Link>
     </section>
