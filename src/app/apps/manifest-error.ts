@@ -9,12 +9,14 @@ const PATH = /^dataContract\[(\d+)\](?:\.fields\[(\d+)\])?\.?([\w.[\]]*): (.+)$/
  */
 export function manifestError(err: unknown, draft: Draft | undefined): string {
   const raw = err instanceof Error ? err.message : typeof err === "string" ? err : "";
+  if (!PATH.test(raw)) return errorSentence(err);
+  // The service joins up to five problems with "; ".
   return raw
     .split("; ")
     .map((part) => {
       const m = PATH.exec(part);
       const entity = m && draft?.dataContract[Number(m[1])];
-      if (!m || !entity) return part.includes(": ") ? sentence(part) : errorSentence(err);
+      if (!m || !entity) return sentence(part);
       const field = m[2] === undefined ? undefined : entity.fields[Number(m[2])];
       const where = field ? `Field ${entity.entityName}.${field.name}` : `Entity ${entity.entityName}`;
       const rest = m[3] ? ` (${m[3]})` : "";

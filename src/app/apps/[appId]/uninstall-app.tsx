@@ -76,7 +76,9 @@ function RecordCount({ appId }: { appId: string }) {
             ? "Counting its records…"
             : total === undefined
               ? `It holds records in ${drops.length} table(s).`
-              : `It holds ${records(total)}${drops.length > 1 ? ` in ${drops.length} entities` : ""}, which will be deleted.`}
+              : total === 0
+                ? "It holds no records."
+                : `It holds ${records(total)}${drops.length > 1 ? ` in ${drops.length} entities` : ""}, which will be deleted.`}
       </p>
     </div>
   );
