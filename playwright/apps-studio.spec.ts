@@ -21,7 +21,7 @@ async function installWithRecords(request: APIRequestContext, manifest: { appId:
 test.afterAll(async ({ playwright }, info) => {
   const request = await playwright.request.newContext({ baseURL: info.project.use.baseURL });
   const auth = await adminAuth(request);
-  for (const id of ["e2e_visible", "e2e_formmade", "e2e_editor", "e2e_blocked", "e2e_looks"]) await request.delete(`/api/v1/apps/${id}`, { headers: auth });
+  for (const id of ["e2e_visible", "e2e_formmade", "e2e_editor", "e2e_blocked", "e2e_looks", "e2e_rename"]) await request.delete(`/api/v1/apps/${id}`, { headers: auth });
   await request.dispose();
 });
 
@@ -195,6 +195,24 @@ test("schema editor: add a field, retype one holding data (red preview with its 
   await expect(page.getByTestId("toast-success").last()).toHaveText(/App e2e_editor re-installed: 1 schema change applied\./);
   expect((await request.get("/api/v1/apps/e2e_editor/collections/tag", { headers: auth })).status()).toBe(404);
   await expect(page.getByRole("tab", { name: "tag" })).toHaveCount(0);
+});
+
+test("renaming a field holding values is previewed as what it is: the old column dropped with its values (red), an empty one added", async ({ page, request }) => {
+  await installWithRecords(request, { appId: "e2e_rename", dataContract: [{ entityName: "person", fields: [{ name: "nick", type: "text" }] }] }, { person: [{ nick: "al" }, { nick: "bo" }, {}] });
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/apps/e2e_rename");
+  const panel = page.getByRole("region", { name: "Re-install / update manifest" });
+  await panel.getByRole("button", { name: "Edit person.nick" }).click();
+  const form = page.getByRole("form", { name: "Edit field nick" });
+  await form.getByLabel("Field name").fill("alias");
+  await expect(form.getByRole("note")).toContainText("The manifest has no rename");
+  await form.getByRole("button", { name: "Save field" }).click();
+  await panel.getByRole("button", { name: "Preview changes" }).click();
+  const changes = panel.getByRole("table", { name: "Schema changes" }).locator("tbody").getByRole("row");
+  await expect(changes.filter({ hasText: "drop_column" })).toHaveAttribute("data-destructive", "true");
+  await expect(changes.filter({ hasText: "drop_column" })).toContainText("2 rows lose or change a value");
+  await expect(changes.filter({ hasText: "add_column" })).toContainText("alias");
+  await expect(panel.getByRole("group", { name: "Data loss" })).toContainText("touching 2 row(s)");
 });
 
 test("a blocking change is refused: Install stays disabled and says why", async ({ page, request }) => {
