@@ -32,6 +32,17 @@ test("a signed-out load of /login logs no console error (no 401 from auth.refres
   expect(console.errors).toEqual([]);
 });
 
+test("a refresh that fails without the Core ending the session (cut off, network) keeps the user signed in on the next load", async ({ page }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.route("**/api/trpc/auth.refresh**", (route) => route.abort("failed"));
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/login/);
+  await page.unroute("**/api/trpc/auth.refresh**");
+  await page.goto("/users");
+  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await expect(page).toHaveURL(/\/users/);
+});
+
 test("the theme follows the system preference, and the toggle's choice wins and persists without a flash", async ({ page }) => {
   await page.emulateMedia({ colorScheme: "dark" });
   await page.goto("/login");

@@ -24,6 +24,9 @@ interface SessionApi {
   reload(): Promise<void>;
 }
 
+const isUnauthorized = (err: unknown) =>
+  typeof err === "object" && err !== null && (err as { data?: { code?: unknown } | null }).data?.code === "UNAUTHORIZED";
+
 const SessionContext = createContext<SessionApi | undefined>(undefined);
 
 export function useSession(): SessionApi {
@@ -63,8 +66,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       const me = await queryClient.fetchQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 0 }));
       setState({ status: "authenticated", user: me });
       schedule(expiresIn, renew);
-    } catch {
-      setSessionHint(false);
+    } catch (err) {
+      // Only the Core saying the session is over ends the hint: a refresh cut off by navigating away (or a
+      // network blip) must not sign the user out of the next page load.
+      if (isUnauthorized(err)) setSessionHint(false);
       setAccessToken(undefined);
       setState({ status: "anonymous" });
     }
