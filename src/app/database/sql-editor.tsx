@@ -38,6 +38,10 @@ const DARK_CONTRAST = Prec.high(
   ),
 );
 
+/** CodeMirror's placeholder grey (#888) is below AA contrast on both themes; slate-600 and slate-400 pass. */
+const LIGHT_PLACEHOLDER = EditorView.theme({ ".cm-placeholder": { color: "#475569" } });
+const DARK_PLACEHOLDER = EditorView.theme({ ".cm-placeholder": { color: "#94a3b8" } });
+
 /** Whether the Studio is in dark mode (the `dark` class on <html>, set by the theme toggle). */
 function useDarkClass(): boolean {
   const [dark, setDark] = useState(false);
@@ -101,7 +105,7 @@ export function SqlEditor({
         ref={ref}
         value={value}
         onChange={onChange}
-        extensions={dark ? [...extensions, DARK_CONTRAST] : extensions}
+        extensions={dark ? [...extensions, DARK_CONTRAST, DARK_PLACEHOLDER] : [...extensions, LIGHT_PLACEHOLDER]}
         theme={dark ? "dark" : "light"}
         minHeight="8rem"
         maxHeight="24rem"

@@ -45,6 +45,7 @@ export default function SecretsPage() {
       {header}
       <SecretScope
         title="Platform secrets"
+        tableLabel="Platform secret names"
         kind="platform"
         names={platform.data}
         loading={platform.isPending}
@@ -79,6 +80,7 @@ export default function SecretsPage() {
         {appId && !app.isError && (
           <SecretScope
             title={appTitle}
+            tableLabel={`Secret names of ${appId}`}
             kind="app"
             names={app.data}
             loading={app.isPending}

@@ -26,6 +26,7 @@ type Editing = string | undefined;
  */
 export function SecretScope({
   title,
+  tableLabel,
   kind,
   names,
   loading,
@@ -33,6 +34,8 @@ export function SecretScope({
   onDelete,
 }: {
   title: string;
+  /** The table's own name: distinct from `title`, so each region can be found by its name alone. */
+  tableLabel: string;
   kind: SecretKind;
   names: string[] | undefined;
   loading?: boolean;
@@ -51,7 +54,7 @@ export function SecretScope({
         <Button onClick={() => setEditing("")}>New secret</Button>
       </div>
       <DataTable
-        label={`Names in ${title}`}
+        label={tableLabel}
         columns={COLUMNS}
         rows={names?.map((name) => ({ name }))}
         loading={loading}
