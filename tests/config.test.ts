@@ -77,9 +77,16 @@ describe("configuration", () => {
     [{ PORT: "-1" }, "PORT"],
     [{ ROOTCX_AUDIT_RETENTION_DAYS: "0" }, "ROOTCX_AUDIT_RETENTION_DAYS"],
     [{ ROOTCX_AUDIT_RETENTION_DAYS: "ninety" }, "ROOTCX_AUDIT_RETENTION_DAYS"],
+    [{ ROOTCX_LOGIN_RATE_PER_MINUTE: "0" }, "ROOTCX_LOGIN_RATE_PER_MINUTE"],
+    [{ ROOTCX_LOGIN_RATE_PER_MINUTE: "lots" }, "ROOTCX_LOGIN_RATE_PER_MINUTE"],
   ])("refuses %o with a message naming %s", (env, variable) => {
     expect(() => loadConfig({ ROOTCX_DATA_DIR: tmpData(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ROOTCX_DATA_DIR: tmpData(), ...env })).toThrow(variable);
+  });
+
+  it("reads the sign-in rate per address, keeping the default when unset", () => {
+    expect(loadConfig({ ROOTCX_DATA_DIR: tmpData(), ROOTCX_LOGIN_RATE_PER_MINUTE: "600" }).loginRatePerMinute).toBe(600);
+    expect(loadConfig({ ROOTCX_DATA_DIR: tmpData() }).loginRatePerMinute).toBeUndefined();
   });
 
   it("never echoes a rejected secret in the error", () => {

@@ -72,7 +72,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   const apps = new AppRegistry(db.pool, db.url, log);
   try {
     vault = await Vault.open(db.pool, { masterKey: config.masterKey, keySource: config.masterKeySource, dataDir: config.dataDir, log });
-    auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: opts.authLimits });
+    auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: { ...(config.loginRatePerMinute ? { loginPerIpPerMinute: config.loginRatePerMinute } : {}), ...opts.authLimits } });
     const principals = auth.principals;
     governed = await startGovernedExecutor(db.pool, db.url, log, (uid) => principals.permissions(uid)).catch(async (err: unknown) => {
       await principals.stop();

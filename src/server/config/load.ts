@@ -30,6 +30,8 @@ export interface CoreConfig {
   generatedKeys: string[];
   /** ROOTCX_TRUSTED_PROXIES as given (validated); empty: X-Forwarded-For is ignored. */
   trustedProxies: string | undefined;
+  /** ROOTCX_LOGIN_RATE_PER_MINUTE; undefined keeps the default. */
+  loginRatePerMinute: number | undefined;
 }
 
 /** A configuration problem that must stop the Core; the message names the variable. */
@@ -79,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     auditRetentionDays: e.ROOTCX_AUDIT_RETENTION_DAYS,
     generatedKeys,
     trustedProxies: e.ROOTCX_TRUSTED_PROXIES,
+    loginRatePerMinute: e.ROOTCX_LOGIN_RATE_PER_MINUTE,
   };
 }
 

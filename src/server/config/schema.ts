@@ -64,6 +64,10 @@ export const envSchema = z.object({
       )
       .optional(),
   ),
+  /** Sign-in attempts one client address may make per minute (a NAT or a test run may need more). */
+  ROOTCX_LOGIN_RATE_PER_MINUTE: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of attempts per minute (1 or more)" }).transform(Number).optional(),
+  ),
   ROOTCX_AUDIT_RETENTION_DAYS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,4}$/, { message: "must be a whole number of days (1 or more)" }).transform(Number).optional(),
   ),
