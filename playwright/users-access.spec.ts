@@ -19,7 +19,9 @@ test("users: roles are assigned and revoked from the user's row, each with a toa
   const email = "assignee@studio.test";
   const auth = await adminAuth(request);
   await registerUser(request, auth, email);
-  expect((await request.post("/api/v1/roles", { headers: auth, data: { name: "support", permissions: ["app:helpdesk:*"] } })).ok()).toBe(true);
+  // A name no other spec uses: the browser specs share one Core, and roles-audit creates "support".
+  const created = await request.post("/api/v1/roles", { headers: auth, data: { name: "desk_agents", permissions: ["app:helpdesk:*"] } });
+  expect(created.status(), await created.text()).toBe(200);
   page.on("dialog", (d) => {
     throw new Error(`native ${d.type()} dialog: ${d.message()}`);
   });
@@ -30,39 +32,39 @@ test("users: roles are assigned and revoked from the user's row, each with a toa
   await row.getByRole("button", { name: "Access" }).click();
   const panel = page.getByRole("dialog", { name: "Access" });
   await expect(panel).toContainText(email);
-  // Every new user holds base; support is not assigned yet.
+  // Every new user holds base; desk_agents is not assigned yet.
   await expect(panel.getByTestId("assigned-role-base")).toBeVisible();
-  await expect(panel.getByTestId("assigned-role-support")).toHaveCount(0);
+  await expect(panel.getByTestId("assigned-role-desk_agents")).toHaveCount(0);
 
   // Assign without choosing: a sentence next to the select, nothing sent.
   const form = panel.getByRole("form", { name: `Assign a role to ${email}` });
   await form.getByRole("button", { name: "Assign" }).click();
   await expect(form.getByTestId("field-error")).toHaveText("Choose a role to assign.");
   // The select offers the existing roles.
-  await form.getByLabel("Role to assign").selectOption("support");
+  await form.getByLabel("Role to assign").selectOption("desk_agents");
   await expect(form.getByTestId("field-error")).toHaveCount(0);
   await form.getByRole("button", { name: "Assign" }).click();
-  await expect(page.getByTestId("toast-success")).toContainText("Role support assigned to assignee@studio.test.");
-  await expect(panel.getByTestId("assigned-role-support")).toBeVisible();
-  await expect(form.getByLabel("Role to assign").locator("option", { hasText: "support" })).toHaveCount(0);
+  await expect(page.getByTestId("toast-success")).toContainText("Role desk_agents assigned to assignee@studio.test.");
+  await expect(panel.getByTestId("assigned-role-desk_agents")).toBeVisible();
+  await expect(form.getByLabel("Role to assign").locator("option", { hasText: "desk_agents" })).toHaveCount(0);
   await page.keyboard.press("Escape");
   await expect(panel).toHaveCount(0);
-  await expect(row).toContainText("support");
+  await expect(row).toContainText("desk_agents");
 
   // Revoke asks first; Cancel keeps the role.
   await row.getByRole("button", { name: "Access" }).click();
-  await panel.getByRole("button", { name: `Revoke support from ${email}` }).click();
+  await panel.getByRole("button", { name: `Revoke desk_agents from ${email}` }).click();
   const confirm = page.getByRole("dialog", { name: "Revoke role?" });
-  await expect(confirm).toContainText(`${email} loses the keys of support`);
+  await expect(confirm).toContainText(`${email} loses the keys of desk_agents`);
   await confirm.getByRole("button", { name: "Cancel" }).click();
   await expect(confirm).toHaveCount(0);
-  await expect(panel.getByTestId("assigned-role-support")).toBeVisible();
-  await panel.getByRole("button", { name: `Revoke support from ${email}` }).click();
+  await expect(panel.getByTestId("assigned-role-desk_agents")).toBeVisible();
+  await panel.getByRole("button", { name: `Revoke desk_agents from ${email}` }).click();
   await page.getByRole("dialog", { name: "Revoke role?" }).getByRole("button", { name: "Revoke" }).click();
-  await expect(page.getByTestId("toast-success").last()).toContainText("Role support revoked from assignee@studio.test.");
-  await expect(panel.getByTestId("assigned-role-support")).toHaveCount(0);
+  await expect(page.getByTestId("toast-success").last()).toContainText("Role desk_agents revoked from assignee@studio.test.");
+  await expect(panel.getByTestId("assigned-role-desk_agents")).toHaveCount(0);
   await page.keyboard.press("Escape");
-  await expect(row).not.toContainText("support");
+  await expect(row).not.toContainText("desk_agents");
   const details = (await (await request.get("/api/v1/users", { headers: auth })).json()) as { email: string }[];
   expect(details.some((u) => u.email === email)).toBe(true);
 });
