@@ -1,6 +1,7 @@
 import { CoreError } from "../errors.ts";
 import type { FieldType } from "../apps/manifest.ts";
 import { ExactNumber, survivesDouble } from "../http/exact-number.ts";
+import { hasLoneSurrogate } from "../http/input-integrity.ts";
 
 /**
  * The Data API's value layer: every value from a request is checked against its field's type and turned into
@@ -13,7 +14,6 @@ import { ExactNumber, survivesDouble } from "../http/exact-number.ts";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMERIC = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 const JSON_NUMBER = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** ISO 8601 as PostgreSQL reads it unchanged: years 0001–9999, at most microseconds, offsets within ±15:59. */
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-](\d{2})(?::?(\d{2}))?)?)?$/;
 /** JSON nesting beyond this is refused before serialising (a deeper value would overflow the stack). */
@@ -67,7 +67,7 @@ function invalid(column: string, type: FieldType, value: unknown, why?: string):
 /** Why PostgreSQL could not store a string unchanged, or undefined when it can. */
 function textProblem(s: string): string | undefined {
   if (s.includes("\u0000")) return "text cannot contain the NUL character";
-  if (LONE_SURROGATE.test(s)) return "text cannot contain a lone UTF-16 surrogate";
+  if (hasLoneSurrogate(s)) return "text cannot contain a lone UTF-16 surrogate";
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import { ExactNumber, parseJsonExact, survivesDouble } from "./exact-number.ts";
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Whether a string holds a UTF-16 surrogate without its pair (PostgreSQL would store U+FFFD in its place). */
+export const hasLoneSurrogate = (s: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 // In UTF-8 text (a body is refused when it is not) a lone surrogate can only be written as a \u escape.
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 // The digits of a number a double may not hold: 16 or more, or an exponent (see exact-number.ts).
@@ -9,32 +10,30 @@ const MAX_DEPTH = 256;
 
 export type PathSegment = string | number;
 
-/** Where in a parsed JSON value a string holds a lone UTF-16 surrogate (PostgreSQL would store U+FFFD). */
-export function findLoneSurrogate(value: unknown, path: PathSegment[] = []): PathSegment[] | undefined {
-  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : undefined;
+/**
+ * The path of the first place in a parsed JSON value where `hit` holds, depth first; keys are tested as
+ * strings too. ExactNumbers are leaves.
+ */
+function findPath(value: unknown, hit: (v: unknown) => boolean, path: PathSegment[] = []): { path: PathSegment[]; found: unknown } | undefined {
+  if (hit(value)) return { path, found: value };
   if (typeof value !== "object" || value === null || value instanceof ExactNumber || path.length > MAX_DEPTH) return undefined;
   const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
   for (const [key, v] of entries) {
-    if (typeof key === "string" && LONE_SURROGATE.test(key)) return [...path, key];
-    const found = findLoneSurrogate(v, [...path, key]);
+    if (typeof key === "string" && hit(key)) return { path: [...path, key], found: key };
+    const found = findPath(v, hit, [...path, key]);
     if (found) return found;
   }
   return undefined;
 }
+
+const isLoneSurrogateText = (v: unknown) => typeof v === "string" && hasLoneSurrogate(v);
+const isInexactNumber = (v: unknown) => v instanceof ExactNumber && !survivesDouble(v.digits);
+
+/** Where in a parsed JSON value a string (or key) holds a lone UTF-16 surrogate. */
+export const findLoneSurrogate = (value: unknown) => findPath(value, isLoneSurrogateText)?.path;
 
 /** Whether the JSON text may hold a string with a lone surrogate; false is certain, true needs a look. */
 export const mayHoldLoneSurrogate = (text: string) => SURROGATE_ESCAPE.test(text);
-
-function findInexactNumber(value: unknown, path: PathSegment[]): { path: PathSegment[]; digits: string } | undefined {
-  if (value instanceof ExactNumber) return survivesDouble(value.digits) ? undefined : { path, digits: value.digits };
-  if (typeof value !== "object" || value === null || path.length > MAX_DEPTH) return undefined;
-  const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
-  for (const [key, v] of entries) {
-    const found = findInexactNumber(v, [...path, key]);
-    if (found) return found;
-  }
-  return undefined;
-}
 
 const dotted = (path: PathSegment[]) => path.map(String).join(".") || "(the input)";
 
@@ -53,9 +52,10 @@ export function alteredByJsonParse(text: string): string | undefined {
   } catch {
     return undefined;
   }
-  const inexact = numbers ? findInexactNumber(value, []) : undefined;
+  const inexact = numbers ? findPath(value, isInexactNumber) : undefined;
   if (inexact) {
-    const shown = inexact.digits.length > 40 ? `${inexact.digits.slice(0, 40)}…` : inexact.digits;
+    const { digits } = inexact.found as ExactNumber;
+    const shown = digits.length > 40 ? `${digits.slice(0, 40)}…` : digits;
     return `${dotted(inexact.path)}: the number ${shown} cannot be held by a double without changing its digits; send it as a string or use the REST API`;
   }
   const lone = surrogates ? findLoneSurrogate(value) : undefined;
