@@ -3,11 +3,8 @@
  * Compatibility exports for panels not yet converted to `src/app/components/` (see docs/STUDIO.md).
  * New code imports from the components directly.
  */
-import type { InputHTMLAttributes, ReactNode } from "react";
+import type { InputHTMLAttributes } from "react";
 import { legacyErrorMessage } from "./components/api-error.ts";
-import { FormError } from "./components/form-field.tsx";
-
-export { Button } from "./components/button.tsx";
 
 /** @deprecated use FormField from components/form-field.tsx */
 export function Field({ label, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: string }) {
@@ -20,11 +17,6 @@ export function Field({ label, ...props }: InputHTMLAttributes<HTMLInputElement>
       />
     </label>
   );
-}
-
-/** @deprecated use FormError from components/form-field.tsx */
-export function ErrorText({ children }: { children: ReactNode }) {
-  return <FormError>{children}</FormError>;
 }
 
 /** A caught error's message, never the raw zod JSON (new code: errorSentence from components/api-error.ts). */

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { PageHeader } from "../components/page-header.tsx";
 import { forbiddenReason, useCan, usePermissions } from "../components/permissions.tsx";
 import { useTRPC } from "../trpc.ts";
-import { ErrorText } from "../ui.tsx";
+import { FormError } from "../components/form-field.tsx";
 import { SchemaTables } from "./schema-tables.tsx";
 import { SqlConsole } from "./sql-console.tsx";
 
@@ -23,7 +23,7 @@ export default function DatabasePage() {
         breadcrumbs={[{ label: "Studio", href: "/" }, { label: "Database" }]}
         description="Browse schemas and tables. SQL runs read-only, for 2 minutes at most, and shows the first 500 rows."
       />
-      {schemas.isError && <ErrorText>{schemas.error.message}</ErrorText>}
+      {schemas.isError && <FormError>{schemas.error.message}</FormError>}
       <div className="flex items-start gap-6">
         <nav aria-label="Schemas" className="w-56 shrink-0 rounded-lg border border-slate-200 bg-white p-2 shadow-sm dark:border-slate-700 dark:bg-slate-900">
           <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">Schemas</h2>

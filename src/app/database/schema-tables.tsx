@@ -1,7 +1,8 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc.ts";
-import { ErrorText, TableHead } from "../ui.tsx";
+import { FormError } from "../components/form-field.tsx";
+import { TableHead } from "../ui.tsx";
 
 /** One schema's base tables, each with its columns in order. */
 export function SchemaTables({ schema }: { schema: string }) {
@@ -9,7 +10,7 @@ export function SchemaTables({ schema }: { schema: string }) {
   const tables = useQuery(trpc.database.tables.queryOptions({ schema }));
 
   if (tables.isError) {
-    return <ErrorText>{tables.error.data?.code === "FORBIDDEN" ? "System schemas require admin:db.query." : tables.error.message}</ErrorText>;
+    return <FormError>{tables.error.data?.code === "FORBIDDEN" ? "System schemas require admin:db.query." : tables.error.message}</FormError>;
   }
   if (!tables.data) return <p className="text-sm text-slate-600 dark:text-slate-400">Loading…</p>;
   return (

@@ -2,7 +2,9 @@
 import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useEffect, useState, type FormEvent } from "react";
 import { useSession } from "../auth/session.tsx";
-import { Button, ErrorText, errorMessage, Field } from "../ui.tsx";
+import { Button } from "../components/button.tsx";
+import { FormError } from "../components/form-field.tsx";
+import { errorMessage, Field } from "../ui.tsx";
 
 /** Only same-site paths: an attacker-supplied ?next= must not send the user elsewhere. */
 function safeNext(next: string | null): string {
@@ -39,7 +41,7 @@ function LoginForm() {
       <h1 className="text-xl font-bold">Sign in</h1>
       <Field label="Email" name="email" type="email" autoComplete="username" required />
       <Field label="Password" name="password" type="password" autoComplete="current-password" required />
-      <ErrorText>{error}</ErrorText>
+      <FormError>{error}</FormError>
       <Button type="submit" disabled={busy} className="w-full">
         {busy ? "Signing in…" : "Sign in"}
       </Button>

@@ -4,7 +4,9 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, type FormEvent } from "react";
 import { useSession } from "../auth/session.tsx";
 import { useTRPC } from "../trpc.ts";
-import { Button, ErrorText, errorMessage, Field } from "../ui.tsx";
+import { Button } from "../components/button.tsx";
+import { FormError } from "../components/form-field.tsx";
+import { errorMessage, Field } from "../ui.tsx";
 
 /** First run: the first account created here becomes the administrator. */
 export default function SetupPage() {
@@ -48,7 +50,7 @@ export default function SetupPage() {
       <Field label="Password" name="password" type="password" autoComplete="new-password" required />
       <Field label="Confirm password" name="confirm" type="password" autoComplete="new-password" required />
       <p className="text-xs text-slate-500">At least 10 characters, with an upper-case letter, a lower-case letter and a digit.</p>
-      <ErrorText>{error}</ErrorText>
+      <FormError>{error}</FormError>
       <Button type="submit" disabled={register.isPending} className="w-full">
         Create administrator
       </Button>
