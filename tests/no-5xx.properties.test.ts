@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FIELD_TYPES, type FieldType } from "../src/server/apps/manifest.ts";
 import { WHERE_OPERATORS } from "../src/server/data/where.ts";
 import { restRoutes } from "../src/server/http/rest-routes.ts";
@@ -76,17 +76,28 @@ async function expectNo5xx(method: string, path: string, token: string | undefin
   expect(status, `${method} ${path.slice(0, 200)} ${typeof body === "string" ? body.slice(0, 300) : `<${body.length} bytes>`} → ${status}`).toBeLessThan(500);
 }
 
+/**
+ * Installs the fixture app and its seed rows unless they are there. The route fuzz may legitimately uninstall
+ * the app or delete the row (an admin's DELETE /apps/fuzz is a valid request), so every test starts from it.
+ */
+async function ensureFixture() {
+  const token = await adminToken();
+  if ((await api(core, "GET", `${BASE}/${someId}`, undefined, token)).status === 200) return;
+  await api(core, "DELETE", `/api/v1/apps/${APP}`, undefined, token);
+  const fields = FIELDS.map((f) => (f.type === "entity_link" ? { ...f, references: { entity: "all", field: "id" } } : f));
+  const res = await api(core, "POST", "/api/v1/apps", { appId: APP, name: "Fuzz", dataContract: [{ entityName: "all", fields }] }, token);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const seeded = await api(core, "POST", `${BASE}/bulk`, [{ f_text: "a" }, { f_text: null, f_number: 1 }, { f_json: { n: 1 } }], token);
+  expect(seeded.status, JSON.stringify(seeded.body)).toBe(201);
+  someId = seeded.body[0].id;
+}
+
 beforeAll(async () => {
   core = await startTestCore();
   admin = await signUpAndIn(core, "admin@fuzz.test");
   member = await signUpAndIn(core, "member@fuzz.test");
-  const fields = FIELDS.map((f) => (f.type === "entity_link" ? { ...f, references: { entity: "all", field: "id" } } : f));
-  const res = await api(core, "POST", "/api/v1/apps", { appId: APP, name: "Fuzz", dataContract: [{ entityName: "all", fields }] }, admin.accessToken);
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  const seeded = await api(core, "POST", `${BASE}/bulk`, [{ f_text: "a" }, { f_text: null, f_number: 1 }, { f_json: { n: 1 } }], admin.accessToken);
-  expect(seeded.status, JSON.stringify(seeded.body)).toBe(201);
-  someId = seeded.body[0].id;
 }, 60_000);
+beforeEach(ensureFixture, 60_000);
 afterAll(() => core.dispose());
 
 describe("no input gets a 5xx (generated)", () => {
