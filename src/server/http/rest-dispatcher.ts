@@ -26,15 +26,16 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
       const url = req.url ?? "/";
       const q = url.indexOf("?");
       const path = (q === -1 ? url : url.slice(0, q)).slice(REST_PREFIX.length) || "/";
+      let found: ReturnType<typeof router.find> = null;
       try {
-        const found = router.find(req.method as Router.HTTPMethod, path);
+        found = router.find(req.method as Router.HTTPMethod, path);
         if (!found) {
           const allowed = METHODS.filter((m) => router.find(m, path));
           if (allowed.length) throw new CoreError("METHOD_NOT_ALLOWED", `method ${req.method} not allowed`, { headers: { allow: allowed.join(", ") } });
           throw new CoreError("NOT_FOUND", `no route for ${req.method} ${REST_PREFIX}${path}`);
         }
         const route = found.store as RestRoute;
-        const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+        const body = req.method === "GET" || req.method === "HEAD" || route.body === "raw" ? undefined : await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
         let principal: Promise<Principal> | undefined;
         const result = await route.handler({
           ...ctx,
@@ -45,12 +46,17 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
           query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
           body,
         });
+        if (result.stream) {
+          if (result.headers) for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);
+          await result.stream(res);
+          return;
+        }
         sendJson(res, result.status ?? 200, result.body, result.headers);
       } catch (err) {
         const e = toCoreError(err);
         if (e.code === "INTERNAL") ctx.core.log.error({ err, requestId: ctx.requestId }, "request failed");
         // A body we stopped reading (too large) would otherwise be answered on a half-read connection.
-        if (e.code === "PAYLOAD_TOO_LARGE") res.setHeader("connection", "close");
+        if (e.code === "PAYLOAD_TOO_LARGE" || (found?.store as RestRoute | undefined)?.body === "raw") res.setHeader("connection", "close");
         sendError(res, e);
       }
     },

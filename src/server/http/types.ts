@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HTTPMethod } from "find-my-way";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
@@ -13,7 +13,7 @@ export interface RestRequest {
   principal(): Promise<Principal>;
   params: Record<string, string | undefined>;
   query: URLSearchParams;
-  /** The parsed JSON body; undefined when the request had none. */
+  /** The parsed JSON body; undefined when the request had none, or when the route reads `raw` itself. */
   body: unknown;
 }
 
@@ -21,6 +21,11 @@ export interface RestResult {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * Takes the response over instead of a JSON body (Server-Sent Events, file downloads): the dispatcher calls
+   * it and writes nothing itself. It owns ending the response, including when the client goes away.
+   */
+  stream?: (res: ServerResponse) => void | Promise<void>;
 }
 
 export interface RestRoute {
@@ -29,6 +34,11 @@ export interface RestRoute {
   path: string;
   /** Largest accepted body in bytes; 1 MiB unless the route says otherwise (deploy and uploads take 50 MiB). */
   bodyLimit?: number;
+  /**
+   * "json" (the default): the dispatcher reads and parses the body. "raw": it does not touch it, and the handler
+   * streams `raw` itself (multipart uploads), honouring `bodyLimit`.
+   */
+  body?: "json" | "raw";
   handler(req: RestRequest): Promise<RestResult> | RestResult;
 }
 

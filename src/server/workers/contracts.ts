@@ -1,0 +1,39 @@
+import type { WorkerIdentity } from "./identity.ts";
+
+/** Log levels of spec §2.12: the worker's own, plus the supervisor's, raw output and emitted events. */
+export const LOG_LEVELS = ["info", "warn", "error", "debug", "system", "stdout", "stderr", "event"] as const;
+export type WorkerLogLevel = (typeof LOG_LEVELS)[number];
+
+export interface WorkerLogEntry {
+  level: WorkerLogLevel;
+  message: string;
+}
+
+/** Where every worker's output goes (logs.ts): fan-out to SSE subscribers on every Core process. */
+export interface LogSink {
+  publish(appId: string, entry: WorkerLogEntry): void;
+}
+
+/** The caller an RPC or job handler receives (camelCase, spec §4.1), or null for anonymous calls. */
+export interface RpcCaller {
+  userId: string;
+  email: string;
+  effectivePerms?: string[];
+}
+
+/**
+ * What the per-worker data session (data-access.ts) needs from the process that owns it: whose data it reads,
+ * whether the onStart bypass is still armed, and how to run one of the app's actions as the same identity.
+ */
+export interface WorkerDataContext {
+  appId: string;
+  identity: WorkerIdentity;
+  /** True on the lifecycle worker between spawn and its first dispatched rpc/job (spec §4.3 item 8). */
+  bypassActive(): boolean;
+  /** Runs the app's action `name` (an RPC method) on the worker of this same identity; permission checked by the caller. */
+  callAction(name: string, input: unknown): Promise<unknown>;
+}
+
+/** One worker→Core request of the data plane (sql_*, collection_op, self_action) and its reply. */
+export type WorkerRequest = { type: string; id: string | number } & Record<string, unknown>;
+export type WorkerReply = { type: string; id: string | number } & Record<string, unknown>;
