@@ -37,7 +37,7 @@ test("uninstalling an app holding 41 records needs its id typed and says how man
   const auth = await installWithRecords(request, { appId: "e2e_uninst", dataContract: [{ entityName: "item", fields: [{ name: "title", type: "text" }] }, { entityName: "empty", fields: [] }] }, { item: items });
 
   await signIn(page, ADMIN.email, ADMIN.password);
-  await page.goto("/apps/e2e_uninst");
+  await page.goto("/applications/e2e_uninst");
   await page.getByRole("button", { name: "Uninstall", exact: true }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog).toContainText("Uninstall e2e_uninst?");
@@ -57,7 +57,7 @@ test("uninstalling an app holding 41 records needs its id typed and says how man
   await page.getByRole("dialog").getByLabel(/to confirm/).fill("e2e_uninst");
   await page.getByRole("dialog").getByRole("button", { name: "Uninstall app" }).click();
   await expect(page.getByTestId("toast-success")).toHaveText(/App e2e_uninst uninstalled\./);
-  await expect(page).toHaveURL(/\/apps$/);
+  await expect(page).toHaveURL(/\/applications$/);
   await expect(page.getByTestId("app-row-e2e_uninst")).toHaveCount(0);
   expect((await request.get("/api/v1/apps/e2e_uninst", { headers: auth })).status()).toBe(404);
 });
@@ -69,7 +69,7 @@ test("a user without admin:apps.install sees no install form and a disabled Unin
   expect([201, 409]).toContain((await request.post("/api/v1/auth/register", { data: { email, password } })).status());
 
   await signIn(page, email, password);
-  await page.goto("/apps");
+  await page.goto("/applications");
   await expect(page.getByTestId("app-row-e2e_visible")).toBeVisible();
   await expect(page.getByTestId("install-forbidden")).toHaveText("Installing apps requires the permission admin:apps.install; ask an administrator.");
   await expect(page.getByRole("region", { name: "Install app" })).toHaveCount(0);
@@ -85,7 +85,7 @@ test("a user without admin:apps.install sees no install form and a disabled Unin
 
 test("schema editor: a new app built in the form installs with a toast", async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
-  await page.goto("/apps");
+  await page.goto("/applications");
   const panel = page.getByRole("region", { name: "Install app" });
   await expect(panel.getByRole("tab", { name: "Form" })).toHaveAttribute("aria-selected", "true");
   await panel.getByLabel("App id").fill("e2e_formmade");
@@ -138,7 +138,7 @@ test("schema editor: add a field, retype one holding data (red preview with its 
     tag: [{ label: "x" }, { label: "y" }],
   });
   await signIn(page, ADMIN.email, ADMIN.password);
-  await page.goto("/apps/e2e_editor");
+  await page.goto("/applications/e2e_editor");
   const panel = page.getByRole("region", { name: "Re-install / update manifest" });
 
   // A field name the entity already has is refused next to the field.
@@ -200,7 +200,7 @@ test("schema editor: add a field, retype one holding data (red preview with its 
 test("renaming a field holding values is previewed as what it is: the old column dropped with its values (red), an empty one added", async ({ page, request }) => {
   await installWithRecords(request, { appId: "e2e_rename", dataContract: [{ entityName: "person", fields: [{ name: "nick", type: "text" }] }] }, { person: [{ nick: "al" }, { nick: "bo" }, {}] });
   await signIn(page, ADMIN.email, ADMIN.password);
-  await page.goto("/apps/e2e_rename");
+  await page.goto("/applications/e2e_rename");
   const panel = page.getByRole("region", { name: "Re-install / update manifest" });
   await panel.getByRole("button", { name: "Edit person.nick" }).click();
   const form = page.getByRole("form", { name: "Edit field nick" });
@@ -218,7 +218,7 @@ test("renaming a field holding values is previewed as what it is: the old column
 test("a blocking change is refused: Install stays disabled and says why", async ({ page, request }) => {
   await installWithRecords(request, { appId: "e2e_blocked", dataContract: [{ entityName: "line", fields: [{ name: "note", type: "text" }] }] }, { line: [{ note: null }] });
   await signIn(page, ADMIN.email, ADMIN.password);
-  await page.goto("/apps/e2e_blocked");
+  await page.goto("/applications/e2e_blocked");
   const panel = page.getByRole("region", { name: "Re-install / update manifest" });
   await panel.getByRole("button", { name: "Edit line.note" }).click();
   await page.getByRole("form", { name: "Edit field note" }).getByLabel("Required").check();
@@ -235,7 +235,7 @@ test("apps list and app page: no serious axe violation in light and dark, no sid
   await installWithRecords(request, { appId: "e2e_looks", dataContract: [{ entityName: "entry", fields: [{ name: "body", type: "text" }, { name: "score", type: "number" }] }] }, { entry: [{ body: "x".repeat(300), score: 1 }] });
   await signIn(page, ADMIN.email, ADMIN.password);
 
-  await page.goto("/apps");
+  await page.goto("/applications");
   await expect(page.getByTestId("app-row-e2e_looks")).toBeVisible();
   for (const theme of ["light", "dark"] as const) {
     await setTheme(page, theme);
@@ -243,7 +243,7 @@ test("apps list and app page: no serious axe violation in light and dark, no sid
   }
   await saveScreenshots(page, "apps");
 
-  await page.goto("/apps/e2e_looks");
+  await page.goto("/applications/e2e_looks");
   const panel = page.getByRole("region", { name: "Re-install / update manifest" });
   await panel.getByRole("button", { name: "Edit entry.score" }).click();
   await page.getByRole("form", { name: "Edit field score" }).getByLabel("Type").selectOption("boolean");
@@ -266,7 +266,7 @@ test("apps list and app page: no serious axe violation in light and dark, no sid
 
   await page.setViewportSize({ width: 1024, height: 768 });
   await expectNoHorizontalOverflow(page);
-  await page.goto("/apps");
+  await page.goto("/applications");
   await expect(page.getByTestId("app-row-e2e_looks")).toBeVisible();
   await expectNoHorizontalOverflow(page);
 });

@@ -153,7 +153,7 @@ test("install an app from its manifest, browse and edit its records, then update
   await page.getByRole("button", { name: "Uninstall", exact: true }).click();
   await page.getByRole("dialog").getByLabel(/to confirm/).fill("e2e_crm");
   await page.getByRole("dialog").getByRole("button", { name: "Uninstall app" }).click();
-  await expect(page).toHaveURL(/\/apps$/);
+  await expect(page).toHaveURL(/\/applications$/);
   await expect(page.getByTestId("toast-success").last()).toContainText("App e2e_crm uninstalled.");
   await expect(page.getByTestId("app-row-e2e_crm")).toHaveCount(0);
 });
@@ -169,7 +169,7 @@ test("a schema change that would lose data is shown in red with its rows and ins
   expect((await request.post("/api/v1/apps/e2e_tags/collections/note/bulk", { data: rows, headers: auth })).status()).toBe(201);
 
   await signIn(page, ADMIN.email, ADMIN.password);
-  await page.goto("/apps/e2e_tags");
+  await page.goto("/applications/e2e_tags");
   const updatePanel = page.getByRole("region", { name: "Re-install / update manifest" });
   await updatePanel.getByRole("tab", { name: "JSON" }).click();
   await updatePanel.getByLabel("Manifest (JSON)").fill(JSON.stringify(manifest("text"), null, 2));

@@ -47,7 +47,7 @@ const tasks = (n: number) =>
 
 async function openApp(page: Page, appId: string, query = "") {
   await signIn(page, ADMIN.email, ADMIN.password);
-  await page.goto(`/apps/${appId}${query}`);
+  await page.goto(`/applications/${appId}${query}`);
   await expect(page.getByRole("heading", { level: 1, name: appId })).toBeVisible();
 }
 
@@ -307,7 +307,7 @@ test("create, edit and delete follow the caller's permissions, disabled with the
   expect((await request.post("/api/v1/roles/assign", { headers: auth, data: { userId, role: "grid_reader" } })).ok()).toBe(true);
 
   await signIn(page, email, password);
-  await page.goto("/apps/e2e_grid_perm");
+  await page.goto("/applications/e2e_grid_perm");
   await expect(rows(page).first()).toContainText("visible");
   const create = page.getByRole("button", { name: "New record" });
   await expect(create).toBeDisabled();

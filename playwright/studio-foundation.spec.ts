@@ -217,7 +217,7 @@ for (const panel of [
 test("no console error on any panel, signed in as the administrator", async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   const console = collectConsoleErrors(page);
-  for (const path of ["/", "/apps", "/users", "/roles", "/audit", "/secrets", "/database"]) {
+  for (const path of ["/", "/applications", "/users", "/roles", "/audit", "/secrets", "/database"]) {
     await page.goto(path);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
     await page.waitForLoadState("networkidle");

@@ -9,7 +9,7 @@ import { collectConsoleErrors, expectNoHorizontalOverflow, expectNoSeriousA11yVi
  * scroll at 1024 px, no console error, screenshots; and a reader's walk that uses every control they see.
  */
 const APP_ID = "sweep_app";
-const APP_PAGE = `/apps/${APP_ID}`;
+const APP_PAGE = `/applications/${APP_ID}`;
 const PAGES = [...NAV_ITEMS.map((i) => i.href), APP_PAGE];
 const READER = { email: "sweep-reader@studio.test", password: "Sweep-Reader-2026" };
 

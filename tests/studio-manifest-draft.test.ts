@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManifest, FIELD_TYPES as SERVER_FIELD_TYPES, IDENTIFIER as SERVER_IDENTIFIER } from "../src/server/apps/manifest.ts";
-import { FIELD_TYPES, IDENTIFIER, linksTo, parseDefault, parseDraft, putField, removeEntity, renameEntity, serialize, type Draft } from "../src/app/apps/schema-editor/manifest-draft.ts";
-import { manifestError } from "../src/app/apps/manifest-error.ts";
+import { FIELD_TYPES, IDENTIFIER, linksTo, parseDefault, parseDraft, putField, removeEntity, renameEntity, serialize, type Draft } from "../src/app/applications/schema-editor/manifest-draft.ts";
+import { manifestError } from "../src/app/applications/manifest-error.ts";
 
 const draft: Draft = {
   appId: "crm",

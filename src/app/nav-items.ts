@@ -11,7 +11,7 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Overview" },
-  { href: "/apps", label: "Apps" },
+  { href: "/applications", label: "Apps" },
   { href: "/users", label: "Users", requires: ["*"] },
   { href: "/roles", label: "Roles", requires: ["*"] },
   { href: "/audit", label: "Audit", requires: ["admin:audit.read"] },

@@ -5,6 +5,7 @@ import type { Database } from "./db/database.ts";
 import type { GovernedExecutor } from "./governance/executor.ts";
 import type { Vault } from "./vault/vault.ts";
 import type { AppRegistry } from "./apps/registry.ts";
+import type { WorkerSupervisorApi } from "./workers/contracts.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -20,6 +21,8 @@ export interface Core {
   vault: Vault;
   /** The installed apps' compiled manifests (the Data API's entity lookup). */
   apps: AppRegistry;
+  /** Every app's backend processes (src/server/workers/supervisor.ts). */
+  workers: WorkerSupervisorApi;
   version: string;
   startedAt: Date;
   state: ComponentState;

@@ -37,3 +37,23 @@ export interface WorkerDataContext {
 /** One worker→Core request of the data plane (sql_*, collection_op, self_action) and its reply. */
 export type WorkerRequest = { type: string; id: string | number } & Record<string, unknown>;
 export type WorkerReply = { type: string; id: string | number } & Record<string, unknown>;
+
+/** A worker process's lifecycle state (spec §2.5 `GET /workers`). */
+export type WorkerState = "starting" | "running" | "stopping" | "stopped" | "crashed";
+
+/**
+ * The supervisor's one API (supervisor.ts). Deploy, RPC, logs, and later jobs, webhooks, storage and agents call
+ * workers through it, never by spawning processes themselves.
+ */
+export interface WorkerSupervisorApi {
+  /** After a deploy or rollback: a new lifecycle worker answers its handshake before the old one stops (zero downtime). */
+  restartApp(appId: string): Promise<void>;
+  /** Starts the app's lifecycle worker if it has an entry point and none is running. */
+  startApp(appId: string): Promise<void>;
+  /** Stops every identity's worker of the app (uninstall, an admin's stop). */
+  stopApp(appId: string): Promise<void>;
+  /** The app's state, running winning across its identities; undefined when it has no worker at all. */
+  appState(appId: string): WorkerState | undefined;
+  /** Calls `method` on the worker of (appId, identity), spawning it lazily. Rejects with a CoreError. */
+  rpc(appId: string, identity: WorkerIdentity, method: string, params: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<unknown>;
+}

@@ -23,7 +23,7 @@ const COLUMNS: Column<AppRow>[] = [
     header: "Id",
     hideable: false,
     cell: (a) => (
-      <Link href={`/apps/${a.id}`} className="font-mono text-brand-600 hover:underline dark:text-indigo-300">
+      <Link href={`/applications/${a.id}`} className="font-mono text-brand-600 hover:underline dark:text-indigo-300">
         {a.id}
       </Link>
     ),

@@ -40,7 +40,7 @@ function AppView() {
     <section className="min-w-0 space-y-6">
       <PageHeader
         title={app.data.name}
-        breadcrumbs={[{ label: "Studio", href: "/" }, { label: "Apps", href: "/apps" }, { label: app.data.id }]}
+        breadcrumbs={[{ label: "Studio", href: "/" }, { label: "Apps", href: "/applications" }, { label: app.data.id }]}
         description={
           <span className="font-mono">
             {app.data.id} · version {app.data.version} · {app.data.status}

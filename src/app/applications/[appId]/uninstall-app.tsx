@@ -31,7 +31,7 @@ export function UninstallApp({ appId }: { appId: string }) {
       setConfirming(false);
       toast.success(`App ${appId} uninstalled.`);
       await qc.invalidateQueries(trpc.apps.pathFilter());
-      router.push("/apps");
+      router.push("/applications");
     } catch (err) {
       setConfirming(false);
       toast.error(err, `Uninstalling ${appId} failed`);
