@@ -14,6 +14,7 @@ import { createRequestHandler, listen, type HttpServer } from "./http/server.ts"
 import { createInProcessStudio, type StudioHandler } from "./studio/in-process.ts";
 import { startStudioRenderer } from "./studio/supervisor.ts";
 import type { RestRoute } from "./http/types.ts";
+import { LogBus, type LogBusLimits } from "./workers/logs.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -28,6 +29,8 @@ export interface StartOptions {
   routes?: RestRoute[];
   /** Overrides of the login and registration limits (tests that exercise them use small numbers). */
   authLimits?: Partial<AuthRateLimits>;
+  /** Overrides of the worker log bus bounds (tests use a small queue and a short keep-alive). */
+  logLimits?: Partial<LogBusLimits>;
 }
 
 export interface RunningCore {
@@ -70,6 +73,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   let governed: GovernedExecutor;
   let vault: Vault;
   const apps = new AppRegistry(db.pool, db.url, log);
+  const logs = new LogBus({ databaseUrl: db.url, pool: db.pool, log, limits: opts.logLimits });
   try {
     vault = await Vault.open(db.pool, { masterKey: config.masterKey, keySource: config.masterKeySource, dataDir: config.dataDir, log });
     auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: { ...(config.loginRatePerMinute ? { loginPerIpPerMinute: config.loginRatePerMinute } : {}), ...opts.authLimits } });
@@ -79,13 +83,15 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
       throw err;
     });
     await apps.start();
+    await logs.start();
   } catch (err) {
+    await logs.stop();
     await apps.stop();
     await closeRenderer();
     await db.close();
     throw err;
   }
-  const core: Core = { config, log, db, auth, governed, vault, apps, version: VERSION, startedAt: new Date(), state: "starting" };
+  const core: Core = { config, log, db, auth, governed, vault, apps, logs, version: VERSION, startedAt: new Date(), state: "starting" };
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {
@@ -99,6 +105,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     http = await listen(createRequestHandler(core, studio, opts.routes), config.host, config.port);
   } catch (err) {
     await studio?.close().catch(() => undefined);
+    await logs.stop();
     await auth.stop();
     await apps.stop();
     await governed.stop();
@@ -120,6 +127,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
       stopping ??= (async () => {
         core.state = "stopping";
         stopRetention();
+        // Log streams never end by themselves: they are closed first, or the server would wait for them.
+        await core.logs.stop();
         await server.close();
         await studio?.close().catch((err: unknown) => log.warn({ err }, "the Studio did not close cleanly"));
         await core.auth.stop();

@@ -6,6 +6,7 @@ import type { GovernedExecutor } from "./governance/executor.ts";
 import type { Vault } from "./vault/vault.ts";
 import type { AppRegistry } from "./apps/registry.ts";
 import type { WorkerSupervisorApi } from "./workers/contracts.ts";
+import type { LogBus } from "./workers/logs.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -23,6 +24,8 @@ export interface Core {
   apps: AppRegistry;
   /** Every app's backend processes (src/server/workers/supervisor.ts). */
   workers: WorkerSupervisorApi;
+  /** Worker output, fanned out to log subscribers on every Core process (src/server/workers/logs.ts). */
+  logs: LogBus;
   version: string;
   startedAt: Date;
   state: ComponentState;
