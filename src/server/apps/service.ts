@@ -64,6 +64,7 @@ export function appPermissionKeys(m: Manifest): { key: string; description: stri
     { key: `app:${a}:cron.write`, description: `Manage ${m.name}'s schedules` },
     { key: `app:${a}:cron.trigger`, description: `Run ${m.name}'s schedules now` },
     { key: `app:${a}:invoke`, description: `Call ${m.name}'s backend` },
+    { key: `app:${a}:logs.read`, description: `Watch ${m.name}'s backend logs (they show what its code prints)` },
     { key: `app:${a}:schema.history`, description: `See ${m.name}'s schema change history` },
   );
   for (const p of m.permissions?.permissions ?? []) keys.push({ key: `app:${a}:${p.key}`, description: p.description });

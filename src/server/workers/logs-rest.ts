@@ -1,0 +1,71 @@
+import type { ServerResponse } from "node:http";
+import { z } from "zod";
+import type { Principal } from "../auth/principal.ts";
+import { appIdSchema } from "../apps/manifest.ts";
+import * as appSql from "../apps/sql.ts";
+import type { Core } from "../core.ts";
+import { CoreError } from "../errors.ts";
+import { holdsPermission } from "../governance/permissions.ts";
+import type { RestRoute } from "../http/types.ts";
+import { LOG_LEVELS, type WorkerLogLevel } from "./contracts.ts";
+import type { LogSubscription } from "./log-subscriber.ts";
+import { SseWriter } from "./sse.ts";
+
+/** Who may watch any app's logs: whoever may deploy its code. */
+export const DEPLOY_KEY = "admin:apps.deploy";
+/** The per-app key an install mints (apps/service.ts): logs hold what the app's code prints, so plain users do not get them. */
+export const logsReadKey = (appId: string) => `app:${appId}:logs.read`;
+
+const levelsSchema = z
+  .string()
+  .transform((s) => s.split(",").map((l) => l.trim()).filter((l) => l !== ""))
+  .pipe(z.array(z.enum(LOG_LEVELS, { error: (iss) => `level must be among ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(iss.input)}` })).min(1, "level names no level"));
+const replaySchema = z.enum(["0", "1", "false", "true"], { error: 'replay must be "0" or "1"' }).transform((v) => v === "1" || v === "true");
+
+async function requireLogsRead(core: Core, principal: Principal, appId: string): Promise<void> {
+  const held = await core.auth.principals.permissions(principal.userId);
+  if (!holdsPermission(held, DEPLOY_KEY) && !holdsPermission(held, logsReadKey(appId))) {
+    throw new CoreError("FORBIDDEN", `permission required: ${logsReadKey(appId)} (or ${DEPLOY_KEY})`);
+  }
+}
+
+/** Asking for logs wakes the app's lifecycle worker (spec §2.12); a failure to start shows in the logs themselves. */
+function wakeWorker(core: Core, appId: string): void {
+  const workers = (core as Partial<Pick<Core, "workers">>).workers;
+  if (!workers) return;
+  workers.startApp(appId).catch((err: unknown) => core.log.warn({ err, appId }, "could not start the app's worker for its log stream"));
+}
+
+/** The live stream: the bus's subscriber paused while the socket is full, unsubscribed when the client leaves. */
+export function streamLogs(core: Core, appId: string, res: ServerResponse, opts: { replay: boolean; levels: readonly WorkerLogLevel[] | undefined }): void {
+  let subscription: LogSubscription | undefined;
+  let closed = false;
+  const sse = new SseWriter(res, {
+    keepAliveMs: core.logs.limits.keepAliveMs,
+    onDrain: () => subscription?.resume(),
+    onClose: () => {
+      closed = true;
+      subscription?.unsubscribe();
+    },
+  });
+  subscription = core.logs.subscribe(appId, (entry) => sse.send(entry), { replay: opts.replay, levels: opts.levels, onClose: () => sse.close() });
+  if (closed) subscription.unsubscribe();
+}
+
+export const logsRoutes: RestRoute[] = [
+  {
+    method: "GET",
+    path: "/apps/:appId/logs",
+    handler: async ({ core, principal, params, query }) => {
+      const p = await principal();
+      const appId = appIdSchema.parse(params.appId ?? "");
+      await requireLogsRead(core, p, appId);
+      const level = query.get("level");
+      const levels = level === null ? undefined : levelsSchema.parse(level);
+      const replay = replaySchema.parse(query.get("replay") ?? "1");
+      if (!(await appSql.getApp(core.db.pool, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
+      wakeWorker(core, appId);
+      return { stream: (res) => streamLogs(core, appId, res, { replay, levels }) };
+    },
+  },
+];
