@@ -2,7 +2,8 @@ import { z } from "zod";
 import { CoreError } from "../errors.ts";
 
 export interface ListQuery {
-  filters: Record<string, string>;
+  /** Strings from a query string; a worker's collection find may give any JSON value. */
+  filters: Record<string, unknown>;
   limit?: number;
   offset?: number;
   sort?: string;

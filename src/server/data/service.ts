@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type pg from "pg";
 import type { Principal } from "../auth/principal.ts";
 import { FIELD_TYPES, IDENTIFIER, isReservedSchema } from "../apps/manifest.ts";
 import { quoteIdent } from "../apps/model.ts";
 import type { EntityModel } from "../apps/registry.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
+import type { GovernedOptions } from "../governance/executor.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import type { ListQuery, QueryBody } from "./schema.ts";
 import { coerceValue, isUuid, rowsJson, type SqlValue } from "./values.ts";
@@ -33,6 +35,48 @@ export async function entityOf(core: Core, appId: string, entity: string): Promi
   return model;
 }
 
+/**
+ * Who a statement runs as when it is not an HTTP caller (spec §5 "Who the transaction runs as"): a worker's
+ * principal, or null for deny-all, with its audit trigger and any delegated permission set. `bypass` is the
+ * lifecycle worker's onStart path (spec §4.3 item 8): the Core's own pool, outside row-level security; the
+ * entity lookup keeps it to the app's own schema.
+ */
+export interface DataActor {
+  principal: Principal | null;
+  trigger: string;
+  delegated?: GovernedOptions["delegated"];
+  bypass?: pg.Pool;
+}
+
+/** An HTTP caller is a principal with its live permissions and the trigger `api`. */
+const actorOf = (who: Principal | DataActor): DataActor => ("userId" in who ? { principal: who, trigger: "api" } : who);
+
+/** The permissions a statement of this actor is checked against (the bypass holds every key of its app). */
+async function heldBy(core: Core, actor: DataActor): Promise<string[]> {
+  if (actor.bypass) return ["*"];
+  if (actor.delegated) return actor.delegated.permissions;
+  return actor.principal ? core.auth.principals.permissions(actor.principal.userId) : [];
+}
+
+/** The bypass: one statement in its own transaction on the Core's pool, with the interactive timeout. */
+async function runBypassed<R extends pg.QueryResultRow>(pool: pg.Pool, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  const client = await pool.connect();
+  let open = false;
+  try {
+    await client.query(`BEGIN; SELECT set_config('statement_timeout', '${STATEMENT_TIMEOUT_MS}', true)`);
+    open = true;
+    const result = await client.query<R>(sql, params);
+    await client.query("COMMIT");
+    open = false;
+    return result;
+  } catch (err) {
+    if (open) await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 const pgCode = (err: unknown) => (typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined);
 
 /**
@@ -40,9 +84,12 @@ const pgCode = (err: unknown) => (typeof err === "object" && err !== null ? (err
  * re-install that commits in between makes its table or a column vanish under the request: that is the
  * caller racing a schema change (404 / 409), not a fault of the Core.
  */
-async function one(core: Core, principal: Principal, entity: EntityModel, sql: string, params: unknown[]) {
+async function one(core: Core, who: Principal | DataActor, entity: EntityModel, sql: string, params: unknown[]) {
+  const actor = actorOf(who);
   try {
-    return await core.governed.runOne<{ json: string | null; bytes?: string | null }>(principal, { trigger: "api", statementTimeoutMs: STATEMENT_TIMEOUT_MS }, sql, params);
+    if (actor.bypass) return await runBypassed<{ json: string | null; bytes?: string | null }>(actor.bypass, sql, params);
+    const opts: GovernedOptions = { trigger: actor.trigger, statementTimeoutMs: STATEMENT_TIMEOUT_MS, delegated: actor.delegated };
+    return await core.governed.runOne<{ json: string | null; bytes?: string | null }>(actor.principal, opts, sql, params);
   } catch (err) {
     const code = pgCode(err);
     if (code === "42P01" || code === "3F000") throw new CoreError("NOT_FOUND", `entity ${entity.name} not found in app ${entity.appId}`, { cause: err });
@@ -76,10 +123,11 @@ function boundedJson(row: { json: string | null; bytes?: number | string | null 
   return empty;
 }
 
-/** GET /collections/{entity}: every non-reserved query parameter is an equality filter. */
-export async function listRecords(core: Core, principal: Principal, entity: EntityModel, q: ListQuery): Promise<JsonText> {
+/** GET /collections/{entity}: every non-reserved query parameter is an equality filter (a worker's null is IS NULL). */
+export async function listRecords(core: Core, principal: Principal | DataActor, entity: EntityModel, q: ListQuery): Promise<JsonText> {
   const params = new Params();
-  const filters = Object.entries(q.filters).map(([name, value]) => `${quoteIdent(name)} = ${typedParam(params, name, columnOf(entity, name), value)}`);
+  const filters = Object.entries(q.filters).map(([name, value]) =>
+    value === null ? `${quoteIdent(name)} IS NULL` : `${quoteIdent(name)} = ${typedParam(params, name, columnOf(entity, name), value)}`);
   const page = `${q.limit !== undefined ? ` LIMIT ${q.limit}` : ""}${q.offset ? ` OFFSET ${q.offset}` : ""}`;
   const sql = `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${orderBy(entity, q.sort, q.order)}${page}) x`;
   const { rows } = await one(core, principal, entity, bounded(sql), params.values);
@@ -87,7 +135,7 @@ export async function listRecords(core: Core, principal: Principal, entity: Enti
 }
 
 /** POST /collections/{entity}/query: the where language, a page and the total of matching rows. */
-export async function queryRecords(core: Core, principal: Principal, entity: EntityModel, body: QueryBody): Promise<JsonText> {
+export async function queryRecords(core: Core, principal: Principal | DataActor, entity: EntityModel, body: QueryBody): Promise<JsonText> {
   const params = new Params();
   const where = body.where === undefined ? "TRUE" : compileWhere(entity, body.where, params);
   const sql = `SELECT json_build_object(
@@ -113,7 +161,7 @@ function writableValues(entity: EntityModel, record: unknown, at: string): Recor
 const recordType = (entity: EntityModel, columns: string[]) => columns.map((c) => `${quoteIdent(c)} ${FIELD_TYPES[entity.columns.get(c)!]}`).join(", ");
 
 /** One INSERT of every row; with `returning`, the inserted rows as a JSON array (which needs the read key). */
-async function insert(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, SqlValue>[], columns: string[], returning = true): Promise<JsonText> {
+async function insert(core: Core, principal: Principal | DataActor, entity: EntityModel, rows: Record<string, SqlValue>[], columns: string[], returning = true): Promise<JsonText> {
   const list = columns.map(quoteIdent).join(", ");
   const insertSql = `INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`;
   const sql = returning ? `WITH ins AS (${insertSql} RETURNING *) SELECT coalesce(json_agg(ins), '[]')::text AS json FROM ins` : insertSql;
@@ -125,7 +173,7 @@ async function insert(core: Core, principal: Principal, entity: EntityModel, row
  * Inserts rows that may each name different columns. A principal that may create but not read cannot see what
  * RETURNING gives back (PostgreSQL applies the read policy to it), so it gets the new ids only.
  */
-async function insertRows(core: Core, principal: Principal, entity: EntityModel, rows: Record<string, SqlValue>[]): Promise<JsonText> {
+async function insertRows(core: Core, principal: Principal | DataActor, entity: EntityModel, rows: Record<string, SqlValue>[]): Promise<JsonText> {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   if (rows.length * columns.length > BULK_MAX_CELLS) throw new CoreError("BAD_REQUEST", `rows × columns must not exceed ${BULK_MAX_CELLS}`);
   // One statement has one column list: a row that leaves out a column another row names gets the manifest's
@@ -135,7 +183,7 @@ async function insertRows(core: Core, principal: Principal, entity: EntityModel,
     const fallback = spec.defaultValue === undefined ? null : coerceValue(spec.name, spec.type, spec.defaultValue);
     for (const row of rows) if (!Object.hasOwn(row, spec.name)) row[spec.name] = fallback;
   }
-  const perms = await core.auth.principals.permissions(principal.userId);
+  const perms = await heldBy(core, actorOf(principal));
   if (holdsPermission(perms, `app:${entity.appId}:${entity.name}.read`)) return insert(core, principal, entity, rows, columns);
   const ids = rows.map(() => randomUUID());
   await insert(core, principal, entity, rows.map((r, i) => ({ ...r, id: ids[i]! })), ["id", ...columns], false);
@@ -143,7 +191,7 @@ async function insertRows(core: Core, principal: Principal, entity: EntityModel,
 }
 
 /** POST /collections/{entity} → 201 with the row, or `{id}` for a caller that may create but not read. */
-export async function createRecord(core: Core, principal: Principal, entity: EntityModel, body: unknown): Promise<JsonText> {
+export async function createRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, body: unknown): Promise<JsonText> {
   const values = writableValues(entity, body, "the body");
   if (Object.keys(values).length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
   return { json: (await insertRows(core, principal, entity, [values])).json.slice(1, -1) };
@@ -153,7 +201,7 @@ export async function createRecord(core: Core, principal: Principal, entity: Ent
  * POST /collections/{entity}/bulk: 1 to 1000 rows in one statement; columns are the union of the keys, and a
  * key a row leaves out takes the column's default. A caller that may create but not read gets `[{id}, …]`.
  */
-export async function bulkCreate(core: Core, principal: Principal, entity: EntityModel, body: unknown): Promise<JsonText> {
+export async function bulkCreate(core: Core, principal: Principal | DataActor, entity: EntityModel, body: unknown): Promise<JsonText> {
   if (!Array.isArray(body) || body.length === 0 || body.length > BULK_MAX_ROWS) throw new CoreError("BAD_REQUEST", `the body must be an array of 1 to ${BULK_MAX_ROWS} records`);
   const rows = body.map((r, i) => writableValues(entity, r, `record ${i}`));
   if (rows.every((r) => Object.keys(r).length === 0)) throw new CoreError("BAD_REQUEST", "the records have no writable field");
@@ -165,14 +213,14 @@ function recordId(id: string): string {
   return id.toLowerCase();
 }
 
-export async function getRecord(core: Core, principal: Principal, entity: EntityModel, id: string): Promise<JsonText> {
+export async function getRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, id: string): Promise<JsonText> {
   const { rows } = await one(core, principal, entity, `SELECT to_json(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`, [recordId(id)]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
 }
 
 /** PATCH /collections/{entity}/{id}: the given fields and updated_at; 404 when missing or hidden. */
-export async function updateRecord(core: Core, principal: Principal, entity: EntityModel, id: string, body: unknown): Promise<JsonText> {
+export async function updateRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, id: string, body: unknown): Promise<JsonText> {
   const key = recordId(id);
   const values = writableValues(entity, body, "the body");
   const columns = Object.keys(values);
@@ -185,7 +233,7 @@ export async function updateRecord(core: Core, principal: Principal, entity: Ent
   return { json: rows[0].json };
 }
 
-export async function deleteRecord(core: Core, principal: Principal, entity: EntityModel, id: string): Promise<{ message: string }> {
+export async function deleteRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, id: string): Promise<{ message: string }> {
   const result = await one(core, principal, entity, `DELETE FROM ${entity.table} WHERE id = $1::uuid`, [recordId(id)]);
   if (result.rowCount === 0) throw new CoreError("NOT_FOUND", "record not found");
   return { message: "record deleted" };

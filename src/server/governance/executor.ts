@@ -29,6 +29,8 @@ export interface GovernedOptions {
   /** statement_timeout in milliseconds (8 s for interactive work). */
   statementTimeoutMs?: number;
   readOnly?: boolean;
+  /** An app's schema to resolve unqualified names in first (workers' own SQL); the Core's SQL qualifies its names. */
+  searchPath?: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export class GovernedExecutor {
     try {
       // One round trip opens the transaction, sets the claims and drops to the executor.
       // idle_in_transaction_session_timeout: this transaction spans round trips, and must not hang forever.
-      await client.query(`BEGIN${opts.readOnly ? " READ ONLY" : ""}; ${prelude(client, claims, timeout)}, set_config('idle_in_transaction_session_timeout', '30000', true)`);
+      await client.query(`BEGIN${opts.readOnly ? " READ ONLY" : ""}; ${prelude(client, claims, timeout, opts.searchPath)}, set_config('idle_in_transaction_session_timeout', '30000', true)`);
       open = true;
       const result = await fn(client);
       await client.query("COMMIT");
@@ -129,7 +131,7 @@ export class GovernedExecutor {
       // Without BEGIN/COMMIT, PostgreSQL runs a multi-statement simple query as one implicit transaction:
       // the transaction-local settings hold for the statement and vanish with it, commit or error.
       const results = (await client.query(
-        `${opts.readOnly ? "SET TRANSACTION READ ONLY; " : ""}${prelude(client, claims, timeout)}; ${statement}`,
+        `${opts.readOnly ? "SET TRANSACTION READ ONLY; " : ""}${prelude(client, claims, timeout, opts.searchPath)}; ${statement}`,
       )) as unknown as pg.QueryResult<R>[];
       return results[results.length - 1]!;
     } catch (err) {
@@ -191,7 +193,9 @@ function literal(client: pg.PoolClient, v: unknown): string {
  * Signed claims, statement timeout and the switch to the executor in one statement. `role` set through
  * set_config is SET LOCAL ROLE; the gateway may only become the executor.
  */
-function prelude(client: pg.PoolClient, claims: string, timeoutMs: number): string {
+function prelude(client: pg.PoolClient, claims: string, timeoutMs: number, searchPath?: string): string {
+  // search_path is set before the role switch: the executor cannot call set_config itself.
+  const path = searchPath === undefined ? "" : `set_config('search_path', ${client.escapeLiteral(`${client.escapeIdentifier(searchPath)}, public`)}, true), `;
   return `SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('statement_timeout', '${timeoutMs}', true),
-    set_config('role', '${EXECUTOR_ROLE}', true)`;
+    ${path}set_config('role', '${EXECUTOR_ROLE}', true)`;
 }
