@@ -40,7 +40,7 @@ const MANAGED = /^rootcx:([0-9a-f]+)$/;
 const INTROSPECT_SQL = `
 WITH t AS (
   SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname <> 'schema_migrations' -- the deploy's record (workers/migrations.ts), no entity
 )
 SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS exists,
   COALESCE((SELECT json_agg(json_build_object(

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
@@ -13,6 +15,8 @@ import { appIdSchema, parseManifest, type Manifest } from "./manifest.ts";
 import { buildModel, qualified, quoteIdent } from "./model.ts";
 import { notifyAppChange } from "./registry.ts";
 import * as sql from "./sql.ts";
+import { frontendDir } from "../workers/app-files.ts";
+import { removeAppFiles } from "../workers/uninstall-files.ts";
 import type { QueryConfig } from "pg";
 import { type Queryable, withTransaction } from "../db/queryable.ts";
 
@@ -41,7 +45,7 @@ export async function listApps(core: Core, _principal: Principal, type?: string)
       status: r.status,
       type: r.type,
       entities: r.manifest.dataContract.map((e) => e.entityName),
-      hasFrontend: false,
+      hasFrontend: existsSync(path.join(frontendDir(core.config.dataDir, r.id), "index.html")),
       ...(r.manifest.icon ? { icon: r.manifest.icon } : {}),
     }));
 }
@@ -236,6 +240,7 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
     await notifyAppChange(tx, appId);
   });
   core.apps.invalidate(appId);
+  await removeAppFiles(core.config.dataDir, appId);
   core.log.info({ app: appId, by: principal.userId }, "app uninstalled");
   return { message: `app ${appId} uninstalled` };
 }

@@ -15,6 +15,9 @@ export const ADMIN_ACTIONS = [
   "app.install",
   "app.reinstall",
   "app.uninstall",
+  "app.deploy",
+  "app.rollback",
+  "app.frontend",
   "vault.rotate",
   "settings.update",
 ] as const;

@@ -7,8 +7,9 @@ import { platformSettingsRoutes } from "../platform-settings/rest.ts";
 import { governanceRoutes } from "../governance/rest.ts";
 import { systemRoutes } from "../system/rest.ts";
 import { vaultRoutes } from "../vault/rest.ts";
+import { deployRoutes } from "../workers/deploy-rest.ts";
 import { logsRoutes } from "../workers/logs-rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...dataRoutes];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...deployRoutes, ...dataRoutes];

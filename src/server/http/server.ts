@@ -17,6 +17,7 @@ import { sendError } from "./respond.ts";
 import { createRestDispatcher, REST_PREFIX } from "./rest-dispatcher.ts";
 import { restRoutes } from "./rest-routes.ts";
 import type { StudioHandler } from "../studio/in-process.ts";
+import { isAppFrontendPath, serveAppFrontend } from "../workers/static-files.ts";
 import { DEFAULT_BODY_LIMIT, type RestRoute } from "./types.ts";
 
 export const TRPC_PREFIX = "/api/trpc";
@@ -116,6 +117,8 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         requestIds.set(req, requestId);
         await screenTrpcInput(req, url, DEFAULT_BODY_LIMIT);
         trpc(req, res);
+      } else if (isAppFrontendPath(url)) {
+        await serveAppFrontend(req, res, core.config.dataDir, url);
       } else if (studio) {
         setHeaders(res, studioSecurityHeaders(studio.dev ?? false));
         await studio.handle(req, res);
