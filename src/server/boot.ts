@@ -15,6 +15,8 @@ import { createInProcessStudio, type StudioHandler } from "./studio/in-process.t
 import { startStudioRenderer } from "./studio/supervisor.ts";
 import type { RestRoute } from "./http/types.ts";
 import { LogBus, type LogBusLimits } from "./workers/logs.ts";
+import { createWorkerSupervisor, startLifecycleWorkers } from "./workers/boot-workers.ts";
+import { reapOrphans } from "./workers/orphans.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -91,7 +93,11 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     await db.close();
     throw err;
   }
-  const core: Core = { config, log, db, auth, governed, vault, apps, logs, version: VERSION, startedAt: new Date(), state: "starting" };
+  // Workers a previous Core on this data directory could not stop (it was killed) go before any new one starts.
+  reapOrphans(config.dataDir, log);
+  let runtimeUrl = config.publicUrl;
+  const workers = createWorkerSupervisor({ config, log, vault, apps, auth, sink: logs, runtimeUrl: () => runtimeUrl, core: () => core });
+  const core: Core = { config, log, db, auth, governed, vault, apps, logs, workers, version: VERSION, startedAt: new Date(), state: "starting" };
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {
@@ -113,6 +119,14 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     throw err;
   }
   core.state = "online";
+  runtimeUrl = http.url;
+  // Secrets reach workers in discover only: a change restarts the workers that hold the old values.
+  vault.onPlatformChange(() => workers.restartAll());
+  vault.onAppChange((appId) => workers.restartAppWorkers(appId));
+  // If the Core exits without stop() (an uncaught error), its workers' groups die with it.
+  const killWorkers = () => workers.killAllNow();
+  process.once("exit", killWorkers);
+  startLifecycleWorkers(config.dataDir, workers, log);
   const stopRetention = scheduleAuditRetention(core);
   log.info({ url: http.url, version: VERSION, database: db.info.embedded ? "embedded" : "external" }, "RootCX Core is listening");
 
@@ -129,6 +143,9 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         stopRetention();
         // Log streams never end by themselves: they are closed first, or the server would wait for them.
         await core.logs.stop();
+        // Workers stop before the server drains: their in-flight RPCs fail at once instead of holding requests open.
+        await workers.shutdown();
+        process.off("exit", killWorkers);
         await server.close();
         await studio?.close().catch((err: unknown) => log.warn({ err }, "the Studio did not close cleanly"));
         await core.auth.stop();

@@ -16,6 +16,10 @@ export const ERROR_TABLE = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
   TOO_MANY_REQUESTS: { status: 429, trpc: "TOO_MANY_REQUESTS" },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR" },
+  /** An app's backend (worker) failed the call: it answered an error, crashed or stopped reading. */
+  BAD_GATEWAY: { status: 502, trpc: "BAD_GATEWAY" },
+  /** An app's backend did not answer within the RPC timeout. */
+  GATEWAY_TIMEOUT: { status: 504, trpc: "GATEWAY_TIMEOUT" },
   NOT_READY: { status: 503, trpc: "SERVICE_UNAVAILABLE" },
 } as const satisfies Record<string, { status: number; trpc: TRPC_ERROR_CODE_KEY }>;
 

@@ -32,6 +32,12 @@ export interface CoreConfig {
   trustedProxies: string | undefined;
   /** ROOTCX_LOGIN_RATE_PER_MINUTE; undefined keeps the default. */
   loginRatePerMinute: number | undefined;
+  /** ROOTCX_RPC_TIMEOUT_MS: an app RPC's deadline (30 s by default). */
+  rpcTimeoutMs: number;
+  /** ROOTCX_WORKER_IDLE_SECONDS: idle time before a user or anonymous worker stops (300 by default). */
+  workerIdleSeconds: number;
+  /** BUN_PATH; undefined: the `bun` npm package's binary. */
+  bunPath: string | undefined;
 }
 
 /** A configuration problem that must stop the Core; the message names the variable. */
@@ -82,6 +88,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     generatedKeys,
     trustedProxies: e.ROOTCX_TRUSTED_PROXIES,
     loginRatePerMinute: e.ROOTCX_LOGIN_RATE_PER_MINUTE,
+    rpcTimeoutMs: e.ROOTCX_RPC_TIMEOUT_MS ?? 30_000,
+    workerIdleSeconds: e.ROOTCX_WORKER_IDLE_SECONDS ?? 300,
+    bunPath: e.BUN_PATH,
   };
 }
 

@@ -71,6 +71,16 @@ export const envSchema = z.object({
   ROOTCX_AUDIT_RETENTION_DAYS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,4}$/, { message: "must be a whole number of days (1 or more)" }).transform(Number).optional(),
   ),
+  /** How long an app's RPC may take before the caller gets 504 (spec §4.4: 30 s). */
+  ROOTCX_RPC_TIMEOUT_MS: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{0,6}$/, { message: "must be a whole number of milliseconds between 1 and 9999999" }).transform(Number).optional(),
+  ),
+  /** A user's or the anonymous worker process stops after this many seconds without a call. */
+  ROOTCX_WORKER_IDLE_SECONDS: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of seconds (1 or more)" }).transform(Number).optional(),
+  ),
+  /** The bun binary workers run on; the `bun` npm package's when unset. */
+  BUN_PATH: optionalString,
   PORT: optionalString.pipe(
     z
       .string()

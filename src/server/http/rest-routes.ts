@@ -9,7 +9,8 @@ import { systemRoutes } from "../system/rest.ts";
 import { vaultRoutes } from "../vault/rest.ts";
 import { deployRoutes } from "../workers/deploy-rest.ts";
 import { logsRoutes } from "../workers/logs-rest.ts";
+import { workerRoutes } from "../workers/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...deployRoutes, ...dataRoutes];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...dataRoutes];

@@ -1,12 +1,14 @@
 import { appsRouter } from "../apps/router.ts";
 import { dataRouter } from "../data/router.ts";
 import { authRouter, usersRouter } from "../auth/router.ts";
+import { magicLinkRouter } from "../auth/magic-link/router.ts";
 import { databaseRouter } from "../database-explorer/router.ts";
 import { auditRouter } from "../governance/audit-router.ts";
 import { permissionsRouter, rolesRouter } from "../governance/router.ts";
 import { platformSettingsRouter } from "../platform-settings/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { secretsRouter } from "../vault/router.ts";
+import { workersRouter } from "../workers/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
@@ -14,6 +16,7 @@ export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
   users: usersRouter,
+  magicLink: magicLinkRouter,
   roles: rolesRouter,
   permissions: permissionsRouter,
   audit: auditRouter,
@@ -22,6 +25,7 @@ export const appRouter = router({
   data: dataRouter,
   database: databaseRouter,
   settings: platformSettingsRouter,
+  workers: workersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -47,6 +47,7 @@ export async function setAppSecret(core: Core, p: Principal, appId: string, key:
   await authorize(core, p);
   await setAudited(core, p, appId, key, value, (tx) => requireApp(tx, appId, { forWrite: true }));
   core.log.info({ appId, key, by: p.userId }, "app secret set");
+  await core.vault.appChanged(appId);
   return { message: `secret ${key} set` };
 }
 
@@ -55,6 +56,7 @@ export async function deleteAppSecret(core: Core, p: Principal, appId: string, k
   await requireApp(core.db.pool, appId, { forWrite: false });
   if (!(await deleteAudited(core, p, appId, key))) throw new CoreError("NOT_FOUND", `secret ${key} not found`);
   core.log.info({ appId, key, by: p.userId }, "app secret deleted");
+  await core.vault.appChanged(appId);
   return { message: `secret ${key} deleted` };
 }
 

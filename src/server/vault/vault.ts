@@ -61,6 +61,7 @@ export class Vault {
   #writeVersion: number;
   #rotating: Promise<RotationResult> | undefined;
   readonly #platformListeners: (() => Promise<number>)[] = [];
+  readonly #appListeners: ((appId: string) => Promise<number>)[] = [];
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -169,6 +170,16 @@ export class Vault {
 
   async platformChanged(): Promise<number> {
     const counts = await Promise.all(this.#platformListeners.map((l) => l()));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Likewise for one app's secrets: the listener restarts that app's workers and says how many. */
+  onAppChange(listener: (appId: string) => Promise<number>): void {
+    this.#appListeners.push(listener);
+  }
+
+  async appChanged(appId: string): Promise<number> {
+    const counts = await Promise.all(this.#appListeners.map((l) => l(appId)));
     return counts.reduce((a, b) => a + b, 0);
   }
 

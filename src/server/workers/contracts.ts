@@ -41,6 +41,19 @@ export type WorkerReply = { type: string; id: string | number } & Record<string,
 /** A worker process's lifecycle state (spec §2.5 `GET /workers`). */
 export type WorkerState = "starting" | "running" | "stopping" | "stopped" | "crashed";
 
+/** One process of an app as `GET /workers?detail=true` shows it (issue 12 §7c). */
+export interface WorkerDetail {
+  /** "system", "anon" or "user:<email>". */
+  identity: string;
+  state: WorkerState;
+  pid: number | null;
+  startedAt: string | null;
+  uptimeMs: number | null;
+  restarts: number;
+  rssBytes: number | null;
+  cpuPercent: number | null;
+}
+
 /**
  * The supervisor's one API (supervisor.ts). Deploy, RPC, logs, and later jobs, webhooks, storage and agents call
  * workers through it, never by spawning processes themselves.
@@ -56,4 +69,8 @@ export interface WorkerSupervisorApi {
   appState(appId: string): WorkerState | undefined;
   /** Calls `method` on the worker of (appId, identity), spawning it lazily. Rejects with a CoreError. */
   rpc(appId: string, identity: WorkerIdentity, method: string, params: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<unknown>;
+  /** Every app with a worker slot and its state (running winning), for `GET /workers`. */
+  states(): Record<string, WorkerState>;
+  /** Every app's processes, one entry per identity, with pid, uptime, restarts, RSS and CPU. */
+  details(): Record<string, WorkerDetail[]>;
 }

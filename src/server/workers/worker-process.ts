@@ -1,0 +1,311 @@
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { CoreError } from "../errors.ts";
+import type { LogSink, RpcCaller, WorkerLogLevel, WorkerReply, WorkerRequest, WorkerState } from "./contracts.ts";
+import type { WorkerIdentity } from "./identity.ts";
+import { LineReader, parseMessage } from "./line-reader.ts";
+
+/** The data plane a process's requests go to (data-access.ts's WorkerDataSession). */
+export interface DataSession {
+  handle(msg: WorkerRequest): Promise<WorkerReply>;
+  close(): Promise<void>;
+}
+
+/** Worker→Core requests answered by the data session, and the reply type each gets when the session throws. */
+const DATA_REQUESTS: Record<string, string> = {
+  sql_query: "sql_query_result",
+  sql_exec: "sql_exec_result",
+  sql_begin: "sql_begin_result",
+  sql_commit: "sql_end_result",
+  sql_rollback: "sql_end_result",
+  collection_op: "collection_op_result",
+  self_action: "self_action_result",
+  storage_upload: "storage_upload_url",
+};
+
+const WORKER_LOG_LEVELS = new Set<WorkerLogLevel>(["info", "warn", "error", "debug"]);
+/** Spec §4.2: a worker's log message is cut to 8192 bytes. */
+const MAX_LOG_BYTES = 8192;
+/** Data requests in flight before the Core stops reading the worker's stdout (a flooding worker waits). */
+const MAX_DATA_IN_FLIGHT = 32;
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when the Core asked it to stop (stop, retire, shutdown); false for a crash. */
+  requested: boolean;
+}
+
+export interface WorkerProcessOptions {
+  appId: string;
+  identity: WorkerIdentity;
+  /** A label for log lines from a non-lifecycle process (`[anon]`, `[user:a@b.c]`); empty for the lifecycle one. */
+  label: string;
+  child: ChildProcessWithoutNullStreams;
+  sink: LogSink;
+  session: DataSession;
+  /** How long a write may wait for the worker's stdin to drain before the worker counts as unresponsive. */
+  writeTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  onExit(proc: WorkerProcess, info: ExitInfo): void;
+}
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(err: CoreError): void;
+  timer: NodeJS.Timeout;
+}
+
+const truncate = (text: string, bytes: number) => (Buffer.byteLength(text) <= bytes ? text : Buffer.from(text).subarray(0, bytes).toString("utf8"));
+
+/**
+ * One worker process: the handshake, RPCs matched to their replies by id, the data-plane requests it makes,
+ * its output to the log sink, and a write path that never lets a stuck worker block the Core.
+ */
+export class WorkerProcess {
+  readonly appId: string;
+  readonly identity: WorkerIdentity;
+  readonly pid: number;
+  readonly startedAt = new Date();
+  state: WorkerState = "starting";
+  /** Retired (replaced by a newer process): it takes no new calls and stops once its in-flight ones end. */
+  retired = false;
+  lastUsed = Date.now();
+  /** Spec §4.3 item 8: armed at spawn on the lifecycle worker, disarmed at its first dispatched rpc/job. */
+  #bypass: boolean;
+  readonly #opts: WorkerProcessOptions;
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #pending = new Map<number, PendingCall>();
+  #nextId = 1;
+  #stopRequested = false;
+  #exited = false;
+  #drainTimer: NodeJS.Timeout | undefined;
+  #dataInFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+  readonly #handshake: Promise<void>;
+  #settleHandshake: ((err?: Error) => void) | undefined;
+  readonly #exit: Promise<void>;
+
+  constructor(opts: WorkerProcessOptions) {
+    this.#opts = opts;
+    this.#child = opts.child;
+    this.appId = opts.appId;
+    this.identity = opts.identity;
+    this.pid = opts.child.pid ?? -1;
+    this.#bypass = opts.identity.kind === "system";
+    this.#handshake = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => this.#settleHandshake?.(new Error(`no handshake within ${opts.handshakeTimeoutMs / 1000}s`)), opts.handshakeTimeoutMs);
+      this.#settleHandshake = (err) => {
+        clearTimeout(timer);
+        this.#settleHandshake = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+    // A failed handshake is reported through ready(); this keeps an unobserved one from being unhandled.
+    this.#handshake.catch(() => undefined);
+    this.#exit = new Promise((resolve) => this.#child.once("close", () => resolve()));
+
+    const stdout = new LineReader({ line: (l) => this.#onLine(l), oversized: (n) => this.#log("system", `discarded a stdout line of ${n} bytes (over the 1 MiB line limit)`) });
+    const stderr = new LineReader({ line: (l) => this.#log("stderr", l), oversized: (n) => this.#log("system", `discarded a stderr line of ${n} bytes (over the 1 MiB line limit)`) });
+    this.#child.stdout.on("data", (c: Buffer) => stdout.push(c));
+    this.#child.stdout.on("end", () => stdout.end());
+    this.#child.stderr.on("data", (c: Buffer) => stderr.push(c));
+    this.#child.stderr.on("end", () => stderr.end());
+    // EPIPE on a dead worker's stdin: the exit handler reports it, the error itself carries nothing more.
+    this.#child.stdin.on("error", () => undefined);
+    this.#child.on("error", (err) => this.#log("system", `worker process error: ${err.message}`));
+    this.#child.once("exit", (code, signal) => this.#onExit(code, signal));
+  }
+
+  /** The bypass flag the data session reads. */
+  bypassActive(): boolean {
+    return this.#bypass;
+  }
+
+  /** Sends `discover` (spec §4.1) and resolves when the worker answers it; rejects on exit or timeout. */
+  handshake(discover: Record<string, unknown>): Promise<void> {
+    this.#write({ type: "discover", ...discover });
+    return this.#handshake;
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** A usable process: answered its handshake, not retired, not on its way out. */
+  get accepting(): boolean {
+    return this.state === "running" && !this.retired && !this.#stopRequested;
+  }
+
+  /** Calls `method`; a worker error is a 502, the timeout a 504, a crash fails the call at once with a 502. */
+  call(method: string, params: unknown, caller: RpcCaller | null, timeoutMs: number): Promise<unknown> {
+    this.#bypass = false;
+    this.lastUsed = Date.now();
+    const id = this.#nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        this.#noteIdle();
+        reject(new CoreError("GATEWAY_TIMEOUT", `rpc timeout (${Math.round(timeoutMs / 100) / 10}s)`));
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+      this.#write({ type: "rpc", id, method, params: params ?? {}, caller });
+    }).finally(() => {
+      this.lastUsed = Date.now();
+    });
+  }
+
+  /** Resolves once no call is in flight (a retired process is stopped only then), or after `maxMs`. */
+  drained(maxMs: number): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Sends `shutdown`, lets onShutdown run for up to `graceMs`, then kills the process group. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.#exited) return;
+    this.#stopRequested = true;
+    this.state = "stopping";
+    this.#write({ type: "shutdown" });
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([this.#exit, grace]);
+    this.#killGroup();
+    await this.#exit;
+  }
+
+  /** Kills at once (Core shutdown past its grace, unresponsive worker). */
+  kill(): void {
+    this.#killGroup();
+  }
+
+  /** SIGKILL to the whole group: the leader and anything it spawned (the group outlives a dead leader). */
+  #killGroup(): void {
+    if (this.pid <= 0) return;
+    try {
+      process.kill(-this.pid, "SIGKILL");
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+
+  #noteIdle(): void {
+    if (this.#pending.size > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  #log(level: WorkerLogLevel, message: string): void {
+    this.#opts.sink.publish(this.appId, { level, message: this.#opts.label ? `${this.#opts.label} ${message}` : message });
+  }
+
+  #write(msg: Record<string, unknown>): void {
+    const stdin = this.#child.stdin;
+    if (this.#exited || stdin.destroyed || !stdin.writable) return;
+    const ok = stdin.write(`${JSON.stringify(msg)}\n`);
+    if (ok || this.#drainTimer) return;
+    this.#drainTimer = setTimeout(() => this.#unresponsive(), this.#opts.writeTimeoutMs);
+    stdin.once("drain", () => {
+      clearTimeout(this.#drainTimer);
+      this.#drainTimer = undefined;
+    });
+  }
+
+  /** Spec §4.4 IPC write timeout: the worker stopped reading; its calls fail and the crash path restarts it. */
+  #unresponsive(): void {
+    this.#drainTimer = undefined;
+    this.#log("system", `worker unresponsive: its stdin did not drain within ${this.#opts.writeTimeoutMs / 1000}s; killing it`);
+    this.#failPending("worker unresponsive");
+    this.#killGroup();
+  }
+
+  #failPending(reason: string): void {
+    for (const [id, call] of this.#pending) {
+      clearTimeout(call.timer);
+      this.#pending.delete(id);
+      call.reject(new CoreError("BAD_GATEWAY", reason));
+    }
+    this.#noteIdle();
+  }
+
+  #onLine(line: string): void {
+    const msg = parseMessage(line);
+    if (!msg) {
+      this.#log("stdout", line);
+      return;
+    }
+    switch (msg.type) {
+      case "discover":
+        if (this.state === "starting") {
+          if (typeof msg.protocol === "number" && msg.protocol > 2) this.#log("system", `worker speaks protocol ${msg.protocol}; handled as version 2`);
+          this.state = "running";
+          this.#settleHandshake?.();
+        }
+        return;
+      case "rpc_response":
+        this.#onRpcResponse(msg);
+        return;
+      case "log": {
+        const level = typeof msg.level === "string" && WORKER_LOG_LEVELS.has(msg.level as WorkerLogLevel) ? (msg.level as WorkerLogLevel) : "info";
+        this.#log(level, truncate(typeof msg.message === "string" ? msg.message : JSON.stringify(msg.message ?? ""), MAX_LOG_BYTES));
+        return;
+      }
+      case "event":
+        this.#log("event", truncate(`${typeof msg.name === "string" ? msg.name : "event"} ${JSON.stringify(msg.data ?? null)}`, MAX_LOG_BYTES));
+        return;
+      default:
+        if (msg.type in DATA_REQUESTS && (typeof msg.id === "string" || typeof msg.id === "number")) {
+          this.#onDataRequest(msg as WorkerRequest);
+          return;
+        }
+        this.#log("stdout", line);
+    }
+  }
+
+  #onRpcResponse(msg: Record<string, unknown>): void {
+    const id = typeof msg.id === "number" ? msg.id : Number(msg.id);
+    const call = this.#pending.get(id);
+    if (!call) return;
+    clearTimeout(call.timer);
+    this.#pending.delete(id);
+    if (msg.error !== undefined && msg.error !== null) {
+      const text = typeof msg.error === "string" ? msg.error : JSON.stringify(msg.error);
+      call.reject(new CoreError("BAD_GATEWAY", `worker error: ${text}`));
+    } else {
+      call.resolve(msg.result ?? null);
+    }
+    this.#noteIdle();
+  }
+
+  #onDataRequest(msg: WorkerRequest): void {
+    this.#dataInFlight++;
+    if (this.#dataInFlight >= MAX_DATA_IN_FLIGHT) this.#child.stdout.pause();
+    this.#opts.session
+      .handle(msg)
+      .catch((err: unknown): WorkerReply => ({ type: DATA_REQUESTS[msg.type]!, id: msg.id, error: err instanceof Error ? err.message : String(err) }))
+      .then((reply) => this.#write(reply))
+      .finally(() => {
+        this.#dataInFlight--;
+        if (this.#dataInFlight < MAX_DATA_IN_FLIGHT && this.#child.stdout.isPaused()) this.#child.stdout.resume();
+      });
+  }
+
+  #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.#exited = true;
+    clearTimeout(this.#drainTimer);
+    const requested = this.#stopRequested;
+    this.state = requested ? "stopped" : "crashed";
+    this.#settleHandshake?.(new Error(signal ? `worker exited on ${signal} before its handshake` : `worker exited with code ${code} before its handshake`));
+    this.#failPending(requested ? "worker stopped" : "worker crashed");
+    // Children the worker left in its group die with it.
+    this.#killGroup();
+    this.#opts.session.close().catch((err: unknown) => this.#log("system", `closing the worker's data session failed: ${err instanceof Error ? err.message : String(err)}`));
+    this.#opts.onExit(this, { code, signal, requested });
+  }
+}
