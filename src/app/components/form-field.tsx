@@ -13,7 +13,7 @@ interface Common {
   hint?: ReactNode;
 }
 
-type InputKind = Common & { kind?: "text" | "email" | "password" | "number" | "date" | "datetime-local" | "url" } & Omit<InputHTMLAttributes<HTMLInputElement>, "type">;
+type InputKind = Common & { kind?: "text" | "email" | "password" | "number" | "date" | "datetime-local" | "url" | "file" } & Omit<InputHTMLAttributes<HTMLInputElement>, "type">;
 type SelectKind = Common & { kind: "select"; options: { value: string; label: string }[]; placeholder?: string } & SelectHTMLAttributes<HTMLSelectElement>;
 type TextareaKind = Common & { kind: "textarea" } & TextareaHTMLAttributes<HTMLTextAreaElement>;
 type CheckboxKind = Common & { kind: "checkbox" } & Omit<InputHTMLAttributes<HTMLInputElement>, "type">;

@@ -6,6 +6,7 @@ import { errorSentence } from "../../components/api-error.ts";
 import { FormError } from "../../components/form-field.tsx";
 import { PageHeader } from "../../components/page-header.tsx";
 import { useTRPC } from "../../trpc.ts";
+import { AppBackendLinks } from "../../workers/app-backend-links.tsx";
 import { SYSTEM_NAMES } from "../field-values.ts";
 import { DataBrowser } from "./data-browser.tsx";
 import { ReinstallPanel } from "./reinstall-panel.tsx";
@@ -46,7 +47,12 @@ function AppView() {
             {app.data.id} · version {app.data.version} · {app.data.status}
           </span>
         }
-        actions={<UninstallApp appId={app.data.id} />}
+        actions={
+          <>
+            <AppBackendLinks appId={app.data.id} />
+            <UninstallApp appId={app.data.id} />
+          </>
+        }
       />
 
       <section aria-labelledby="data-heading" className="min-w-0 space-y-3">
