@@ -6,7 +6,9 @@ import { DataTable, type Column } from "../components/data-table.tsx";
 import type { WorkerState } from "../../server/workers/contracts.ts";
 import { formatBytes, formatDuration, STATE_TONE } from "./format.ts";
 import { WorkerActions } from "./worker-actions.tsx";
-import type { WorkerDetail } from "./workers-api.ts";
+import type { WorkersList } from "../../server/workers/schema.ts";
+
+type WorkerDetail = NonNullable<WorkersList["details"]>[string][number];
 
 const COLUMNS: Column<WorkerDetail>[] = [
   { key: "identity", header: "Identity", hideable: false, cell: (w) => <span className="font-mono break-words">{w.identity}</span> },

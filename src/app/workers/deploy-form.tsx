@@ -7,6 +7,8 @@ import { FormError, FormField } from "../components/form-field.tsx";
 import { forbiddenReason, useCan } from "../components/permissions.tsx";
 import { useToast } from "../components/toast.tsx";
 import { useFormErrors } from "../components/use-form-errors.ts";
+import { useTRPC } from "../trpc.ts";
+import { historyQueryKey } from "./deploy-api.ts";
 import { formatBytes } from "./format.ts";
 import { uploadArchive, type UploadProgress } from "./upload.ts";
 import { DEPLOY } from "./worker-permissions.ts";
@@ -36,6 +38,7 @@ export function DeployForm({ appId }: { appId: string }) {
   const mayDeploy = useCan(DEPLOY);
   const toast = useToast();
   const qc = useQueryClient();
+  const trpc = useTRPC();
   const { errors, set, clear } = useFormErrors(FIELDS);
   const [file, setFile] = useState<File | null>(null);
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
@@ -63,8 +66,7 @@ export function DeployForm({ appId }: { appId: string }) {
       setPhase({ kind: "idle" });
       set("archive", errorSentence(err));
     } finally {
-      // The states, the details and this app's deploy history all live under this key.
-      await qc.invalidateQueries({ queryKey: ["workers"] });
+      await Promise.all([qc.invalidateQueries(trpc.workers.pathFilter()), qc.invalidateQueries({ queryKey: historyQueryKey(appId) })]);
     }
   }
 

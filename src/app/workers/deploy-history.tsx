@@ -9,9 +9,10 @@ import { DataTable, type Column } from "../components/data-table.tsx";
 import { FormError } from "../components/form-field.tsx";
 import { forbiddenReason, useCan } from "../components/permissions.tsx";
 import { useToast } from "../components/toast.tsx";
+import { useTRPC } from "../trpc.ts";
 import { formatBytes } from "./format.ts";
 import { DEPLOY } from "./worker-permissions.ts";
-import { fetchDeployHistory, rollbackDeploy, type DeployRecord } from "./workers-api.ts";
+import { fetchDeployHistory, historyQueryKey, rollbackDeploy, type DeployRecord } from "./deploy-api.ts";
 
 const when = (iso: string) => (iso ? new Date(iso).toLocaleString() : "—");
 
@@ -32,12 +33,11 @@ const COLUMNS: Column<DeployRecord>[] = [
   { key: "migrations", header: "Migrations", cell: (d) => <span className="font-mono break-words">{d.migrationsApplied.join(", ") || "—"}</span> },
 ];
 
-export const historyQueryKey = (appId: string) => ["workers", "history", appId] as const;
-
 /** The kept deploys of an app, newest first, and going back to the one before the current. */
 export function DeployHistory({ appId }: { appId: string }) {
   const mayDeploy = useCan(DEPLOY);
   const qc = useQueryClient();
+  const trpc = useTRPC();
   const toast = useToast();
   const headingId = useId();
   const history = useQuery({ queryKey: historyQueryKey(appId), queryFn: () => fetchDeployHistory(appId), enabled: mayDeploy });
@@ -58,7 +58,7 @@ export function DeployHistory({ appId }: { appId: string }) {
       setConfirming(false);
       toast.error(err, `Rolling ${appId} back failed`);
     } finally {
-      await qc.invalidateQueries({ queryKey: ["workers"] });
+      await Promise.all([qc.invalidateQueries(trpc.workers.pathFilter()), qc.invalidateQueries({ queryKey: historyQueryKey(appId) })]);
     }
   }
 

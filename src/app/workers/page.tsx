@@ -8,7 +8,6 @@ import { PageHeader } from "../components/page-header.tsx";
 import { useTRPC } from "../trpc.ts";
 import { AppWorkers } from "./app-workers.tsx";
 import { DeployPanel } from "./deploy-panel.tsx";
-import { fetchWorkers } from "./workers-api.ts";
 
 /** Polled while the page is visible; React Query keeps the last answer on screen meanwhile, so nothing flickers. */
 const REFRESH_MS = 3000;
@@ -17,7 +16,8 @@ const REFRESH_MS = 3000;
 export default function WorkersPage() {
   const trpc = useTRPC();
   const apps = useQuery(trpc.apps.list.queryOptions());
-  const workers = useQuery({ queryKey: ["workers", "list"], queryFn: fetchWorkers, refetchInterval: REFRESH_MS });
+  // refetchInterval pauses while the tab is hidden (React Query's default), so a background tab costs nothing.
+  const workers = useQuery(trpc.workers.list.queryOptions({ detail: true }, { refetchInterval: REFRESH_MS }));
   const [deploying, setDeploying] = useState<string | undefined>();
   const error = apps.error ?? workers.error;
 
@@ -48,8 +48,8 @@ export default function WorkersPage() {
         <AppWorkers
           key={app.id}
           appId={app.id}
-          state={workers.data?.states[app.id]}
-          workers={workers.data ? (workers.data.details[app.id] ?? []) : undefined}
+          state={workers.data?.workers[app.id]}
+          workers={workers.data ? (workers.data.details?.[app.id] ?? []) : undefined}
           loading={workers.isPending}
           onDeploy={() => setDeploying(app.id)}
         />

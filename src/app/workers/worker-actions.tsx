@@ -1,5 +1,5 @@
 "use client";
-import { useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { Button } from "../components/button.tsx";
@@ -7,17 +7,22 @@ import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { forbiddenReason, useCan } from "../components/permissions.tsx";
 import { useToast } from "../components/toast.tsx";
 import type { WorkerState } from "../../server/workers/contracts.ts";
+import { useTRPC } from "../trpc.ts";
 import { WORKERS_MANAGE } from "./worker-permissions.ts";
-import { restartWorker, startWorker, stopWorker } from "./workers-api.ts";
 
 type Action = "start" | "stop" | "restart";
-const RUN: Record<Action, (appId: string) => Promise<unknown>> = { start: startWorker, stop: stopWorker, restart: restartWorker };
 const DONE: Record<Action, string> = { start: "started", stop: "stopped", restart: "restarted" };
 
 /** Start, stop (after a confirmation) and restart an app's workers, and its live logs. */
 export function WorkerActions({ appId, state, onDeploy }: { appId: string; state: WorkerState | undefined; onDeploy: () => void }) {
   const mayManage = useCan(WORKERS_MANAGE);
+  const trpc = useTRPC();
   const qc = useQueryClient();
+  const mutations = {
+    start: useMutation(trpc.workers.start.mutationOptions()),
+    stop: useMutation(trpc.workers.stop.mutationOptions()),
+    restart: useMutation(trpc.workers.restart.mutationOptions()),
+  };
   const toast = useToast();
   const [pending, setPending] = useState<Action | undefined>();
   const [confirmStop, setConfirmStop] = useState(false);
@@ -27,13 +32,13 @@ export function WorkerActions({ appId, state, onDeploy }: { appId: string; state
   async function run(action: Action) {
     setPending(action);
     try {
-      await RUN[action](appId);
+      await mutations[action].mutateAsync({ appId });
       toast.success(`Workers of ${appId} ${DONE[action]}.`);
     } catch (err) {
       toast.error(err, `The workers of ${appId} could not be ${DONE[action]}`);
     } finally {
       setPending(undefined);
-      await qc.invalidateQueries({ queryKey: ["workers"] });
+      await qc.invalidateQueries(trpc.workers.pathFilter());
     }
   }
 
