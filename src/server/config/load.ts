@@ -23,6 +23,8 @@ export interface CoreConfig {
   publicUrl: string;
   oidc: OidcEnvConfig | undefined;
   passwordLoginDisabled: boolean;
+  /** Outgoing mail for sign-in links; undefined: links are only handed to the administrator who made them. */
+  smtp: SmtpConfig | undefined;
   logLevel: LogLevel;
   /** Audit rows older than this many days are archived hourly; undefined keeps them forever. */
   auditRetentionDays: number | undefined;
@@ -38,6 +40,11 @@ export interface CoreConfig {
   workerIdleSeconds: number;
   /** BUN_PATH; undefined: the `bun` npm package's binary. */
   bunPath: string | undefined;
+}
+
+export interface SmtpConfig {
+  url: string;
+  from: string;
 }
 
 /** A configuration problem that must stop the Core; the message names the variable. */
@@ -83,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
         ? { issuer: e.ROOTCX_OIDC_ISSUER, clientId: e.ROOTCX_OIDC_CLIENT_ID, clientSecret: e.ROOTCX_OIDC_CLIENT_SECRET }
         : undefined,
     passwordLoginDisabled: e.ROOTCX_DISABLE_PASSWORD_LOGIN === "true" || e.ROOTCX_DISABLE_PASSWORD_LOGIN === "1",
+    smtp: e.ROOTCX_SMTP_URL && e.ROOTCX_SMTP_FROM ? { url: e.ROOTCX_SMTP_URL, from: e.ROOTCX_SMTP_FROM } : undefined,
     logLevel: e.LOG_LEVEL ?? e.RUST_LOG ?? "info",
     auditRetentionDays: e.ROOTCX_AUDIT_RETENTION_DAYS,
     generatedKeys,

@@ -41,6 +41,25 @@ export const envSchema = z.object({
   ROOTCX_OIDC_ISSUER: optionalUrl,
   ROOTCX_OIDC_CLIENT_ID: optionalString,
   ROOTCX_OIDC_CLIENT_SECRET: optionalString,
+  /** Where sign-in links are e-mailed from: smtp:// (STARTTLS when offered) or smtps://, credentials in the URL. */
+  ROOTCX_SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol) && new URL(v).hostname !== "", {
+        message: "must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example.com:587",
+      })
+      .optional(),
+  ),
+  /** The From header of those mails: an address, optionally with a name ("RootCX <no-reply@example.com>"). */
+  ROOTCX_SMTP_FROM: optionalString.pipe(
+    z
+      .string()
+      .max(320, { message: "is too long" })
+      .regex(/^(?:[^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, {
+        message: "must be an e-mail address, optionally with a name: RootCX <no-reply@example.com>",
+      })
+      .optional(),
+  ),
   ROOTCX_DISABLE_PASSWORD_LOGIN: optionalString.pipe(
     z.enum(["true", "1", "false", "0"], { message: "must be true, 1, false or 0" }).optional(),
   ),
@@ -95,6 +114,9 @@ export const envSchema = z.object({
       if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when ROOTCX_OIDC_ISSUER is set" });
     }
   }
+  // Half an SMTP configuration would silently send nothing (or send from nowhere): both or neither.
+  if (env.ROOTCX_SMTP_URL && !env.ROOTCX_SMTP_FROM) ctx.addIssue({ code: "custom", path: ["ROOTCX_SMTP_FROM"], message: "is required when ROOTCX_SMTP_URL is set" });
+  if (env.ROOTCX_SMTP_FROM && !env.ROOTCX_SMTP_URL) ctx.addIssue({ code: "custom", path: ["ROOTCX_SMTP_URL"], message: "is required when ROOTCX_SMTP_FROM is set" });
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

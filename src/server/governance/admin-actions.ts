@@ -10,6 +10,7 @@ export const ADMIN_ACTIONS = [
   "user.delete",
   "user.password_reset",
   "session.revoke",
+  "auth.magic_link",
   "secret.set",
   "secret.delete",
   "app.install",
