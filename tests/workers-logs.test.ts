@@ -1,0 +1,211 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { helpdesk } from "./fixtures/manifests.ts";
+import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
+import { openSse, openStalledSse, parseEvents } from "./sse-client.ts";
+
+const LOGS = "/api/v1/apps/helpdesk/logs";
+const TRUNCATED = /… \[\d+ bytes truncated\]$/;
+
+let a: TestCore;
+let b: TestCore;
+let admin: Session;
+
+beforeAll(async () => {
+  a = await startTestCore();
+  // A second Core process on the same database, with the first one's keys (tokens of one are valid on the other).
+  b = await startTestCore({ database: a.database, env: { ROOTCX_MASTER_KEY: a.core.config.masterKey.toString("hex"), ROOTCX_JWT_SECRET: a.core.config.jwtSecret } });
+  admin = await signUpAndIn(a, "admin@logs.test");
+  expect((await api(a, "POST", "/api/v1/apps", helpdesk(), admin.accessToken)).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await b?.dispose(); // before a, which drops the database
+  await a?.dispose();
+});
+
+describe("GET /apps/:appId/logs", () => {
+  it("streams published lines in order with the exact SSE framing and headers", async () => {
+    const s = await openSse(a.url, `${LOGS}?replay=0`, admin.accessToken);
+    expect(s.status).toBe(200);
+    expect(s.headers["content-type"]).toBe("text/event-stream");
+    expect(s.headers["cache-control"]).toBe("no-cache, no-transform");
+    expect(s.headers["x-accel-buffering"]).toBe("no");
+    for (let i = 0; i < 50; i++) a.core.logs.publish("helpdesk", { level: i % 2 ? "stdout" : "info", message: `line ${i} "quoted"\nsecond` });
+    await s.waitForEvents(50);
+    const expected = Array.from({ length: 50 }, (_, i) => `data: ${JSON.stringify({ level: i % 2 ? "stdout" : "info", message: `line ${i} "quoted"\nsecond` })}\n\n`).join("");
+    expect(s.text()).toBe(expected);
+    s.close();
+  });
+
+  it("replays the app's last 500 lines to a new subscriber, and nothing with replay=0", async () => {
+    for (let i = 0; i < 600; i++) a.core.logs.publish("helpdesk", { level: "info", message: `old ${i}` });
+    const replayed = await openSse(a.url, LOGS, admin.accessToken);
+    const evs = (await replayed.waitForEvents(500)) as { message: string }[];
+    expect(evs.map((e) => e.message)).toEqual(Array.from({ length: 500 }, (_, i) => `old ${i + 100}`));
+
+    const live = await openSse(a.url, `${LOGS}?replay=0`, admin.accessToken);
+    a.core.logs.publish("helpdesk", { level: "warn", message: "new" });
+    expect(await live.waitForEvents(1)).toEqual([{ level: "warn", message: "new" }]);
+    expect((await replayed.waitForEvents(501))[500]).toEqual({ level: "warn", message: "new" });
+    replayed.close();
+    live.close();
+  });
+
+  it("filters by level, and refuses an unknown level with its reason", async () => {
+    const s = await openSse(a.url, `${LOGS}?replay=0&level=error,system`, admin.accessToken);
+    for (const level of ["info", "error", "debug", "system", "stderr"] as const) a.core.logs.publish("helpdesk", { level, message: level });
+    expect(await s.waitForEvents(2)).toEqual([{ level: "error", message: "error" }, { level: "system", message: "system" }]);
+    s.close();
+    const bad = await api(a, "GET", `${LOGS}?level=info,loud`, undefined, admin.accessToken);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/level must be among .*not "loud"/);
+    const badReplay = await api(a, "GET", `${LOGS}?replay=maybe`, undefined, admin.accessToken);
+    expect(badReplay.status).toBe(400);
+    expect(badReplay.body.error).toMatch(/replay must be/);
+  });
+
+  it("unsubscribes when the client goes away", async () => {
+    const before = a.core.logs.stats().subscribers;
+    const s = await openSse(a.url, `${LOGS}?replay=0`, admin.accessToken);
+    expect(a.core.logs.stats().subscribers).toBe(before + 1);
+    s.close();
+    await expect.poll(() => a.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(before);
+  });
+
+  it("caps a big message, and a subscriber on another Core gets it truncated, not dropped", async () => {
+    const onB = await openSse(b.url, `${LOGS}?replay=0`, admin.accessToken);
+    const onA = await openSse(a.url, `${LOGS}?replay=0`, admin.accessToken);
+    expect([onA.status, onB.status]).toEqual([200, 200]);
+    a.core.logs.publish("helpdesk", { level: "stderr", message: "é".repeat(20_000) });
+    a.core.logs.publish("helpdesk", { level: "stderr", message: "\u0001".repeat(7_000) }); // JSON escaping makes it 42 000 bytes
+    const [localBig] = (await onA.waitForEvents(2)) as { message: string }[];
+    const [remoteBig, remoteEscaped] = (await onB.waitForEvents(2)) as { message: string }[];
+    expect(Buffer.byteLength(localBig!.message)).toBeLessThanOrEqual(8 * 1024);
+    for (const m of [localBig!.message, remoteBig!.message, remoteEscaped!.message]) {
+      expect(m).toMatch(TRUNCATED);
+      expect(m).not.toContain("\uFFFD");
+    }
+    expect(remoteBig!.message).toMatch(/^é{1000,}…/);
+    expect(remoteEscaped!.message).toMatch(/^\u0001{500,}…/);
+    onA.close();
+    onB.close();
+  });
+});
+
+describe("several Core processes", () => {
+  it("a line published on Core A reaches a subscriber on Core B once and in order, and A ignores its own echo", async () => {
+    const onB = await openSse(b.url, `${LOGS}?replay=0`, admin.accessToken);
+    const onA = await openSse(a.url, `${LOGS}?replay=0`, admin.accessToken);
+    expect([onA.status, onB.status]).toEqual([200, 200]);
+    const sent = Array.from({ length: 300 }, (_, i) => ({ level: "info" as const, message: `cross ${i}` }));
+    for (const e of sent) a.core.logs.publish("helpdesk", e);
+    expect(await onB.waitForEvents(300)).toEqual(sent);
+    expect(await onA.waitForEvents(300)).toEqual(sent);
+    // Echoes and duplicates would arrive within a few flushes.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(onB.events()).toHaveLength(300);
+    expect(onA.events()).toHaveLength(300);
+    // B's replay holds what it received from A.
+    const replayOnB = await openSse(b.url, `${LOGS}?level=info`, admin.accessToken);
+    expect(((await replayOnB.waitForEvents(300)) as { message: string }[]).slice(-3).map((e) => e.message)).toEqual(["cross 297", "cross 298", "cross 299"]);
+    for (const s of [onA, onB, replayOnB]) s.close();
+  });
+});
+
+describe("permissions", () => {
+  it("401 without a token, 403 naming the key without it, 200 for an admin and for a holder of app:{id}:logs.read, 404 for an unknown app", async () => {
+    const none = await api(a, "GET", LOGS);
+    expect(none.status).toBe(401);
+
+    const plain = await signUpAndIn(a, "plain@logs.test");
+    const refused = await api(a, "GET", LOGS, undefined, plain.accessToken);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("permission required: app:helpdesk:logs.read (or admin:apps.deploy)");
+
+    const reader = await signUpAndIn(a, "reader@logs.test");
+    expect((await api(a, "POST", "/api/v1/roles", { name: "log_reader", permissions: ["app:helpdesk:logs.read"] }, admin.accessToken)).status).toBe(200);
+    expect((await api(a, "POST", "/api/v1/roles/assign", { userId: reader.userId, role: "log_reader" }, admin.accessToken)).status).toBe(200);
+    const allowed = await openSse(a.url, `${LOGS}?replay=0`, reader.accessToken);
+    expect(allowed.status).toBe(200);
+    a.core.logs.publish("helpdesk", { level: "event", message: "for the reader" });
+    expect(await allowed.waitForEvents(1)).toEqual([{ level: "event", message: "for the reader" }]);
+    allowed.close();
+    // The key is per app: it does not open another app's logs.
+    const other = await api(a, "GET", "/api/v1/apps/crm/logs", undefined, reader.accessToken);
+    expect(other.status).toBe(403);
+    expect(other.body.error).toMatch(/app:crm:logs\.read/);
+
+    const adminStream = await openSse(a.url, `${LOGS}?replay=0`, admin.accessToken);
+    expect(adminStream.status).toBe(200);
+    adminStream.close();
+
+    const unknown = await api(a, "GET", "/api/v1/apps/nosuchapp/logs", undefined, admin.accessToken);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe("app nosuchapp not found");
+  });
+
+  it("an install registers app:{id}:logs.read with a description", async () => {
+    const db = new pg.Client({ connectionString: a.database.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query("SELECT description FROM rootcx_system.rbac_permissions WHERE key = 'app:helpdesk:logs.read' AND source_app = 'helpdesk'");
+      expect(rows).toEqual([{ description: "Watch Helpdesk's backend logs (they show what its code prints)" }]);
+    } finally {
+      await db.end();
+    }
+  });
+});
+
+describe("slow subscribers and keep-alive", () => {
+  let s: TestCore;
+  let token: string;
+  beforeAll(async () => {
+    s = await startTestCore({ logLimits: { subscriberQueue: 8, keepAliveMs: 100 } });
+    token = (await signUpAndIn(s, "admin@slow.test")).accessToken;
+    expect((await api(s, "POST", "/api/v1/apps", helpdesk(), token)).status).toBe(200);
+  }, 60_000);
+  afterAll(async () => {
+    await s?.dispose();
+  });
+
+  it("sends a keep-alive comment at the configured interval", async () => {
+    const c = await openSse(s.url, `${LOGS}?replay=0`, token);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(c.text()).toMatch(/^(: keep-alive\n\n){3,}$/);
+    c.close();
+    await expect.poll(() => s.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(0);
+  });
+
+  it("a subscriber that stops reading loses the oldest lines, gets one dropped notice, and the Core holds at most its queue", async () => {
+    const slow = openStalledSse(s.url, `${LOGS}?replay=0`, token);
+    await expect.poll(() => s.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(1);
+    const total = 20_000;
+    const pad = "x".repeat(1_000);
+    // One synchronous burst (as a worker flooding its stdout): the socket cannot drain in between.
+    let maxQueued = 0;
+    for (let i = 0; i < total; i++) {
+      s.core.logs.publish("helpdesk", { level: "info", message: `n${i} ${pad}` });
+      if (i % 500 === 0) maxQueued = Math.max(maxQueued, s.core.logs.stats().queued);
+    }
+    expect(s.core.logs.stats().queued).toBe(8);
+    expect(maxQueued).toBeLessThanOrEqual(8);
+
+    const body = await slow.read(`n${total - 1} ${pad}"}\n\n`);
+    const events = parseEvents(body) as { level: string; message: string }[];
+    const notices = events.filter((e) => e.level === "system");
+    expect(notices).toHaveLength(1);
+    const dropped = Number(/^\.\.\. (\d+) messages dropped \.\.\.$/.exec(notices[0]!.message)?.[1]);
+    const numbers = events.filter((e) => e.level === "info").map((e) => Number(/^n(\d+) /.exec(e.message)![1]));
+    // In order, nothing twice, and every line either delivered or counted as dropped.
+    expect(numbers).toEqual([...numbers].sort((x, y) => x - y));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(dropped).toBeGreaterThan(0);
+    expect(numbers.length + dropped).toBe(total);
+    // The notice comes where the lines went missing: right before the 8 lines the queue kept.
+    const at = events.indexOf(notices[0]!);
+    expect(events.slice(at + 1).map((e) => e.message.split(" ")[0])).toEqual(Array.from({ length: 8 }, (_, i) => `n${total - 8 + i}`));
+    slow.close();
+    await expect.poll(() => s.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(0);
+  });
+});
