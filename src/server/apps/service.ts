@@ -240,6 +240,8 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
     await notifyAppChange(tx, appId);
   });
   core.apps.invalidate(appId);
+  // Its processes go before its code does; the committed uninstall stands even if one refuses to stop cleanly.
+  await core.workers.stopApp(appId).catch((err: unknown) => core.log.warn({ err, appId }, "stopping the uninstalled app's workers failed"));
   await removeAppFiles(core.config.dataDir, appId);
   core.log.info({ app: appId, by: principal.userId }, "app uninstalled");
   return { message: `app ${appId} uninstalled` };

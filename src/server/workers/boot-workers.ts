@@ -15,7 +15,8 @@ import { WorkerSupervisor } from "./supervisor.ts";
 /** Spec §4.4 IPC write timeout, and how long a worker's onShutdown may run. */
 const WRITE_TIMEOUT_MS = 5000;
 const STOP_GRACE_MS = 2000;
-const HANDSHAKE_TIMEOUT_MS = 30_000;
+/** After this long without a discover answer, a live worker is taken as v1 (legacy) and runs. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_USER_WORKERS = 200;
 
 export interface SupervisorDeps {

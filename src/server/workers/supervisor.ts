@@ -102,6 +102,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   }
 
   appState(appId: string): WorkerState | undefined {
+    this.#prune();
     const slots = this.#apps.get(appId);
     if (!slots || slots.size === 0) return undefined;
     return [...slots.values()].map((s) => s.state).reduce((best, s) => (STATE_RANK[s] > STATE_RANK[best] ? s : best));
@@ -121,6 +122,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
 
   /** Every app that has a worker slot, with its state (running winning). */
   states(): Record<string, WorkerState> {
+    this.#prune();
     const out: Record<string, WorkerState> = {};
     for (const appId of [...this.#apps.keys()].sort()) {
       const state = this.appState(appId);
@@ -130,6 +132,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   }
 
   details(): Record<string, WorkerDetail[]> {
+    this.#prune();
     const out: Record<string, WorkerDetail[]> = {};
     const now = Date.now();
     for (const appId of [...this.#apps.keys()].sort()) {
@@ -194,6 +197,14 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
       if (this.#queues.get(appId) === settled) this.#queues.delete(appId);
     });
     return next;
+  }
+
+  /** An app whose backend is gone (uninstalled, deployed without one) and whose processes all ended is forgotten. */
+  #prune(): void {
+    for (const [appId, slots] of this.#apps) {
+      const ended = [...slots.values()].every((s) => (s.state === "stopped" || s.state === "crashed") && !s.spawning);
+      if (ended && !entryPoint(appDir(this.opts.dataDir, appId))) this.#apps.delete(appId);
+    }
   }
 
   #requireBackend(appId: string): void {
@@ -271,7 +282,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     return { proc, discover };
   }
 
-  /** Sends discover and waits for the answer; a process that does not answer is killed (the crash path follows). */
+  /** Sends discover and waits for the answer; a process that exits first is reported (the crash path follows). */
   async #handshake(proc: WorkerProcess, discover: Record<string, unknown>): Promise<void> {
     try {
       await proc.handshake(discover);

@@ -93,7 +93,14 @@ export class WorkerProcess {
     this.pid = opts.child.pid ?? -1;
     this.#bypass = opts.identity.kind === "system";
     this.#handshake = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.#settleHandshake?.(new Error(`no handshake within ${opts.handshakeTimeoutMs / 1000}s`)), opts.handshakeTimeoutMs);
+      // Spec §4.3 item 9: a v1 worker never answers discover (it reads stdin itself). One still alive after the
+      // wait is taken as such and runs; a v2 worker still loading gets its messages in order behind discover.
+      const timer = setTimeout(() => {
+        if (this.#exited || this.state !== "starting") return;
+        this.#log("system", `worker did not answer discover within ${opts.handshakeTimeoutMs / 1000}s; running it as a v1 (legacy) worker`);
+        this.state = "running";
+        this.#settleHandshake?.();
+      }, opts.handshakeTimeoutMs);
       this.#settleHandshake = (err) => {
         clearTimeout(timer);
         this.#settleHandshake = undefined;
@@ -122,7 +129,7 @@ export class WorkerProcess {
     return this.#bypass;
   }
 
-  /** Sends `discover` (spec §4.1) and resolves when the worker answers it; rejects on exit or timeout. */
+  /** Sends `discover` (spec §4.1) and resolves when the worker answers it (or runs on as v1); rejects if it exits first. */
   handshake(discover: Record<string, unknown>): Promise<void> {
     this.#write({ type: "discover", ...discover });
     return this.#handshake;
