@@ -9,6 +9,7 @@ import { AppRegistry } from "./apps/registry.ts";
 import { Vault } from "./vault/vault.ts";
 import type { Core } from "./core.ts";
 import { openDatabase, type Database } from "./db/database.ts";
+import { seedProviderFromEnv } from "./auth/oidc/providers.ts";
 import { createLogger } from "./log.ts";
 import { createRequestHandler, listen, type HttpServer } from "./http/server.ts";
 import { createInProcessStudio, type StudioHandler } from "./studio/in-process.ts";
@@ -108,6 +109,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     } else if (studioMode === "dev") {
       studio = await createInProcessStudio({ dev: true, hostname: config.host, port: config.port });
     }
+    await seedProviderFromEnv(core);
     http = await listen(createRequestHandler(core, studio, opts.routes), config.host, config.port);
   } catch (err) {
     await studio?.close().catch(() => undefined);

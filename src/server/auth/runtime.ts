@@ -18,6 +18,8 @@ export interface AuthRuntime {
   hasher: PasswordHasher;
   limiter: AuthRateLimiter;
   principals: PrincipalDirectory;
+  /** The sign-in limits in force (the SSO endpoints share the per-address one). */
+  limits: AuthRateLimits;
   stop(): Promise<void>;
 }
 
@@ -30,11 +32,13 @@ export async function startAuthRuntime(opts: {
 }): Promise<AuthRuntime> {
   const principals = new PrincipalDirectory(opts.pool, opts.databaseUrl, opts.log);
   await principals.start();
+  const limits = { ...DEFAULT_AUTH_RATE_LIMITS, ...opts.limits };
   return {
     tokens: new TokenService(opts.jwtSecret),
     hasher: createPasswordHasher({ concurrency: ARGON2_CONCURRENCY, maxQueue: 64 }),
-    limiter: new AuthRateLimiter(opts.pool, { ...DEFAULT_AUTH_RATE_LIMITS, ...opts.limits }),
+    limiter: new AuthRateLimiter(opts.pool, limits),
     principals,
+    limits,
     stop: () => principals.stop(),
   };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Core } from "../core.ts";
 import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
@@ -15,7 +14,10 @@ import type { Principal } from "./principal.ts";
 import { notifyAuthChange } from "./principal-directory.ts";
 import type { AuthMode, LoginInput, LoginResult, RefreshResult, RegisterInput, SessionDto, UserDetailsDto, UserDto } from "./schema.ts";
 import * as sql from "./sql.ts";
-import { ACCESS_TTL_SECONDS, hashRefreshToken, REFRESH_TTL_SECONDS } from "./tokens.ts";
+import { magicLinkEnabled } from "./magic-link-enabled.ts";
+import { listEnabledProviders } from "./oidc/sql.ts";
+import { openSession } from "./session.ts";
+import { ACCESS_TTL_SECONDS, hashRefreshToken } from "./tokens.ts";
 
 export interface ClientMeta {
   ip: string;
@@ -68,7 +70,7 @@ export async function register(core: Core, input: RegisterInput, meta: ClientMet
  */
 export async function login(core: Core, input: LoginInput, meta: ClientMeta): Promise<LoginResult> {
   if (core.config.passwordLoginDisabled) throw new CoreError("FORBIDDEN", "password login is disabled; sign in with SSO");
-  const { limiter, hasher, tokens } = core.auth;
+  const { limiter, hasher } = core.auth;
   const hadFailures = await limiter.beforeLogin(meta.ip, input.email);
   const candidate = await sql.findLoginCandidate(core.db.pool, input.email);
   let valid = false;
@@ -80,19 +82,9 @@ export async function login(core: Core, input: LoginInput, meta: ClientMeta): Pr
   }
   if (hadFailures) await limiter.loginSucceeded(meta.ip, input.email);
 
-  const sessionId = randomUUID();
-  const refreshToken = await tokens.signRefresh({ sub: candidate.id, sessionId });
-  await sql.insertSession(core.db.pool, {
-    id: sessionId,
-    userId: candidate.id,
-    refreshTokenHash: hashRefreshToken(refreshToken),
-    expiresAt: new Date(Date.now() + REFRESH_TTL_SECONDS * 1000),
-    ip: meta.ip,
-    userAgent: meta.userAgent?.slice(0, 512) ?? null,
-  });
-  const accessToken = await tokens.signAccess({ sub: candidate.id, email: candidate.email, sid: sessionId });
-  core.log.info({ userId: candidate.id, sessionId }, "signed in");
-  return { accessToken, refreshToken, expiresIn: ACCESS_TTL_SECONDS, user: sql.toUserDto(candidate) };
+  const session = await openSession(core, core.db.pool, candidate, meta);
+  core.log.info({ userId: candidate.id }, "signed in");
+  return { ...session, user: sql.toUserDto(candidate) };
 }
 
 /** A new access token for an open session; the refresh token itself is not rotated (as the original). */
@@ -128,9 +120,8 @@ export async function mode(core: Core): Promise<AuthMode> {
     passwordLoginEnabled: !core.config.passwordLoginDisabled || setupRequired,
     // The first user can always register; after that, as the platform setting says (and never with passwords off).
     registrationOpen: setupRequired || (!core.config.passwordLoginDisabled && (await readRegistration(core.db.pool)) === "open"),
-    // Magic links and SSO providers arrive with their own issues; until then there are none to offer.
-    magicLinkEnabled: false,
-    providers: [],
+    magicLinkEnabled: magicLinkEnabled(core),
+    providers: await listEnabledProviders(core.db.pool),
   };
 }
 

@@ -1,5 +1,6 @@
 import { appRoutes } from "../apps/rest.ts";
 import { authRoutes } from "../auth/rest.ts";
+import { oidcRoutes } from "../auth/oidc/rest.ts";
 import { magicLinkRoutes } from "../auth/magic-link/rest.ts";
 import { dataRoutes } from "../data/rest.ts";
 import { databaseExplorerRoutes } from "../database-explorer/rest.ts";
@@ -14,4 +15,4 @@ import { workerRoutes } from "../workers/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...dataRoutes];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...dataRoutes];

@@ -1,6 +1,7 @@
 import { appsRouter } from "../apps/router.ts";
 import { dataRouter } from "../data/router.ts";
 import { authRouter, usersRouter } from "../auth/router.ts";
+import { oidcRouter } from "../auth/oidc/router.ts";
 import { magicLinkRouter } from "../auth/magic-link/router.ts";
 import { databaseRouter } from "../database-explorer/router.ts";
 import { auditRouter } from "../governance/audit-router.ts";
@@ -15,6 +16,7 @@ import { router } from "./init.ts";
 export const appRouter = router({
   system: systemRouter,
   auth: authRouter,
+  oidc: oidcRouter,
   users: usersRouter,
   magicLink: magicLinkRouter,
   roles: rolesRouter,
