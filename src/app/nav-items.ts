@@ -14,6 +14,8 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/applications", label: "Apps" },
   { href: "/users", label: "Users", requires: ["*"] },
   { href: "/roles", label: "Roles", requires: ["*"] },
+  // Identity providers are managed by administrators only (POST/DELETE /auth/oidc/providers).
+  { href: "/sso", label: "Single sign-on", requires: ["*"] },
   // Listing every app's workers is the Core's admin route (GET /workers); each app's logs link from there.
   { href: "/workers", label: "Workers", requires: ["*"] },
   { href: "/audit", label: "Audit", requires: ["admin:audit.read"] },

@@ -19,6 +19,8 @@ export type SessionState =
 interface SessionApi {
   state: SessionState;
   signIn(email: string, password: string): Promise<void>;
+  /** Completes a redirect sign-in (SSO, magic link): trades the `auth_nonce` it brought for the cookie session. */
+  signInWithNonce(nonce: string): Promise<void>;
   signOut(): Promise<void>;
   /** Re-reads the Core's auth mode and the cookie session (after setup, say). */
   reload(): Promise<void>;
@@ -44,6 +46,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const refresh = useMutation(trpc.auth.refresh.mutationOptions());
   const login = useMutation(trpc.auth.login.mutationOptions());
   const logout = useMutation(trpc.auth.logout.mutationOptions());
+  const exchangeNonce = useMutation(trpc.oidc.exchangeNonce.mutationOptions());
 
   const schedule = useCallback(
     (expiresIn: number, renew: () => Promise<void>) => {
@@ -103,6 +106,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [schedule, renew],
   );
 
+  const signInWithNonce = useCallback(
+    async (nonce: string) => {
+      const result = await exchangeNonce.mutateAsync({ nonce, cookie: true });
+      setAccessToken(result.accessToken);
+      setSessionHint(true);
+      const me = await queryClient.fetchQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 0 }));
+      setState({ status: "authenticated", user: me });
+      schedule(result.expiresIn, renew);
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- mutation objects change identity every render
+    [queryClient, trpc, schedule, renew],
+  );
+
   const signOut = useCallback(async () => {
     clearTimeout(timer.current);
     await logout.mutateAsync({}).catch(() => undefined);
@@ -113,5 +129,5 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- mutation objects change identity every render
   }, [queryClient]);
 
-  return <SessionContext.Provider value={{ state, signIn, signOut, reload }}>{children}</SessionContext.Provider>;
+  return <SessionContext.Provider value={{ state, signIn, signInWithNonce, signOut, reload }}>{children}</SessionContext.Provider>;
 }

@@ -12,7 +12,11 @@ import { useToast } from "../components/toast.tsx";
 import { useFormErrors } from "../components/use-form-errors.ts";
 import { errorSentence } from "../components/api-error.ts";
 import { useTRPC } from "../trpc.ts";
+import { InviteLink } from "./invite-link.tsx";
 import { UserActions, type UserDetails } from "./user-row.tsx";
+
+/** Making sign-in links (an administrator holds it through `*`). */
+const INVITE_KEY = "auth.invite";
 
 const ADD_FIELDS = ["email", "displayName", "password"] as const;
 
@@ -49,10 +53,12 @@ export default function UsersPage() {
   const toast = useToast();
   const { state } = useSession();
   const isAdmin = useCan(ADMIN);
+  const canInvite = useCan(INVITE_KEY);
   const users = useQuery(trpc.users.details.queryOptions());
   const register = useMutation(trpc.auth.register.mutationOptions());
   const { errors, fail, clear } = useFormErrors(ADD_FIELDS);
   const [adding, setAdding] = useState(false);
+  const [inviting, setInviting] = useState(false);
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.details.queryKey() });
 
@@ -77,9 +83,14 @@ export default function UsersPage() {
       breadcrumbs={[{ label: "Studio", href: "/" }, { label: "Users" }]}
       description="Accounts, their roles and sessions. Disabling a user ends every session at once."
       actions={
-        <Button disabledReason={isAdmin ? undefined : forbiddenReason(ADMIN)} onClick={() => setAdding(true)}>
-          Add user
-        </Button>
+        <div className="flex gap-2">
+          <Button variant="secondary" disabledReason={canInvite ? undefined : forbiddenReason(INVITE_KEY)} onClick={() => setInviting(true)}>
+            Invite by magic link
+          </Button>
+          <Button disabledReason={isAdmin ? undefined : forbiddenReason(ADMIN)} onClick={() => setAdding(true)}>
+            Add user
+          </Button>
+        </div>
       }
     />
   );
@@ -87,6 +98,7 @@ export default function UsersPage() {
   return (
     <section className="space-y-6">
       {header}
+      <InviteLink open={inviting} onClose={() => setInviting(false)} onInvited={() => void refresh()} />
       <SlideOver open={adding} title="Add user" onClose={() => setAdding(false)}>
         <form noValidate onSubmit={addUser} aria-label="Add user" className="space-y-3">
           <FormField kind="email" label="Email" name="email" required error={errors.fields.email} onChange={() => clear("email")} />
