@@ -74,6 +74,8 @@ export async function receiveFile(req: IncomingMessage, dataDir: string, field: 
           hash.update(chunk);
         });
         stream.on("limit", () => fail(tooLarge(limit)));
+        // busboy destroys the file stream on a cut-off body; unhandled, that error would end the process.
+        stream.on("error", (err: Error) => fail(new CoreError("BAD_REQUEST", `malformed or truncated multipart body: ${err.message}`)));
         written = new Promise((done, broke) => {
           sink.on("error", broke);
           sink.on("finish", () => done({ size: bytes, sha256: hash.digest("hex") }));
