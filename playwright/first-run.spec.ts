@@ -38,10 +38,10 @@ test("first-run setup, sign-out, sign-in, a second user, and an administrator's 
 
   // A wrong password is refused; the right one lands on the page that was asked for.
   await page.getByLabel("Email").fill(ADMIN.email);
-  await page.getByLabel("Password").fill("Wrong-Password-1");
+  await page.getByLabel("Password", { exact: true }).fill("Wrong-Password-1");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("invalid credentials");
-  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/users$/);
 
@@ -67,7 +67,7 @@ test("first-run setup, sign-out, sign-in, a second user, and an administrator's 
   // The user signs in with the new password, not the old one.
   await signOut(page);
   await page.getByLabel("Email").fill("operator@studio.test");
-  await page.getByLabel("Password").fill("Operator-Pass-1");
+  await page.getByLabel("Password", { exact: true }).fill("Operator-Pass-1");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("invalid credentials");
   await signIn(page, "operator@studio.test", "Operator-Reset-2");
