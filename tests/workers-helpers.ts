@@ -66,3 +66,13 @@ export async function lifecyclePid(core: TestCore, token: string, appId: string)
   const sys = (await details(core, token, appId)).find((d) => d.identity === "system");
   return sys?.state === "running" && sys.pid ? sys.pid : undefined;
 }
+
+/** A process that still runs: it exists and is not a zombie (a dead worker reparented to a PID 1 that does not reap). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}

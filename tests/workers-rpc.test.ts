@@ -1,0 +1,103 @@
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
+import { details, manifest, placeFixture } from "./workers-helpers.ts";
+
+// POST /apps/:appId/rpc: who may call, which worker runs the call, and what the caller gets back.
+let core: TestCore;
+let admin: Session;
+let member: Session;
+let outsider: Session;
+const rpc = (appId: string, body: unknown, token?: string) => api(core, "POST", `/api/v1/apps/${appId}/rpc`, body, token);
+
+beforeAll(async () => {
+  core = await startTestCore({});
+  admin = await signUpAndIn(core, "admin@example.com");
+  const kit = manifest("kit", { public: { rpcs: [{ name: "echo" }, { name: "scoped", scope: ["ticket_id"] }] }, actions: [{ id: "echo", name: "Echo" }] });
+  expect((await api(core, "POST", "/api/v1/apps", kit, admin.accessToken)).status).toBe(200);
+  expect((await api(core, "POST", "/api/v1/apps", manifest("frontonly"), admin.accessToken)).status).toBe(200);
+  placeFixture(core, "kit", "kit");
+  member = await signUpAndIn(core, "member@example.com");
+  outsider = await signUpAndIn(core, "outsider@example.com");
+  expect((await api(core, "POST", "/api/v1/roles", { name: "kit_caller", permissions: ["app:kit:invoke"] }, admin.accessToken)).status).toBe(200);
+  expect((await api(core, "POST", "/api/v1/roles/assign", { userId: member.userId, role: "kit_caller" }, admin.accessToken)).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await core?.dispose();
+});
+
+describe("callers", () => {
+  it("runs a user's call on that user's worker with the live permission list", async () => {
+    const res = await rpc("kit", { method: "echo", params: { n: 1 }, id: 7 }, member.accessToken);
+    expect(res.status).toBe(200);
+    expect(res.body.params).toEqual({ n: 1 });
+    expect(res.body.caller.userId).toBe(member.userId);
+    expect(res.body.caller.email).toBe(member.email);
+    expect(res.body.caller.effectivePerms).toContain("app:kit:invoke");
+    expect((await details(core, admin.accessToken, "kit")).map((d) => d.identity)).toContain("user:member@example.com");
+  });
+
+  it("refuses a user without app:kit:invoke with 403 naming the key", async () => {
+    expect(await rpc("kit", { method: "echo" }, outsider.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: app:kit:invoke" } });
+  });
+
+  it("runs a public RPC without a token on the anonymous worker with caller null", async () => {
+    const res = await rpc("kit", { method: "echo", params: { open: true } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ params: { open: true }, caller: null });
+    expect((await details(core, admin.accessToken, "kit")).map((d) => d.identity)).toContain("anon");
+  });
+
+  it("refuses a non-public method without a token with 401, and a scoped public one too", async () => {
+    expect(await rpc("kit", { method: "env" })).toMatchObject({ status: 401, body: { error: "method env of app kit is not public: sign in (Authorization: Bearer <token>)" } });
+    expect((await rpc("kit", { method: "scoped" })).status).toBe(401);
+  });
+
+  it("says share tokens are not supported yet, and refuses a bad JWT", async () => {
+    const share = await fetch(`${core.url}/api/v1/apps/kit/rpc`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" }, body: JSON.stringify({ method: "echo" }) });
+    expect(share.status).toBe(401);
+    expect(await share.json()).toEqual({ error: "share tokens are not supported yet: call with a signed-in user's bearer token" });
+    expect((await rpc("kit", { method: "echo" }, "not.a.jwt")).status).toBe(401);
+  });
+});
+
+describe("requests", () => {
+  it("validates the body", async () => {
+    expect(await rpc("kit", {}, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must be a string" } });
+    expect(await rpc("kit", { method: "" }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must not be empty" } });
+    expect(await rpc("kit", { method: "m".repeat(201) }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must be at most 200 characters" } });
+    expect((await rpc("kit", [1, 2], admin.accessToken)).status).toBe(400);
+  });
+
+  it("answers 404 for an unknown app and for an app without backend", async () => {
+    expect(await rpc("ghost", { method: "echo" }, admin.accessToken)).toMatchObject({ status: 404, body: { error: "app ghost not found" } });
+    expect(await rpc("frontonly", { method: "echo" }, admin.accessToken)).toMatchObject({ status: 404, body: { error: "app frontonly has no backend" } });
+    placeFixture(core, "kit", "emptied");
+    rmSync(path.join(core.dataDir, "apps", "emptied", "index.ts"));
+    expect(await rpc("emptied", { method: "echo" }, admin.accessToken)).toMatchObject({ status: 404, body: { error: "app emptied has no backend" } });
+  });
+
+  it("passes params through as JSON, {} when absent, and any JSON result back as it is", async () => {
+    expect((await rpc("kit", { method: "echo" }, admin.accessToken)).body.params).toEqual({});
+    expect((await rpc("kit", { method: "echo", params: [1, "two", null] }, admin.accessToken)).body.params).toEqual([1, "two", null]);
+    expect((await rpc("kit", { method: "onStartCount" }, admin.accessToken)).body).toBe(0);
+  });
+
+  it("runs ctx.action as the same identity", async () => {
+    const res = await rpc("kit", { method: "action", params: { name: "echo", input: { via: "action" } } }, admin.accessToken);
+    expect(res.status).toBe(200);
+    expect(res.body.params).toEqual({ via: "action" });
+    expect(res.body.caller.userId).toBe(admin.userId);
+  });
+
+  it("is reachable through tRPC for the Studio: workers.status and workers.list", async () => {
+    const status = await fetch(`${core.url}/api/trpc/workers.status?input=${encodeURIComponent(JSON.stringify({ appId: "kit" }))}`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    expect((await status.json()).result.data).toEqual({ app_id: "kit", status: "running" });
+    const list = await fetch(`${core.url}/api/trpc/workers.list?input=${encodeURIComponent(JSON.stringify({ detail: true }))}`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    const data = (await list.json()).result.data;
+    expect(data.workers.kit).toBe("running");
+    expect(data.details.kit.length).toBeGreaterThanOrEqual(2);
+  });
+});
