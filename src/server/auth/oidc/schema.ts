@@ -125,7 +125,7 @@ export const authorizeQuery = z.object({
 });
 
 export const callbackQuery = z.object({
-  state: z.string({ message: "the callback has no state parameter" }).min(1, { message: "the callback has no state parameter" }).max(512, { message: "state is too long" }),
+  state: z.string({ message: "is missing; this is not a callback of a sign-in this Core started" }).min(1, { message: "is empty" }).max(512, { message: "is too long" }),
   code: z.string().max(4096, { message: "code is too long" }).optional(),
   error: z.string().max(256).optional(),
   error_description: z.string().max(1024).optional(),
