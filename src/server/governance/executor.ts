@@ -195,7 +195,8 @@ function literal(client: pg.PoolClient, v: unknown): string {
  */
 function prelude(client: pg.PoolClient, claims: string, timeoutMs: number, searchPath?: string): string {
   // search_path is set before the role switch: the executor cannot call set_config itself.
-  const path = searchPath === undefined ? "" : `set_config('search_path', ${client.escapeLiteral(`${client.escapeIdentifier(searchPath)}, public`)}, true), `;
+  // pg_temp named last: it is otherwise searched first, before the app's own tables.
+  const path = searchPath === undefined ? "" : `set_config('search_path', ${client.escapeLiteral(`${client.escapeIdentifier(searchPath)}, public, pg_temp`)}, true), `;
   return `SELECT set_config('rootcx.claims', ${client.escapeLiteral(claims)}, true), set_config('statement_timeout', '${timeoutMs}', true),
     ${path}set_config('role', '${EXECUTOR_ROLE}', true)`;
 }

@@ -145,7 +145,7 @@ export class HeldTransaction {
   }
 
   #check(): void {
-    if (this.#expired) throw new CoreError("BAD_REQUEST", `transaction expired (${Math.round(this.wallMs / 1000)} s)`);
+    if (this.#expired) throw new CoreError("BAD_REQUEST", `transaction expired (${this.wallMs / 1000} s)`);
     if (this.#failure) throw new CoreError("BAD_REQUEST", this.#failure);
     if (this.#ended) throw new CoreError("BAD_REQUEST", "no open transaction");
   }
@@ -182,6 +182,6 @@ export class HeldTransaction {
   async rollback(): Promise<void> {
     this.#settle(false);
     await this.#outcome;
-    if (this.#expired) throw new CoreError("BAD_REQUEST", `transaction expired (${Math.round(this.wallMs / 1000)} s)`);
+    if (this.#expired) throw new CoreError("BAD_REQUEST", `transaction expired (${this.wallMs / 1000} s)`);
   }
 }
