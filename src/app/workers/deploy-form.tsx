@@ -1,7 +1,7 @@
 "use client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { errorSentence } from "../components/api-error.ts";
+import { errorSentence, toFormErrors } from "../components/api-error.ts";
 import { Button } from "../components/button.tsx";
 import { FormError, FormField } from "../components/form-field.tsx";
 import { forbiddenReason, useCan } from "../components/permissions.tsx";
@@ -64,7 +64,9 @@ export function DeployForm({ appId }: { appId: string }) {
       setInputKey((k) => k + 1);
     } catch (err) {
       setPhase({ kind: "idle" });
-      set("archive", errorSentence(err));
+      // Every refusal of a deploy concerns the archive: say it next to the file field.
+      const e = toFormErrors(err, FIELDS);
+      set("archive", e.fields.archive ?? e.form ?? errorSentence(err));
     } finally {
       await Promise.all([qc.invalidateQueries(trpc.workers.pathFilter()), qc.invalidateQueries({ queryKey: historyQueryKey(appId) })]);
     }
