@@ -10,6 +10,8 @@ export interface SseClient {
   events(): unknown[];
   /** Resolves once `count` events arrived (rejects after `timeoutMs`). */
   waitForEvents(count: number, timeoutMs?: number): Promise<unknown[]>;
+  /** Calls back once the server ends the stream. */
+  onEnd(callback: () => void): void;
   close(): void;
 }
 
@@ -54,6 +56,10 @@ export function openSse(baseUrl: string, path: string, token?: string): Promise<
             waiters.add(check);
             check();
           });
+        },
+        onEnd: (callback) => {
+          if (res.complete) callback();
+          else res.once("end", callback);
         },
         close: () => req.destroy(),
       });

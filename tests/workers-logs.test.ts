@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { helpdesk } from "./fixtures/manifests.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 import { openSse, openStalledSse, parseEvents } from "./sse-client.ts";
+import { manifest, placeFixture } from "./workers-helpers.ts";
 
 const LOGS = "/api/v1/apps/helpdesk/logs";
 const TRUNCATED = /… \[\d+ bytes truncated\]$/;
@@ -113,6 +114,30 @@ describe("several Core processes", () => {
   });
 });
 
+describe("a real worker", () => {
+  it("asking for logs starts the lifecycle worker; what it logs reaches subscribers on both Cores, in order", async () => {
+    expect((await api(a, "POST", "/api/v1/apps", manifest("logkit"), admin.accessToken)).status).toBe(200);
+    placeFixture(a, "kit", "logkit");
+    const path = "/api/v1/apps/logkit/logs?replay=0";
+    const onA = await openSse(a.url, path, admin.accessToken);
+    const started = (await onA.waitForEvents(2, 15_000)) as { level: string; message: string }[];
+    expect(started[0]).toMatchObject({ level: "system", message: expect.stringMatching(/^worker started \(system/) });
+    await expect.poll(() => onA.events(), { timeout: 15_000 }).toContainEqual({ level: "info", message: "onStart ran" });
+    // B has no files for this app: its own wake-up finds nothing to start, and it shows what A's worker logs.
+    const onB = await openSse(b.url, `${path}&level=warn`, admin.accessToken);
+    const before = onA.events().length;
+    const rpc = await api(a, "POST", "/api/v1/apps/logkit/rpc", { method: "logMany", params: { n: 200, level: "warn" } }, admin.accessToken);
+    expect(rpc.status, JSON.stringify(rpc.body)).toBe(200);
+    // The RPC runs on the caller's own worker (not the lifecycle one): its lines are labelled with the identity.
+    const lines = Array.from({ length: 200 }, (_, i) => ({ level: "warn", message: `[user:admin@logs.test] line ${i}` }));
+    await onA.waitForEvents(before + 200, 10_000);
+    await expect.poll(() => onA.events().filter((e) => (e as { level: string }).level === "warn"), { timeout: 10_000 }).toEqual(lines);
+    expect(await onB.waitForEvents(200, 10_000)).toEqual(lines);
+    onA.close();
+    onB.close();
+  }, 60_000);
+});
+
 describe("permissions", () => {
   it("401 without a token, 403 naming the key without it, 200 for an admin and for a holder of app:{id}:logs.read, 404 for an unknown app", async () => {
     const none = await api(a, "GET", LOGS);
@@ -208,4 +233,20 @@ describe("slow subscribers and keep-alive", () => {
     slow.close();
     await expect.poll(() => s.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(0);
   });
+});
+
+describe("shutdown", () => {
+  it("a Core stopping ends its open log streams instead of waiting for them", async () => {
+    const c = await startTestCore();
+    const t = (await signUpAndIn(c, "admin@stop.test")).accessToken;
+    expect((await api(c, "POST", "/api/v1/apps", helpdesk(), t)).status).toBe(200);
+    const stream = await openSse(c.url, `${LOGS}?replay=0`, t);
+    expect(stream.status).toBe(200);
+    const ended = new Promise<void>((r) => stream.onEnd(r));
+    const started = performance.now();
+    await c.dispose();
+    // The HTTP server's grace for in-flight requests is 10 s: a stream left open would hold the stop that long.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await ended;
+  }, 60_000);
 });

@@ -8,11 +8,10 @@ import { CoreError } from "../errors.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import type { RestRoute } from "../http/types.ts";
 import { LOG_LEVELS, type WorkerLogLevel } from "./contracts.ts";
+import { DEPLOY_PERMISSION } from "./deploy.ts";
 import type { LogSubscription } from "./log-subscriber.ts";
 import { SseWriter } from "./sse.ts";
 
-/** Who may watch any app's logs: whoever may deploy its code. */
-export const DEPLOY_KEY = "admin:apps.deploy";
 /** The per-app key an install mints (apps/service.ts): logs hold what the app's code prints, so plain users do not get them. */
 export const logsReadKey = (appId: string) => `app:${appId}:logs.read`;
 
@@ -24,8 +23,9 @@ const replaySchema = z.enum(["0", "1", "false", "true"], { error: 'replay must b
 
 async function requireLogsRead(core: Core, principal: Principal, appId: string): Promise<void> {
   const held = await core.auth.principals.permissions(principal.userId);
-  if (!holdsPermission(held, DEPLOY_KEY) && !holdsPermission(held, logsReadKey(appId))) {
-    throw new CoreError("FORBIDDEN", `permission required: ${logsReadKey(appId)} (or ${DEPLOY_KEY})`);
+  // Whoever may deploy an app's code may watch what it prints.
+  if (!holdsPermission(held, DEPLOY_PERMISSION) && !holdsPermission(held, logsReadKey(appId))) {
+    throw new CoreError("FORBIDDEN", `permission required: ${logsReadKey(appId)} (or ${DEPLOY_PERMISSION})`);
   }
 }
 
