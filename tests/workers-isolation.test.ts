@@ -105,7 +105,7 @@ describe("no worker outlives its Core", () => {
       // The Core without the Studio, as its own process; boot starts the lifecycle worker of every deployed app.
       const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import("./src/server/boot.ts").then((m) => m.startCore({ studio: false }))`], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), TMPDIR: os.tmpdir(), DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" },
+        env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: os.tmpdir(), TMPDIR: os.tmpdir(), DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" },
         stdio: ["ignore", "ignore", "inherit"],
       });
       const pids = await waitFor("the lifecycle worker", () => workerProcesses(dataDir).length === 1 && workerProcesses(dataDir), 60_000, 100);
@@ -128,7 +128,7 @@ describe("no worker outlives its Core", () => {
     // kept alive by the test (its parent) with a long top-level wait. And an unrelated process as a decoy.
     const orphan = spawn(resolveBun(undefined), ["--preload", PRELUDE_PATH, path.join(appDir, "index.ts")], {
       cwd: appDir,
-      env: { PATH: process.env.PATH ?? "", ROOTCX_FIXTURE_DELAY_MS: "600000" },
+      env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ROOTCX_FIXTURE_DELAY_MS: "600000" },
       detached: true,
       stdio: ["pipe", "ignore", "ignore"],
     });

@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import type { Logger } from "pino";
+import { appIdSchema } from "../apps/manifest.ts";
 import type { Core } from "../core.ts";
 import type { AppRegistry } from "../apps/registry.ts";
 import type { AuthRuntime } from "../auth/runtime.ts";
@@ -66,7 +67,8 @@ export function startLifecycleWorkers(dataDir: string, workers: WorkerSupervisor
     return;
   }
   for (const appId of ids) {
-    if (!entryPoint(appDir(dataDir, appId))) continue;
+    // Only directories named as app ids are apps (anything else under apps/ is not a deployment).
+    if (!appIdSchema.safeParse(appId).success || !entryPoint(appDir(dataDir, appId))) continue;
     workers.startApp(appId).catch((err: unknown) => log.warn({ err, appId }, "the app's lifecycle worker did not start"));
   }
 }

@@ -46,6 +46,20 @@ function makeTraversable(dir: string): void {
   }
 }
 
+/**
+ * App trees already opened to the worker user, by directory identity: a deploy swaps in a new directory (a new
+ * inode), so its tree is walked once, not at every spawn of every identity (node_modules can be large).
+ */
+const readableTrees = new Set<string>();
+
+function makeTreeReadable(dir: string): void {
+  const st = statSync(dir);
+  const key = `${dir}|${st.dev}|${st.ino}`;
+  if (readableTrees.has(key)) return;
+  makeReadable(dir);
+  readableTrees.add(key);
+}
+
 /** The app's deployed files readable by others (o+r, o+x on directories); links are left as they are. */
 function makeReadable(dir: string): void {
   const st = lstatSync(dir);
@@ -92,7 +106,7 @@ export function spawnWorker(spec: SpawnSpec): ChildProcessWithoutNullStreams {
   if (asRoot) {
     lockConfigDir(spec.dataDir);
     makeTraversable(cwd);
-    makeReadable(cwd);
+    makeTreeReadable(cwd);
     makeTraversable(path.dirname(PRELUDE_PATH));
     makeTraversable(path.dirname(spec.bunPath));
   }

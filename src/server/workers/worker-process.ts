@@ -25,6 +25,8 @@ const DATA_REQUESTS: Record<string, string> = {
 const WORKER_LOG_LEVELS = new Set<WorkerLogLevel>(["info", "warn", "error", "debug"]);
 /** Spec §4.2: a worker's log message is cut to 8192 bytes. */
 const MAX_LOG_BYTES = 8192;
+/** Bytes queued for a worker's stdin past which it counts as unresponsive at once (the Core's memory stays bounded). */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /** Data requests in flight before the Core stops reading the worker's stdout (a flooding worker waits). */
 const MAX_DATA_IN_FLIGHT = 32;
 
@@ -79,6 +81,9 @@ export class WorkerProcess {
   #stopRequested = false;
   #exited = false;
   #drainTimer: NodeJS.Timeout | undefined;
+  #unresponsiveReported = false;
+  /** Killed by the Core (unresponsive, shutdown): it takes no new call while its exit is on its way. */
+  #killed = false;
   #dataInFlight = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #handshake: Promise<void>;
@@ -141,7 +146,7 @@ export class WorkerProcess {
 
   /** A usable process: answered its handshake, not retired, not on its way out. */
   get accepting(): boolean {
-    return this.state === "running" && !this.retired && !this.#stopRequested;
+    return this.state === "running" && !this.retired && !this.#stopRequested && !this.#killed;
   }
 
   /** Calls `method`; a worker error is a 502, the timeout a 504, a crash fails the call at once with a 502. */
@@ -193,6 +198,7 @@ export class WorkerProcess {
 
   /** SIGKILL to the whole group: the leader and anything it spawned (the group outlives a dead leader). */
   #killGroup(): void {
+    this.#killed = true;
     if (this.pid <= 0) return;
     try {
       process.kill(-this.pid, "SIGKILL");
@@ -216,8 +222,13 @@ export class WorkerProcess {
     const stdin = this.#child.stdin;
     if (this.#exited || stdin.destroyed || !stdin.writable) return;
     const ok = stdin.write(`${JSON.stringify(msg)}\n`);
-    if (ok || this.#drainTimer) return;
-    this.#drainTimer = setTimeout(() => this.#unresponsive(), this.#opts.writeTimeoutMs);
+    if (ok) return;
+    if (stdin.writableLength > MAX_QUEUED_BYTES) {
+      this.#unresponsive(`more than ${MAX_QUEUED_BYTES / (1024 * 1024)} MiB wait for its stdin`);
+      return;
+    }
+    if (this.#drainTimer) return;
+    this.#drainTimer = setTimeout(() => this.#unresponsive(`its stdin did not drain within ${this.#opts.writeTimeoutMs / 1000}s`), this.#opts.writeTimeoutMs);
     stdin.once("drain", () => {
       clearTimeout(this.#drainTimer);
       this.#drainTimer = undefined;
@@ -225,9 +236,12 @@ export class WorkerProcess {
   }
 
   /** Spec §4.4 IPC write timeout: the worker stopped reading; its calls fail and the crash path restarts it. */
-  #unresponsive(): void {
+  #unresponsive(why: string): void {
+    clearTimeout(this.#drainTimer);
     this.#drainTimer = undefined;
-    this.#log("system", `worker unresponsive: its stdin did not drain within ${this.#opts.writeTimeoutMs / 1000}s; killing it`);
+    if (this.#unresponsiveReported) return;
+    this.#unresponsiveReported = true;
+    this.#log("system", `worker unresponsive: ${why}; killing it`);
     this.#failPending("worker unresponsive");
     this.#killGroup();
   }
