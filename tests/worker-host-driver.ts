@@ -60,9 +60,10 @@ export function startWorker(fixture: string, options: StartOptions = {}): Worker
     ...options.env,
   } as Record<string, string> as NodeJS.ProcessEnv;
   const command = [BUN, "--preload", PRELUDE, "index.ts"];
-  // `echo $!` tells the worker's pid; `wait` keeps the shell as the worker's parent until it is killed.
+  // `echo $!` tells the worker's pid; `wait` keeps the shell as the worker's parent until it is killed. A
+  // background job of a non-interactive shell gets /dev/null as stdin unless given one: fd 3 hands it the pipe.
   const child: ChildProcess = options.viaIntermediate
-    ? spawn("sh", ["-c", `"$@" & echo "worker-pid $!" >&2; wait`, "sh", ...command], { cwd, env, stdio: ["pipe", "pipe", "pipe"] })
+    ? spawn("sh", ["-c", `exec 3<&0; "$@" 0<&3 3<&- & echo "worker-pid $!" >&2; wait`, "sh", ...command], { cwd, env, stdio: ["pipe", "pipe", "pipe"] })
     : spawn(command[0]!, command.slice(1), { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
 
   const received: WireMessage[] = [];

@@ -39,8 +39,10 @@ const errorReply = (type: string, id: string | number, err: unknown) => send({ t
 
 /** Sends the handler's result; one the wire cannot carry (too large, a cycle) becomes an error reply, never a crash. */
 function replyResult(id: string | number, result: unknown): void {
+  // JSON has no form for these at the top level; without this the reply would lose its `result` field.
+  const value = result === undefined || typeof result === "function" || typeof result === "symbol" ? null : result;
   try {
-    send({ type: "rpc_response", id, result: result === undefined ? null : result });
+    send({ type: "rpc_response", id, result: value });
   } catch (err) {
     const reason = err instanceof MessageTooLargeError
       ? `result too large (${err.bytes} bytes, ${MAX_LINE_BYTES / (1024 * 1024)} MiB at most)`

@@ -85,7 +85,8 @@ export function lineReader(onLine: (line: string) => void, onOverlong: (bytes: n
     let data = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     let nl = data.indexOf(NEWLINE);
     while (nl !== -1) {
-      if (!skipping) {
+      if (!skipping && size + nl > MAX_LINE_BYTES) onOverlong(size + nl);
+      else if (!skipping) {
         parts.push(data.subarray(0, nl));
         const line = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString("utf8").trim();
         if (line) onLine(line);
