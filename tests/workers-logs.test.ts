@@ -235,6 +235,28 @@ describe("slow subscribers and keep-alive", () => {
   });
 });
 
+describe("open streams", () => {
+  it("are bounded per Core: one more is refused with 429 and its reason", async () => {
+    const c = await startTestCore({ logLimits: { maxSubscribers: 2 } });
+    try {
+      const t = (await signUpAndIn(c, "admin@many.test")).accessToken;
+      expect((await api(c, "POST", "/api/v1/apps", helpdesk(), t)).status).toBe(200);
+      const open = [await openSse(c.url, LOGS, t), await openSse(c.url, LOGS, t)];
+      expect(open.map((o) => o.status)).toEqual([200, 200]);
+      const third = await api(c, "GET", LOGS, undefined, t);
+      expect(third.status).toBe(429);
+      expect(third.body.error).toBe("too many open log streams on this Core (2); close one and retry");
+      open[0]!.close();
+      await expect.poll(() => c.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(1);
+      const again = await openSse(c.url, LOGS, t);
+      expect(again.status).toBe(200);
+      for (const o of [open[1]!, again]) o.close();
+    } finally {
+      await c.dispose();
+    }
+  }, 60_000);
+});
+
 describe("shutdown", () => {
   it("a Core stopping ends its open log streams instead of waiting for them", async () => {
     const c = await startTestCore();

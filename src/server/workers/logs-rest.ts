@@ -64,6 +64,7 @@ export const logsRoutes: RestRoute[] = [
       const levels = level === null ? undefined : levelsSchema.parse(level);
       const replay = replaySchema.parse(query.get("replay") ?? "1");
       if (!(await appSql.getApp(core.db.pool, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
+      if (core.logs.full) throw new CoreError("TOO_MANY_REQUESTS", `too many open log streams on this Core (${core.logs.limits.maxSubscribers}); close one and retry`, { headers: { "retry-after": "5" } });
       wakeWorker(core, appId);
       return { stream: (res) => streamLogs(core, appId, res, { replay, levels }) };
     },

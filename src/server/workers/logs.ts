@@ -12,6 +12,8 @@ export interface LogBusLimits {
   subscriberQueue: number;
   /** Interval of the SSE keep-alive comment (spec §2.12: 15 s). */
   keepAliveMs: number;
+  /** Open subscriptions on this Core; each may hold a full queue, so their number is bounded too. */
+  maxSubscribers: number;
   /** Apps whose replay lines are kept; beyond it the app seen longest ago loses them. */
   maxApps: number;
   /** How long a line waits for others to share its NOTIFY to the other Core processes. */
@@ -24,6 +26,7 @@ export const DEFAULT_LOG_LIMITS: LogBusLimits = {
   replay: 500,
   subscriberQueue: 256,
   keepAliveMs: 15_000,
+  maxSubscribers: 500,
   maxApps: 1_000,
   notifyFlushMs: 5,
   notifyPendingBytes: 1024 * 1024,
@@ -159,6 +162,13 @@ export class LogBus implements LogSink {
     set.add(registered);
     if (opts.replay ?? true) for (const e of this.#rings.get(appId)?.list() ?? []) subscriber.offer(e);
     return { unsubscribe, resume: () => subscriber.resume() };
+  }
+
+  /** Whether a new subscription would pass `maxSubscribers` (the route refuses it before opening a stream). */
+  get full(): boolean {
+    let n = 0;
+    for (const set of this.#subscribers.values()) n += set.size;
+    return n >= this.limits.maxSubscribers;
   }
 
   /** What the bus holds right now (tests and /workers detail read it to see that it stays bounded). */
