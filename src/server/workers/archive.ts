@@ -17,6 +17,9 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxEntries: 20_000, maxBy
 /** Entry types an app's code or frontend can hold; anything else (devices, FIFOs, unknown) refuses the archive. */
 const ACCEPTED_TYPES = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"]);
 
+/** What may follow the two zero blocks that end a tar: record padding, not a payload. */
+const MAX_TRAILING_BYTES = 64 * 1024;
+
 const refuse = (reason: string) => new CoreError("BAD_REQUEST", `archive refused: ${reason}`);
 
 /** `p` as a path below the archive root, or a reason it is not one (absolute, `..`, NUL). */
@@ -76,6 +79,11 @@ async function inspect(file: string, limits: ArchiveLimits): Promise<{ entries: 
     source.destroy();
     gunzip.destroy();
   };
+  let ended = false;
+  let trailing = 0;
+  parser.on("eof", () => {
+    ended = true;
+  });
   parser.on("entry", (entry: ReadEntry) => {
     entries += 1;
     if (entries > limits.maxEntries) stop(refuse(`more than ${limits.maxEntries} entries`));
@@ -101,10 +109,16 @@ async function inspect(file: string, limits: ArchiveLimits): Promise<{ entries: 
         fail(`expands to more than ${Math.round(limits.maxBytes / 1024 / 1024)} MiB`);
         return;
       }
-      if (!parser.write(chunk)) {
-        gunzip.pause();
-        parser.once("drain", () => gunzip.resume());
+      if (ended) {
+        // node-tar buffers whatever follows the end of the archive by concatenation (quadratic): a little
+        // padding is normal (tar pads to 10 KiB records), more is refused before extraction ever reads it.
+        trailing += chunk.length;
+        if (trailing > MAX_TRAILING_BYTES) fail("it holds data after the end of the tar archive");
+        return;
       }
+      // No backpressure: the parser consumes each chunk synchronously (every entry is resumed), and past the end of
+      // the archive it reports a queue it never drains, which would stall the stream forever.
+      parser.write(chunk);
     });
     gunzip.on("end", () => {
       parser.end();
