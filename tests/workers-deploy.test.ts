@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCoreClient } from "../src/client/index.ts";
 import { appDir, deployArchiveDir, frontendDir } from "../src/server/workers/app-files.ts";
 import { deployableManifest, installApp, upload } from "./deploy-helpers.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
@@ -210,6 +211,18 @@ describe("history and rollback", () => {
     // A new deploy after a rollback is live, and on top.
     await deploy("hist", backend("h7"));
     expect(await rpcVersion("hist")).toBe("h7");
+  });
+
+  it("offers history and rollback over tRPC as workers.deployHistory and workers.rollback", async () => {
+    const client = createCoreClient(core.url, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    const history = await client.workers.deployHistory.query({ appId: "hist" });
+    expect(history[0]).toMatchObject({ current: true });
+    const back = await client.workers.rollback.mutate({ appId: "hist" });
+    // The archive listed just below the live one: h6 (h7 was deployed on top of the rolled-back h4).
+    expect(back.deployId).toBe(history[1]!.id);
+    expect(await rpcVersion("hist")).toBe("h6");
+    const denied = createCoreClient(core.url, { headers: { authorization: `Bearer ${user.accessToken}` } });
+    await expect(denied.workers.rollback.mutate({ appId: "hist" })).rejects.toThrow("permission required: admin:apps.deploy");
   });
 
   it("uninstall removes the app's backend, frontend and kept archives", async () => {

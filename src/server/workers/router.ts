@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc/init.ts";
+import { deployProcedures } from "./deploy-router.ts";
 import { appIdSchema, workersList } from "./schema.ts";
 import * as service from "./service.ts";
 
@@ -15,4 +16,5 @@ export const workersRouter = router({
   stop: authedProcedure.input(appInput).mutation(({ ctx, input }) => service.stopWorker(ctx.core, ctx.principal, input.appId)),
   restart: authedProcedure.input(appInput).mutation(({ ctx, input }) => service.restartWorker(ctx.core, ctx.principal, input.appId)),
   status: authedProcedure.input(appInput).query(({ ctx, input }) => service.workerStatus(ctx.core, ctx.principal, input.appId)),
+  ...deployProcedures,
 });
