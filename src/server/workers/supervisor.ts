@@ -248,6 +248,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   async #launch(slot: Slot): Promise<{ proc: WorkerProcess; discover: Record<string, unknown> }> {
     const { appId, identity } = slot;
     const [credentials, manifest] = await Promise.all([this.opts.credentials(appId), this.opts.manifest(appId)]);
+    if (this.#closing) throw new CoreError("NOT_READY", "the Core is shutting down");
     let proc: WorkerProcess | undefined;
     const ctx: WorkerDataContext = {
       appId,
@@ -341,7 +342,11 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     clearTimeout(slot.backoff);
     slot.backoff = undefined;
     const spawning = slot.spawning;
-    if (spawning) await spawning.catch(() => undefined);
+    if (spawning) {
+      // A process still in its handshake is stopped now rather than waited for (its handshake then fails at once).
+      if (slot.proc && slot.state === "starting") await slot.proc.stop(this.opts.stopGraceMs);
+      await spawning.catch(() => undefined);
+    }
     const proc = slot.proc;
     if (!proc || slot.state === "stopped" || slot.state === "crashed") {
       slot.state = slot.state === "crashed" ? "crashed" : "stopped";
