@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, signUpAndIn, type Session } from "./harness.ts";
+import { api, signUpAndIn, startTestCore, type Session } from "./harness.ts";
 import { addProvider, asJson, get, ssoCallback, startSsoFixture, throughProvider, type SsoFixture } from "./oidc-setup.ts";
 
 let f: SsoFixture;
@@ -115,6 +115,32 @@ describe("browser flow (Authorization Code + PKCE against a real provider)", () 
     expect(to.searchParams.get("access_token")).toBe(fragment.get("access_token"));
     expect(to.searchParams.get("expires_in")).toBe("900");
     expect((await me(to.searchParams.get("access_token")!)).status).toBe(200);
+  });
+});
+
+describe("several Core processes, concurrency", () => {
+  it("a sign-in started on one Core process is finished by another (the state lives in PostgreSQL)", async () => {
+    const other = await startTestCore({ database: f.core.database, env: { ROOTCX_DATA_DIR: f.core.dataDir, ROOTCX_PUBLIC_URL: f.publicUrl } });
+    try {
+      const callback = await throughProvider(f, "alice");
+      const res = await asJson(await get(`${other.url}${callback.pathname}${callback.search}`));
+      expect(res.status).toBe(200);
+      expect((await me(res.body.accessToken)).body.email).toBe("alice@example.com");
+    } finally {
+      await other.dispose();
+    }
+  });
+
+  it("one state used by two callbacks at once signs in once; one auth_nonce exchanged twice at once gives one session", async () => {
+    const callback = await throughProvider(f, "alice");
+    const both = await Promise.all([get(callback.href), get(callback.href)]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 400]);
+    await Promise.all(both.map((r) => r.body?.cancel()));
+
+    const res = await ssoCallback(f, "alice", { query: { redirect_uri: `${f.publicUrl}/login` } });
+    const nonce = new URL(res.headers.get("location")!).searchParams.get("auth_nonce")!;
+    const exchanges = await Promise.all([1, 2, 3].map(() => api(f.core, "POST", "/api/v1/auth/nonce-exchange", { nonce })));
+    expect(exchanges.map((r) => r.status).sort()).toEqual([200, 401, 401]);
   });
 });
 
