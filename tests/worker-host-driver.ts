@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /**
@@ -26,6 +27,8 @@ export interface StartOptions {
 
 export interface WorkerDriver {
   child: ChildProcess;
+  /** The worker's stdin. */
+  input: Writable;
   /** The worker's pid (not the intermediate shell's). */
   pid(): Promise<number>;
   send(message: Record<string, unknown>): void;
@@ -60,11 +63,13 @@ export function startWorker(fixture: string, options: StartOptions = {}): Worker
     ...options.env,
   } as Record<string, string> as NodeJS.ProcessEnv;
   const command = [BUN, "--preload", PRELUDE, "index.ts"];
-  // `echo $!` tells the worker's pid; `wait` keeps the shell as the worker's parent until it is killed. A
-  // background job of a non-interactive shell gets /dev/null as stdin unless given one: fd 3 hands it the pipe.
+  // Through the shell, the worker's stdin is the shell's fd 3, not its stdin: Node closes a child's stdin when the
+  // child exits, and the worker would see EOF instead of being left to notice its reparenting. `echo $!` tells
+  // the worker's pid; `wait` keeps the shell as the worker's parent until it is killed.
   const child: ChildProcess = options.viaIntermediate
-    ? spawn("sh", ["-c", `exec 3<&0; "$@" 0<&3 3<&- & echo "worker-pid $!" >&2; wait`, "sh", ...command], { cwd, env, stdio: ["pipe", "pipe", "pipe"] })
+    ? spawn("sh", ["-c", `"$@" 0<&3 3<&- & echo "worker-pid $!" >&2; wait`, "sh", ...command], { cwd, env, stdio: ["ignore", "pipe", "pipe", "pipe"] })
     : spawn(command[0]!, command.slice(1), { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+  const toWorker = (options.viaIntermediate ? child.stdio[3] : child.stdin) as Writable;
 
   const received: WireMessage[] = [];
   const taken = new Set<WireMessage>();
@@ -103,7 +108,7 @@ export function startWorker(fixture: string, options: StartOptions = {}): Worker
     wake();
   });
   // A worker that died closes the pipe; writes after that must not crash the test.
-  child.stdin!.on("error", () => {});
+  toWorker.on("error", () => {});
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => {
@@ -135,7 +140,7 @@ export function startWorker(fixture: string, options: StartOptions = {}): Worker
   };
 
   const send = (message: Record<string, unknown>) => {
-    child.stdin!.write(`${JSON.stringify(message)}\n`);
+    toWorker.write(`${JSON.stringify(message)}\n`);
   };
 
   const startRpc = (method: string, params: unknown = {}, caller: unknown = null) => {
@@ -146,6 +151,7 @@ export function startWorker(fixture: string, options: StartOptions = {}): Worker
 
   const driver: WorkerDriver = {
     child,
+    input: toWorker,
     async pid() {
       if (!options.viaIntermediate) return child.pid!;
       const deadline = Date.now() + 10_000;

@@ -399,8 +399,8 @@ describe("stdout framing", () => {
 
   it("drops a line from the Core longer than 1 MiB, and ignores a line that is not JSON", async () => {
     const w = await kit();
-    w.child.stdin!.write(`{"type":"rpc","id":"huge","method":"echo","params":"${"a".repeat(1024 * 1024 + 10)}"}\n`);
-    w.child.stdin!.write("not json at all\n");
+    w.input.write(`{"type":"rpc","id":"huge","method":"echo","params":"${"a".repeat(1024 * 1024 + 10)}"}\n`);
+    w.input.write("not json at all\n");
     expect((await w.rpc("echo", "next")).result).toEqual({ params: "next", caller: null });
     expect(w.logs()).toEqual([
       { level: "error", message: expect.stringMatching(/^dropped a line from the Core longer than 1 MiB/) },
@@ -430,10 +430,13 @@ describe("shutdown and orphans", () => {
     expect(w.logs()).toContainEqual({ level: "warn", message: "onShutdown did not finish within 5 s; exiting" });
   }, 15_000);
 
-  it("exits within 2 s when its stdin closes", async () => {
+  it("exits within 2 s when its stdin closes, even with work in flight", async () => {
     const w = await kit();
+    // A pending timer would keep a process alive for 20 s by itself.
+    w.startRpc("sleep", { ms: 20_000 });
+    await sleep(100);
     const closed = Date.now();
-    w.child.stdin!.end();
+    w.input.end();
     expect(await w.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - closed).toBeLessThan(2000);
   });
