@@ -114,6 +114,26 @@ describe("several Core processes", () => {
   });
 });
 
+describe("several Core processes under a burst", () => {
+  it("the send queue to the other Cores stays bounded; they learn how many lines were dropped, and the rest arrive in order", async () => {
+    const onB = await openSse(b.url, `${LOGS}?replay=0`, admin.accessToken);
+    expect(onB.status).toBe(200);
+    const total = 5_000;
+    const pad = "p".repeat(1_000);
+    for (let i = 0; i < total; i++) a.core.logs.publish("helpdesk", { level: "debug", message: `b${i} ${pad}` });
+    // 1 MiB of pending lines of ~1 KiB each.
+    expect(a.core.logs.stats().pendingNotify).toBeLessThanOrEqual(1_050);
+    await expect.poll(() => (onB.events() as { message: string }[]).some((e) => e.message.startsWith(`b${total - 1} `)), { timeout: 10_000 }).toBe(true);
+    const events = onB.events() as { level: string; message: string }[];
+    const notices = events.filter((e) => e.level === "system").map((e) => Number(/^\.\.\. (\d+) messages dropped \.\.\.$/.exec(e.message)?.[1]));
+    const numbers = events.filter((e) => e.level === "debug").map((e) => Number(/^b(\d+) /.exec(e.message)![1]));
+    expect(notices.length).toBeGreaterThan(0);
+    expect(numbers).toEqual([...numbers].sort((x, y) => x - y));
+    expect(numbers.length + notices.reduce((x, y) => x + y, 0)).toBe(total);
+    onB.close();
+  });
+});
+
 describe("a real worker", () => {
   it("asking for logs starts the lifecycle worker; what it logs reaches subscribers on both Cores, in order", async () => {
     expect((await api(a, "POST", "/api/v1/apps", manifest("logkit"), admin.accessToken)).status).toBe(200);

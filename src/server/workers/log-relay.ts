@@ -87,7 +87,7 @@ export class LogRelay {
 
   send(appId: string, entry: WorkerLogEntry): void {
     if (this.#stopped) return;
-    const bytes = entry.message.length * 3 + 16; // an upper bound of its UTF-8 size, without encoding it
+    const bytes = Buffer.byteLength(entry.message) + 16;
     this.#queue.push({ appId, entry, bytes });
     this.#queuedBytes += bytes;
     while (this.#queuedBytes > this.#opts.maxPendingBytes && this.#queue.length > 1) {
@@ -98,6 +98,7 @@ export class LogRelay {
     this.#schedule();
   }
 
+  /** One flush at a time keeps the order; lines that queued up behind a flush wait one more short delay, to batch. */
   #schedule(): void {
     if (this.#timer || this.#inflight || this.#stopped) return;
     this.#timer = setTimeout(() => {
