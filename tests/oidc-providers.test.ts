@@ -200,3 +200,28 @@ describe("seeding from ROOTCX_OIDC_ISSUER, the first SSO user, the password swit
     }
   });
 });
+
+describe("abuse limits", () => {
+  it("the public SSO endpoints share the per-address sign-in budget (429 with Retry-After)", async () => {
+    const core = await startTestCore({ authLimits: { loginPerIpPerMinute: 4 } });
+    try {
+      const statuses: number[] = [];
+      let last;
+      for (const call of [
+        () => api(core, "GET", "/api/v1/auth/oidc/nobody/authorize"),
+        () => api(core, "GET", "/api/v1/auth/oidc/callback?state=x&code=y"),
+        () => api(core, "POST", "/api/v1/auth/oidc/token-exchange", { providerId: "nobody", idToken: "a.b.c" }),
+        () => api(core, "POST", "/api/v1/auth/nonce-exchange", { nonce: "n".repeat(43) }),
+        () => api(core, "POST", "/api/v1/auth/nonce-exchange", { nonce: "n".repeat(43) }),
+      ]) {
+        last = await call();
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([404, 400, 404, 401, 429]);
+      expect(last!.body.error).toMatch(/^too many sign-in attempts, retry in \d+ s$/);
+      expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
+    } finally {
+      await core.dispose();
+    }
+  });
+});

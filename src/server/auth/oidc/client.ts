@@ -38,7 +38,7 @@ export async function discover(issuerUrl: string, clientId: string, clientSecret
   try {
     return await oidc.discovery(issuer, clientId, undefined, auth, { execute, timeout: DISCOVERY_TIMEOUT_SECONDS });
   } catch (err) {
-    throw new CoreError("BAD_REQUEST", `the discovery document of ${issuerUrl} could not be used: ${describe(err)}`, { cause: err });
+    throw new CoreError("BAD_REQUEST", `the discovery document of ${issuerUrl} could not be used: ${describeError(err)}`, { cause: err });
   }
 }
 
@@ -59,7 +59,7 @@ export function providerClient(s: ClientSettings): Promise<ProviderClient> {
 }
 
 /** A readable reason from openid-client's and fetch's errors, without their stacks. */
-export function describe(err: unknown): string {
+export function describeError(err: unknown): string {
   if (err instanceof oidc.ResponseBodyError) return `${err.error}${err.error_description ? ` (${err.error_description})` : ""}`;
   if (err instanceof Error) {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";

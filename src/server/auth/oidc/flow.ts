@@ -1,17 +1,17 @@
 import { createHash } from "node:crypto";
 import * as oidc from "openid-client";
+import type { z } from "zod";
 import type { Core } from "../../core.ts";
 import { CoreError } from "../../errors.ts";
 import type { RestResult } from "../../http/types.ts";
 import { checkRedirectUri, deliverTokens, redirectTo, redirectWithError } from "../token-delivery.ts";
-import { describe } from "./client.ts";
+import { describeError } from "./client.ts";
 import { claimsOf } from "./id-token.ts";
 import { enabledProvider } from "./providers.ts";
 import { beforeSsoRequest } from "./rate-limit.ts";
 import type { authorizeQuery, callbackQuery } from "./schema.ts";
 import * as sql from "./sql.ts";
 import { resolveUser } from "./users.ts";
-import type { z } from "zod";
 
 /** A browser has this long between the redirect to its provider and the callback. */
 export const LOGIN_STATE_TTL_SECONDS = 10 * 60;
@@ -89,7 +89,7 @@ export async function callback(core: Core, query: z.infer<typeof callbackQuery>,
         expectedState: query.state,
       });
     } catch (err) {
-      throw new CoreError("UNAUTHORIZED", `the identity provider's answer was refused: ${describe(err)}`, { cause: err });
+      throw new CoreError("UNAUTHORIZED", `the identity provider's answer was refused: ${describeError(err)}`, { cause: err });
     }
     const exchangeMs = performance.now() - started;
     const idClaims = tokens.claims();
