@@ -481,6 +481,21 @@ describe("v1 (legacy) workers", () => {
   });
 });
 
+describe("v1 (legacy) workers, continued", () => {
+  it("can still use the legacy global uploadFile: the runtime reads the replies alongside the app", async () => {
+    const w = startWorker("v1");
+    w.send({ type: "discover", app_id: "v1", runtime_url: "http://127.0.0.1:9" });
+    w.send({ type: "test_upload" });
+    const ask = await request(w, "storage_upload");
+    expect(ask).toMatchObject({ name: "v1.txt", content_type: "text/plain", size: 8 });
+    w.send({ type: "storage_upload_url", id: ask.id, error: "storage is not available" });
+    const deadline = Date.now() + 5000;
+    while (!w.stderr().includes("v1 upload") && Date.now() < deadline) await sleep(20);
+    expect(w.stderr()).toContain("v1 upload failed: storage is not available\n");
+    expect(w.messages().filter((m) => m.type !== "storage_upload")).toEqual([]);
+  });
+});
+
 describe("boot failures", () => {
   it("a backend that throws at import exits non-zero with its error on stderr", async () => {
     const w = startWorker("boot-crash");

@@ -27,5 +27,5 @@ Object.assign(globalThis, {
 // A v1 worker never calls serve() and reads stdin itself. When it starts to, the runtime listens alongside it
 // (without taking the stream over) so that the replies to its legacy uploadFile() still reach the runtime.
 process.stdin.on("newListener", (event: string | symbol) => {
-  if (event === "data" && !served()) startReading(false);
+  if ((event === "data" || event === "readable") && !served()) startReading(false);
 });

@@ -45,7 +45,7 @@ export function request(type: RequestType, fields: Record<string, unknown>): Pro
   const id = `${type}:${++sequence}`;
   return new Promise<Reply>((resolve, reject) => {
     try {
-      send({ ...fields, type, id });
+      send({ type, id, ...fields });
     } catch (err) {
       reject(err instanceof Error ? new Error(`${type}: ${err.message}`) : new Error(`${type}: ${String(err)}`));
       return;
