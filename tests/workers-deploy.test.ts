@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoreClient } from "../src/client/index.ts";
@@ -100,6 +100,10 @@ describe("deploy, migrations and the running worker", () => {
     expect(res.body.install).toBeUndefined();
     expect(readFileSync(path.join(appDir(core.dataDir, "shop"), "index.ts"), "utf8")).toContain('"v1"');
     expect(await rpcVersion("shop")).toBe("v1");
+    // Uploads, staging and kept archives are the Core's alone; the live tree is readable by the worker's user.
+    for (const dir of ["tmp", "tmp/uploads", "tmp/staging", "deploys/shop"]) expect(statSync(path.join(core.dataDir, dir)).mode & 0o777, dir).toBe(0o700);
+    expect(statSync(appDir(core.dataDir, "shop")).mode & 0o777).toBe(0o755);
+    expect(statSync(path.join(appDir(core.dataDir, "shop"), "index.ts")).mode & 0o777).toBe(0o644);
     const audit = await q<{ operation: string; record_id: string }>("SELECT operation, record_id FROM rootcx_system.audit_log WHERE operation = 'app.deploy'");
     expect(audit).toEqual([{ operation: "app.deploy", record_id: "shop" }]);
   });
