@@ -152,7 +152,8 @@ describe("hostile archives over REST", () => {
     core = await startTestCore();
     admin = await signUpAndIn(core, "admin@example.com");
     await installApp(core, appId, admin.accessToken);
-    const first = await upload(core, `/api/v1/apps/${appId}/deploy`, filesTarGz({ "README.md": "version one", "lib/data.txt": "v1" }), admin.accessToken);
+    const index = `declare const serve: (h: unknown) => void;\nserve({ rpc: { version: () => "one" } });\n`;
+    const first = await upload(core, `/api/v1/apps/${appId}/deploy`, filesTarGz({ "index.ts": index, "README.md": "version one", "lib/data.txt": "v1" }), admin.accessToken);
     expect(first.status).toBe(200);
   }, 60_000);
   afterAll(async () => core?.dispose());
@@ -164,7 +165,9 @@ describe("hostile archives over REST", () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toMatch(h.reason);
       expect(readFileSync(path.join(appDir(core.dataDir, appId), "README.md"), "utf8")).toBe("version one");
-      expect(readdirSync(appDir(core.dataDir, appId)).sort()).toEqual(["README.md", "lib"]);
+      expect(readdirSync(appDir(core.dataDir, appId)).sort()).toEqual(["README.md", "index.ts", "lib"]);
+      // The worker of the previous deployment still answers.
+      expect((await api(core, "POST", `/api/v1/apps/${appId}/rpc`, { method: "version" }, admin.accessToken)).body).toBe("one");
       expect(readdirSync(deployArchiveDir(core.dataDir, appId)).sort()).toEqual(before);
       expect(escapedAnywhere(path.join(core.dataDir, "tmp", "staging"))).toEqual([]);
       expect(existsSync(path.join(core.dataDir, evil))).toBe(false);
