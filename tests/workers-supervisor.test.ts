@@ -13,6 +13,7 @@ const rpc = (appId: string, method: string, params: unknown = {}, token = admin.
 beforeAll(async () => {
   core = await startTestCore({ env: { ROOTCX_RPC_TIMEOUT_MS: "3000", ROOTCX_WORKER_IDLE_SECONDS: "2" } });
   admin = await signUpAndIn(core, "admin@example.com");
+  placeFixture(core, "kit", "kit");
 }, 60_000);
 
 afterAll(async () => {
@@ -21,7 +22,6 @@ afterAll(async () => {
 
 describe("spawn, handshake and RPC", () => {
   it("runs an RPC on the caller's own worker and hands it the caller", async () => {
-    placeFixture(core, "kit", "kit");
     const res = await rpc("kit", "echo", { hello: "world" });
     expect(res.status).toBe(200);
     expect(res.body.params).toEqual({ hello: "world" });
@@ -117,6 +117,24 @@ describe("crashes", () => {
     expect(Date.now() - started).toBeLessThan(2000);
     // The next call respawns the user's worker.
     expect((await rpc("kit", "echo")).status).toBe(200);
+  });
+});
+
+describe("output", () => {
+  it("logs a raw stdout line at stdout, an event at event, and a worker log at its level", async () => {
+    placeFixture(core, "kit", "kit_out");
+    const logs = collectLogs(core, "kit_out");
+    await rpc("kit_out", "bigLine", { bytes: 12 });
+    await rpc("kit_out", "emit", { name: "order.created", data: { id: 7 } });
+    await rpc("kit_out", "log", { message: "careful", level: "warn" });
+    const label = `[user:${admin.email}]`;
+    await waitFor("three lines", () => logs.entries.length >= 3);
+    expect(logs.entries).toEqual(expect.arrayContaining([
+      { level: "stdout", message: `${label} ${"z".repeat(12)}` },
+      { level: "event", message: `${label} order.created {"id":7}` },
+      { level: "warn", message: `${label} careful` },
+    ]));
+    logs.stop();
   });
 });
 
