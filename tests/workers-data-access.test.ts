@@ -187,27 +187,27 @@ describe("ctx.sql as the worker's identity", () => {
 
 describe("statements refused before PostgreSQL", () => {
   const refused: [string, RegExp][] = [
-    ["DROP TABLE helpdesk.reply", /^statement refused: DROP — /],
-    ["drop table reply", /^statement refused: DROP — /],
-    ["DrOp TaBlE reply", /^statement refused: DROP — /],
-    ["/* hello */ drop table reply", /^statement refused: DROP — /],
-    ["/* outer /* nested */ still comment */ DROP TABLE reply", /^statement refused: DROP — /],
-    ["-- comment\n  DROP TABLE reply", /^statement refused: DROP — /],
-    ["((drop table reply))", /^statement refused: DROP — /],
-    ["SET ROLE postgres", /^statement refused: SET — session settings/],
-    ["set local rootcx.claims = 'x'", /^statement refused: SET — /],
-    ["RESET ROLE", /^statement refused: RESET — /],
-    ["COPY ticket TO STDOUT", /^statement refused: COPY — /],
-    ["DO $$ BEGIN PERFORM 1; END $$", /^statement refused: DO — /],
+    ["DROP TABLE helpdesk.reply", /^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/],
+    ["drop table reply", /^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/],
+    ["DrOp TaBlE reply", /^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/],
+    ["/* hello */ drop table reply", /^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/],
+    ["/* outer /* nested */ still comment */ DROP TABLE reply", /^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/],
+    ["-- comment\n  DROP TABLE reply", /^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/],
+    ["((drop table reply))", /^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/],
+    ["SET ROLE postgres", /^statement refused: SET — session settings \(SET\) are fixed by the Core$/],
+    ["set local rootcx.claims = 'x'", /^statement refused: SET — session settings \(SET\) are fixed by the Core$/],
+    ["RESET ROLE", /^statement refused: RESET — (?!only SELECT)/],
+    ["COPY ticket TO STDOUT", /^statement refused: COPY — COPY is not allowed; use INSERT or SELECT$/],
+    ["DO $$ BEGIN PERFORM 1; END $$", /^statement refused: DO — anonymous code blocks \(DO\) are not allowed$/],
     ["BEGIN", /^statement refused: BEGIN — transaction control/],
-    ["commit", /^statement refused: COMMIT — /],
-    ["CREATE TABLE x (a int)", /^statement refused: CREATE — /],
-    ["ALTER TABLE ticket ADD COLUMN z int", /^statement refused: ALTER — /],
-    ["TRUNCATE ticket", /^statement refused: TRUNCATE — /],
-    ["GRANT ALL ON ticket TO PUBLIC", /^statement refused: GRANT — /],
-    ["REVOKE ALL ON ticket FROM PUBLIC", /^statement refused: REVOKE — /],
-    ["VACUUM ticket", /^statement refused: VACUUM — /],
-    ["REINDEX TABLE ticket", /^statement refused: REINDEX — /],
+    ["commit", /^statement refused: COMMIT — (?!only SELECT)/],
+    ["CREATE TABLE x (a int)", /^statement refused: CREATE — (?!only SELECT)/],
+    ["ALTER TABLE ticket ADD COLUMN z int", /^statement refused: ALTER — (?!only SELECT)/],
+    ["TRUNCATE ticket", /^statement refused: TRUNCATE — (?!only SELECT)/],
+    ["GRANT ALL ON ticket TO PUBLIC", /^statement refused: GRANT — (?!only SELECT)/],
+    ["REVOKE ALL ON ticket FROM PUBLIC", /^statement refused: REVOKE — (?!only SELECT)/],
+    ["VACUUM ticket", /^statement refused: VACUUM — (?!only SELECT)/],
+    ["REINDEX TABLE ticket", /^statement refused: REINDEX — (?!only SELECT)/],
     ["LISTEN x", /^statement refused: LISTEN — only SELECT, WITH, INSERT/],
     ["NOTIFY x", /^statement refused: NOTIFY — only/],
     ["PREPARE p AS SELECT 1", /^statement refused: PREPARE — only/],
@@ -234,7 +234,7 @@ describe("statements refused before PostgreSQL", () => {
     const tx = (await begin(s)).tx_id;
     const inTx = countGoverned();
     try {
-      expect((await exec(s, tx, "DROP TABLE reply")).error).toMatch(/^statement refused: DROP — /);
+      expect((await exec(s, tx, "DROP TABLE reply")).error).toMatch(/^statement refused: DROP — schema changes \(DROP\) belong in the app's migrations$/);
       expect(inTx.count).toBe(0);
     } finally {
       inTx.restore();
