@@ -206,12 +206,24 @@ describe("slow subscribers and keep-alive", () => {
   let s: TestCore;
   let token: string;
   beforeAll(async () => {
-    s = await startTestCore({ logLimits: { subscriberQueue: 8, keepAliveMs: 100 } });
+    s = await startTestCore({ logLimits: { subscriberQueue: 8, keepAliveMs: 100, replayBytes: 64 * 1024 } });
     token = (await signUpAndIn(s, "admin@slow.test")).accessToken;
     expect((await api(s, "POST", "/api/v1/apps", helpdesk(), token)).status).toBe(200);
   }, 60_000);
   afterAll(async () => {
     await s?.dispose();
+  });
+
+  it("keeps the replay ring within its memory bound: the newest lines that fit", async () => {
+    const pad = "r".repeat(4_000);
+    for (let i = 0; i < 100; i++) s.core.logs.publish("helpdesk", { level: "info", message: `r${i} ${pad}` });
+    const c = await openSse(s.url, LOGS, token);
+    await new Promise((r) => setTimeout(r, 200));
+    const numbers = (c.events() as { message: string }[]).map((e) => Number(/^r(\d+) /.exec(e.message)![1]));
+    // 8 076 bytes each (UTF-16 and the entry) in a 64 KiB ring: the last 8, though 500 lines would be allowed.
+    expect(numbers).toEqual(Array.from({ length: 8 }, (_, i) => 92 + i));
+    c.close();
+    await expect.poll(() => s.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(0);
   });
 
   it("sends a keep-alive comment at the configured interval", async () => {

@@ -1,4 +1,5 @@
 import type { WorkerLogEntry, WorkerLogLevel } from "./contracts.ts";
+import { BoundedEntries } from "./log-queue.ts";
 
 /**
  * Receives one entry. Returning false says "I am full" (an SSE socket whose write buffer is above its mark):
@@ -16,22 +17,24 @@ export interface LogSubscription {
 export const droppedNotice = (n: number): WorkerLogEntry => ({ level: "system", message: `... ${n} messages dropped ...` });
 
 /**
- * One subscriber's bounded queue. While it is paused, new entries wait here; when the queue is full the oldest
- * is dropped and counted, and the count reaches the subscriber as one system line before the next entry it gets.
+ * One subscriber's bounded queue. While it is paused, new entries wait here; when the queue is full (in entries or
+ * in memory) the oldest is dropped and counted, and the count reaches the subscriber as one system line before the next entry it gets.
  */
 export class LogSubscriber {
-  readonly #queue: WorkerLogEntry[] = [];
+  readonly #queue: BoundedEntries;
   #paused = false;
   #dropped = 0;
   #closed = false;
 
   constructor(
     private readonly handler: LogEntryHandler,
-    private readonly capacity: number,
+    capacity: { entries: number; bytes: number },
     private readonly levels: ReadonlySet<WorkerLogLevel> | undefined,
     /** Called once when the handler throws: the subscriber is then unusable. */
     private readonly onFailure: (err: unknown) => void,
-  ) {}
+  ) {
+    this.#queue = new BoundedEntries(capacity.entries, capacity.bytes);
+  }
 
   get queued(): number {
     return this.#queue.length;
@@ -40,11 +43,7 @@ export class LogSubscriber {
   offer(entry: WorkerLogEntry): void {
     if (this.#closed || (this.levels && !this.levels.has(entry.level))) return;
     if (this.#paused || this.#queue.length > 0) {
-      if (this.#queue.length >= this.capacity) {
-        this.#queue.shift();
-        this.#dropped++;
-      }
-      this.#queue.push(entry);
+      this.#dropped += this.#queue.push(entry);
       return;
     }
     this.#deliver(entry);
@@ -63,7 +62,7 @@ export class LogSubscriber {
 
   close(): void {
     this.#closed = true;
-    this.#queue.length = 0;
+    this.#queue.clear();
   }
 
   #deliver(entry: WorkerLogEntry): void {

@@ -30,9 +30,8 @@ export function truncateForJson(message: string, maxBytes: number): string {
     if (size(message.slice(0, mid) + marker(total)) <= maxBytes) lo = mid;
     else hi = mid - 1;
   }
-  let cut = lo;
-  const before = message.charCodeAt(cut - 1);
-  if (cut > 0 && before >= 0xd800 && before <= 0xdbff) cut--;
-  const kept = message.slice(0, cut);
+  // A cut between the halves of a surrogate pair never wins: JSON escapes the lone half as six bytes, more than
+  // the whole pair's four, so the prefix one longer fits whenever this one does.
+  const kept = message.slice(0, lo);
   return kept + marker(total - Buffer.byteLength(kept));
 }

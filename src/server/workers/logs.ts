@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { LOG_LEVELS, type LogSink, type WorkerLogEntry, type WorkerLogLevel } from "./contracts.ts";
+import { BoundedEntries } from "./log-queue.ts";
 import { LogRelay } from "./log-relay.ts";
 import { LogSubscriber, type LogEntryHandler, type LogSubscription } from "./log-subscriber.ts";
 import { truncateUtf8 } from "./log-text.ts";
@@ -8,8 +9,12 @@ import { truncateUtf8 } from "./log-text.ts";
 export interface LogBusLimits {
   /** Lines kept per app and replayed to a new subscriber. */
   replay: number;
+  /** Memory those lines may take per app (about: UTF-16 strings). */
+  replayBytes: number;
   /** Entries a subscriber that cannot keep up may have waiting before the oldest are dropped (spec §2.12: 256). */
   subscriberQueue: number;
+  /** Memory those entries may take per subscriber. */
+  subscriberQueueBytes: number;
   /** Interval of the SSE keep-alive comment (spec §2.12: 15 s). */
   keepAliveMs: number;
   /** Open subscriptions on this Core; each may hold a full queue, so their number is bounded too. */
@@ -24,10 +29,12 @@ export interface LogBusLimits {
 
 export const DEFAULT_LOG_LIMITS: LogBusLimits = {
   replay: 500,
+  replayBytes: 1024 * 1024,
   subscriberQueue: 256,
+  subscriberQueueBytes: 1024 * 1024,
   keepAliveMs: 15_000,
-  maxSubscribers: 500,
-  maxApps: 1_000,
+  maxSubscribers: 256,
+  maxApps: 256,
   notifyFlushMs: 5,
   notifyPendingBytes: 1024 * 1024,
 };
@@ -50,24 +57,6 @@ export interface SubscribeOptions {
 
 const KNOWN_LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
 
-/** The last `capacity` lines of one app, oldest first. */
-class Ring {
-  readonly #items: WorkerLogEntry[] = [];
-  #next = 0;
-  constructor(private readonly capacity: number) {}
-
-  push(e: WorkerLogEntry): void {
-    if (this.capacity <= 0) return;
-    if (this.#items.length < this.capacity) this.#items.push(e);
-    else this.#items[this.#next] = e;
-    this.#next = (this.#next + 1) % this.capacity;
-  }
-
-  list(): WorkerLogEntry[] {
-    return this.#items.length < this.capacity ? [...this.#items] : [...this.#items.slice(this.#next), ...this.#items.slice(0, this.#next)];
-  }
-}
-
 interface Registered {
   subscriber: LogSubscriber;
   onClose: (() => void) | undefined;
@@ -76,14 +65,15 @@ interface Registered {
 /**
  * Every worker's output, fanned out to the subscribers of its app on every Core process (spec §2.12). The
  * supervisor publishes each line; a subscriber (the SSE route) gets the app's last lines, then the live ones,
- * in order per app and per publishing Core. Nothing grows without bound: a replay ring per app, a bounded
- * queue per subscriber, a bounded send queue to the other Cores, and messages capped at 8 KiB.
+ * in order per app and per publishing Core. Nothing grows without bound: a replay ring per app and a queue per
+ * subscriber (each bounded in entries and in memory), a bounded number of both, a bounded send queue to the
+ * other Cores, and messages capped at 8 KiB. Worst case with the defaults: 256 MiB of rings, 256 MiB of queues.
  */
 export class LogBus implements LogSink {
   readonly limits: LogBusLimits;
   readonly #log: Logger;
   readonly #relay: LogRelay;
-  readonly #rings = new Map<string, Ring>();
+  readonly #rings = new Map<string, BoundedEntries>();
   readonly #subscribers = new Map<string, Set<Registered>>();
   #stopped = false;
   #lastFailure = 0;
@@ -148,7 +138,8 @@ export class LogBus implements LogSink {
       if (set?.size === 0) this.#subscribers.delete(appId);
       registered = undefined;
     };
-    const subscriber = new LogSubscriber(handler, this.limits.subscriberQueue, levels, (err) => {
+    const capacity = { entries: this.limits.subscriberQueue, bytes: this.limits.subscriberQueueBytes };
+    const subscriber = new LogSubscriber(handler, capacity, levels, (err) => {
       this.#failure(err);
       unsubscribe();
     });
@@ -188,9 +179,9 @@ export class LogBus implements LogSink {
     let ring = this.#rings.get(appId);
     if (!ring) {
       if (this.#rings.size >= this.limits.maxApps) this.#rings.delete(this.#rings.keys().next().value!);
-      this.#rings.set(appId, (ring = new Ring(this.limits.replay)));
+      this.#rings.set(appId, (ring = new BoundedEntries(this.limits.replay, this.limits.replayBytes)));
     }
-    ring.push(entry);
+    ring.push(entry); // what falls out of the replay ring is simply no longer replayed
     const set = this.#subscribers.get(appId);
     if (set) for (const r of set) r.subscriber.offer(entry);
   }

@@ -39,6 +39,8 @@ export class SseWriter {
       if (!this.#closed) opts.onDrain();
     });
     res.on("close", () => this.#finish());
+    // A write racing the client's disconnect may error; the stream is over either way, and must not crash the Core.
+    res.on("error", () => this.#finish());
     this.#keepAlive = setInterval(() => {
       // A socket that is already full needs no keep-alive, and must not be given more.
       if (!res.writableNeedDrain) res.write(": keep-alive\n\n");
