@@ -85,6 +85,24 @@ describe("who may deploy what", () => {
     });
     expect(counted.status).toBe(413);
     expect(await counted.json()).toEqual({ error: "the upload is larger than 50 MiB" });
+    // Chunked (no Content-Length), the archive after 51 MiB in another file field: the body as a whole is bounded.
+    const other = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="other"; filename="o.bin"\r\n\r\n`);
+    const chunks = [other, Buffer.alloc(51 * 1024 * 1024, 2), Buffer.from("\r\n"), head.subarray(0), Buffer.from("abc"), tail];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(new Uint8Array(next));
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(`${core.url}/api/v1/apps/guarded/deploy`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin.accessToken}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: stream,
+      duplex: "half",
+    } as RequestInit).catch((err: unknown) => err as Error);
+    if (chunked instanceof Error) throw chunked;
+    expect(chunked.status).toBe(413);
     expect((await api(core, "GET", "/health")).status).toBe(200);
     expect(readdirSync(path.join(core.dataDir, "tmp", "uploads"))).toEqual([]);
   });

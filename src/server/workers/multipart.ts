@@ -22,6 +22,9 @@ export async function privateWorkDir(dataDir: string, kind: "uploads" | "staging
   return dir;
 }
 
+/** Room for the multipart framing and small fields around a file of exactly `limit` bytes. */
+const BODY_SLACK = 64 * 1024;
+
 const tooLarge = (limit: number) => new CoreError("PAYLOAD_TOO_LARGE", `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB`);
 
 /**
@@ -34,7 +37,7 @@ export async function receiveFile(req: IncomingMessage, dataDir: string, field: 
     throw new CoreError("UNSUPPORTED_MEDIA_TYPE", `the body must be multipart/form-data with the file in the field "${field}"`);
   }
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit + 64 * 1024) throw tooLarge(limit);
+  if (Number.isFinite(declared) && declared > limit + BODY_SLACK) throw tooLarge(limit);
 
   let parser: busboy.Busboy;
   try {
@@ -101,6 +104,12 @@ export async function receiveFile(req: IncomingMessage, dataDir: string, field: 
         );
       });
       req.on("aborted", () => fail(new CoreError("BAD_REQUEST", "the upload was cut off before it ended")));
+      // The whole body is bounded too, not only the file: a chunked body could carry endless other parts.
+      let total = 0;
+      req.on("data", (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > limit + BODY_SLACK) fail(tooLarge(limit));
+      });
       req.pipe(parser);
     });
     if (!received) throw new CoreError("BAD_REQUEST", `the multipart field "${field}" holding the file is missing`);
