@@ -51,14 +51,15 @@ export interface WorkerDriver {
 let rpcSeq = 0;
 const live = new Set<WorkerDriver>();
 
+/** `fixture` names a directory of tests/fixtures/apps, or is the absolute path of an app directory. */
 export function startWorker(fixture: string, options: StartOptions = {}): WorkerDriver {
-  const cwd = fixtureDir(fixture);
+  const cwd = path.isAbsolute(fixture) ? fixture : fixtureDir(fixture);
   // A bare environment as the supervisor gives (Next's typing of ProcessEnv insists on NODE_ENV, which workers do not get).
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/tmp",
     TMPDIR: process.env.TMPDIR ?? "/tmp",
-    ROOTCX_APP_ID: fixture,
+    ROOTCX_APP_ID: path.basename(cwd),
     ROOTCX_RUNTIME_URL: "http://127.0.0.1:9",
     ...options.env,
   } as Record<string, string> as NodeJS.ProcessEnv;
@@ -165,7 +166,7 @@ export function startWorker(fixture: string, options: StartOptions = {}): Worker
     send,
     waitFor,
     async discover(fields = {}) {
-      send({ type: "discover", app_id: fixture, runtime_url: "http://127.0.0.1:9", ...fields });
+      send({ type: "discover", app_id: path.basename(cwd), runtime_url: "http://127.0.0.1:9", ...fields });
       return waitFor((m) => m.type === "discover", 10_000, "the discover reply");
     },
     async rpc(method, params = {}, caller = null, timeoutMs = 10_000) {

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { isRunning, startWorker, stopAllWorkers, timeUntilGone, type WireMessage, type WorkerDriver } from "./worker-host-driver.ts";
 
 // The worker host (src/worker-host) in real Bun processes on the fixture apps, with this file playing the Core's
@@ -119,6 +122,44 @@ describe("rpc", () => {
     expect((await w.rpc("ping")).result).toBe("pong");
     expect((await w.rpc("greet", { name: "bob" })).result).toBe("hello bob");
     expect(w.logs()).toEqual(expect.arrayContaining([{ level: "info", message: "greeting bob" }, { level: "warn", message: "greeted" }]));
+  });
+});
+
+describe("the forms of serve()", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  /** A one-file backend in a temporary app directory. */
+  function app(source: string): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "worker-host-app-"));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, "index.ts"), source);
+    return dir;
+  }
+
+  it("accepts seed 003's serve(rpc, {onStart}) and a bare serve()", async () => {
+    const w = startWorker(app(`serve({ hi: () => "hi" }, { onStart: (config) => log.info("secret " + config.credentials.K) });`));
+    expect(await w.discover({ run_onstart: true, credentials: { K: "v" } })).toMatchObject({ methods: ["hi"] });
+    await w.waitFor((m) => m.type === "log" && m.message === "secret v");
+    expect(w.logs().some((l) => /deprecated/.test(l.message))).toBe(false);
+    expect((await w.rpc("hi")).result).toBe("hi");
+
+    const bare = startWorker(app(`serve();`));
+    expect(await bare.discover()).toEqual({ type: "discover", protocol: 2, methods: [] });
+    expect(await bare.rpc("anything")).toMatchObject({ error: "unknown method: anything" });
+  });
+
+  it("refuses a second serve() and malformed handlers at the call, with the reason", async () => {
+    const twice = startWorker(app(`serve({ rpc: {} });\ntry { serve({ rpc: {} }); } catch (e) { console.error("second: " + e.message); }`));
+    await twice.discover();
+    await twice.waitFor((m) => m.type === "log" && m.level === "error");
+    expect(twice.logs()).toContainEqual({ level: "error", message: "second: serve() called twice" });
+
+    const notFunction = startWorker(app(`serve({ rpc: { version: "1.0" } });`));
+    expect((await notFunction.exited).code).not.toBe(0);
+    expect(notFunction.stderr()).toContain('serve(): rpc method "version" is not a function');
+    const badHook = startWorker(app(`serve({ rpc: {}, onStart: "later" });`));
+    expect((await badHook.exited).code).not.toBe(0);
+    expect(badHook.stderr()).toContain("serve(): onStart must be a function");
   });
 });
 
@@ -334,6 +375,11 @@ describe("uploadFile", () => {
       w.send({ type: "storage_upload_url", id: ask2.id, url: `${server.base}/api/v1/storage/upload/n2` });
       const answer = await answerOf(w, refusedByEndpoint);
       expect(answer.error).toMatch(/^uploadFile: the upload was refused \(HTTP 413\): .*file too large/);
+
+      const unreachable = w.startRpc("upload", { content: "z" });
+      const ask3 = await request(w, "storage_upload");
+      w.send({ type: "storage_upload_url", id: ask3.id, url: "http://127.0.0.1:9/api/v1/storage/upload/n3" });
+      expect((await answerOf(w, unreachable)).error).toMatch(/^uploadFile: the upload failed: /);
     } finally {
       await server.close();
     }

@@ -40,7 +40,7 @@ export function normaliseHandlers(config: unknown, hooks: unknown): Handlers {
     if (!isObject(hooks)) throw new TypeError("serve(): the second argument must be an object of hooks");
     hooksOf(hooks, handlers);
   }
-  if (!structured && Object.keys(rpc).length > 0) {
+  if (!structured && hooks === undefined && Object.keys(rpc).length > 0) {
     writeLog("warn", "serve() was called with the flat form (deprecated): use serve({ rpc: { … } })");
   }
   return handlers;

@@ -1,4 +1,5 @@
 import { request, REQUEST_TIMEOUT_MS } from "./requests.ts";
+import { errorText } from "./serialize.ts";
 import type { UploadContent } from "./types.ts";
 
 /**
@@ -30,13 +31,15 @@ export async function uploadFile(runtimeUrl: string, content: UploadContent, fil
   } catch {
     throw new Error(`uploadFile: the upload url ${JSON.stringify(reply.url)} is not a URL`);
   }
-  const res = await fetch(target, {
-    method: "POST",
-    headers: { "content-type": type },
-    body: bytes,
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await res.text();
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(target, { method: "POST", headers: { "content-type": type }, body: bytes, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    text = await res.text();
+  } catch (err) {
+    if (err instanceof Error && err.name === "TimeoutError") throw new Error(`uploadFile: the upload did not finish within ${REQUEST_TIMEOUT_MS / 1000} s`);
+    throw new Error(`uploadFile: the upload failed: ${errorText(err)}`);
+  }
   if (!res.ok) throw new Error(`uploadFile: the upload was refused (HTTP ${res.status}): ${text.slice(0, 300)}`);
   let fileId: unknown;
   try {
