@@ -161,7 +161,11 @@ export class WorkerProcess {
         reject(new CoreError("GATEWAY_TIMEOUT", `rpc timeout (${Math.round(timeoutMs / 100) / 10}s)`));
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
-      this.#write({ type: "rpc", id, method, params: params ?? {}, caller });
+      if (!this.#write({ type: "rpc", id, method, params: params ?? {}, caller })) {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        reject(new CoreError("BAD_GATEWAY", "worker is not accepting calls (its input is closed)"));
+      }
     }).finally(() => {
       this.lastUsed = Date.now();
     });
@@ -218,21 +222,23 @@ export class WorkerProcess {
     this.#opts.sink.publish(this.appId, { level, message: this.#opts.label ? `${this.#opts.label} ${message}` : message });
   }
 
-  #write(msg: Record<string, unknown>): void {
+  /** Queues one message; false when the worker's input is closed (the message is lost). */
+  #write(msg: Record<string, unknown>): boolean {
     const stdin = this.#child.stdin;
-    if (this.#exited || stdin.destroyed || !stdin.writable) return;
+    if (this.#exited || stdin.destroyed || !stdin.writable) return false;
     const ok = stdin.write(`${JSON.stringify(msg)}\n`);
-    if (ok) return;
+    if (ok) return true;
     if (stdin.writableLength > MAX_QUEUED_BYTES) {
       this.#unresponsive(`more than ${MAX_QUEUED_BYTES / (1024 * 1024)} MiB wait for its stdin`);
-      return;
+      return true;
     }
-    if (this.#drainTimer) return;
+    if (this.#drainTimer) return true;
     this.#drainTimer = setTimeout(() => this.#unresponsive(`its stdin did not drain within ${this.#opts.writeTimeoutMs / 1000}s`), this.#opts.writeTimeoutMs);
     stdin.once("drain", () => {
       clearTimeout(this.#drainTimer);
       this.#drainTimer = undefined;
     });
+    return true;
   }
 
   /** Spec §4.4 IPC write timeout: the worker stopped reading; its calls fail and the crash path restarts it. */
@@ -310,7 +316,7 @@ export class WorkerProcess {
     this.#opts.session
       .handle(msg)
       .catch((err: unknown): WorkerReply => ({ type: DATA_REQUESTS[msg.type]!, id: msg.id, error: err instanceof Error ? err.message : String(err) }))
-      .then((reply) => this.#write(reply))
+      .then((reply) => void this.#write(reply))
       .finally(() => {
         this.#dataInFlight--;
         if (this.#dataInFlight < MAX_DATA_IN_FLIGHT && this.#child.stdout.isPaused()) this.#child.stdout.resume();
