@@ -1,6 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 9181);
+// The Core mails sign-in links here; playwright/sso.spec.ts runs a real SMTP server (smtp-server) on it.
+// Other specs never make links, so nothing needs to listen while they run.
+const E2E_SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? 9182);
 
 // Debian's Chromium (apt-get install chromium); Playwright's own browser download cannot run offline.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -40,7 +43,14 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 120_000,
     // Every spec signs in from 127.0.0.1, many times a minute: the per-address limit would make the run flaky.
-    env: { PORT: String(PORT), ROOTCX_DATA_DIR: ".e2e-data", LOG_LEVEL: "warn", ROOTCX_LOGIN_RATE_PER_MINUTE: "10000" },
+    env: {
+      PORT: String(PORT),
+      ROOTCX_DATA_DIR: ".e2e-data",
+      LOG_LEVEL: "warn",
+      ROOTCX_LOGIN_RATE_PER_MINUTE: "10000",
+      ROOTCX_SMTP_URL: `smtp://127.0.0.1:${E2E_SMTP_PORT}`,
+      ROOTCX_SMTP_FROM: "RootCX Studio <no-reply@studio.test>",
+    },
     stdout: "pipe",
     stderr: "pipe",
   },

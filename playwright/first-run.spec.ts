@@ -40,7 +40,7 @@ test("first-run setup, sign-out, sign-in, a second user, and an administrator's 
   await page.getByLabel("Email").fill(ADMIN.email);
   await page.getByLabel("Password", { exact: true }).fill("Wrong-Password-1");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("main").getByRole("alert")).toHaveText("invalid credentials");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Invalid credentials.");
   await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/users$/);
@@ -69,7 +69,7 @@ test("first-run setup, sign-out, sign-in, a second user, and an administrator's 
   await page.getByLabel("Email").fill("operator@studio.test");
   await page.getByLabel("Password", { exact: true }).fill("Operator-Pass-1");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("main").getByRole("alert")).toHaveText("invalid credentials");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Invalid credentials.");
   await signIn(page, "operator@studio.test", "Operator-Reset-2");
   await expect(page.getByTestId("signed-in-as")).toHaveText("Operator");
 

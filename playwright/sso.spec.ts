@@ -1,0 +1,181 @@
+import { randomBytes } from "node:crypto";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { startTestIdp, type TestIdp } from "../tests/oidc-idp.ts";
+import { linkIn, startSmtpSink, type SmtpSink } from "../tests/smtp-sink.ts";
+import { ADMIN, signIn } from "./fixtures.ts";
+import { collectConsoleErrors, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshots, setTheme } from "./studio-checks.ts";
+
+// The browser specs share one Core: every name here is unique to this run.
+const RUN = randomBytes(3).toString("hex");
+const PROVIDER = { id: `e2e-idp-${RUN}`, name: `E2E IdP ${RUN}` };
+const LOGIN = `sso-${RUN}`;
+const SSO_EMAIL = `sso-${RUN}@sso.test`;
+const SSO_NAME = `Sso Person ${RUN}`;
+const INVITEE = `invitee-${RUN}@magic.test`;
+const SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? 9182);
+const CORE_PORT = Number(process.env.E2E_PORT ?? 9181);
+
+let idp: TestIdp;
+let smtp: SmtpSink;
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  // The Core builds its callback from its public URL (localhost); both loopback spellings are registered.
+  idp = await startTestIdp({
+    redirectUris: [`http://localhost:${CORE_PORT}/api/v1/auth/oidc/callback`, `http://127.0.0.1:${CORE_PORT}/api/v1/auth/oidc/callback`],
+    users: { [LOGIN]: { email: SSO_EMAIL, emailVerified: true, name: SSO_NAME } },
+  });
+  smtp = await startSmtpSink(SMTP_PORT);
+});
+
+test.afterAll(async () => {
+  await idp?.close();
+  await smtp?.close();
+});
+
+/** A browser with no session: the person arriving from outside. */
+async function freshPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
+
+test("providers panel: a failing discovery is explained, a working one is saved and shown on the sign-in page", async ({ page }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.getByRole("link", { name: "Single sign-on" }).click();
+  await expect(page.getByRole("heading", { name: "Single sign-on" })).toBeVisible();
+  await page.getByRole("button", { name: "Add provider" }).click();
+  const form = page.getByRole("form", { name: "Add identity provider" });
+  await form.getByLabel("Id", { exact: true }).fill(PROVIDER.id);
+  await form.getByLabel("Display name").fill(PROVIDER.name);
+
+  // Nothing listens on port 9: discovery fails, and the reason sits under the issuer field.
+  await form.getByLabel("Issuer URL").fill("http://127.0.0.1:9");
+  await form.getByRole("button", { name: "Test discovery" }).click();
+  await expect(form.getByTestId("field-error")).toContainText(/discovery/i);
+  // From here on the browser logs no error (the refused discovery above logs its 400, as it should).
+  const consoleErrors = collectConsoleErrors(page);
+
+  await form.getByLabel("Issuer URL").fill(idp.issuer);
+  await expect(form.getByTestId("field-error")).toHaveCount(0);
+  await form.getByRole("button", { name: "Test discovery" }).click();
+  await expect(form.getByTestId("discovery-result")).toHaveText(`Discovery OK: ${idp.issuer}`);
+
+  await form.getByLabel("Client id").fill(idp.clientId);
+  await form.getByLabel("Client secret").fill(idp.clientSecret);
+  await form.getByRole("button", { name: "Save provider" }).click();
+  await expect(page.getByTestId("toast-success")).toContainText(`Provider ${PROVIDER.name} saved.`);
+  const row = page.getByTestId(`provider-row-${PROVIDER.id}`);
+  await expect(row.getByTestId("provider-state")).toHaveText("enabled");
+  await expect(row.getByTestId("linked-users")).toHaveText("0");
+  await expect(row).toContainText("(secret in vault)");
+  await expect(row).not.toContainText(idp.clientSecret);
+
+  for (const theme of ["light", "dark"] as const) {
+    await setTheme(page, theme);
+    await expectNoSeriousA11yViolations(page);
+  }
+  await setTheme(page, "system");
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expectNoHorizontalOverflow(page);
+  await saveScreenshots(page, "sso-providers");
+  expect(consoleErrors.errors).toEqual([]);
+});
+
+test("signs in with the provider: button, the provider's own login page, back in the Studio signed in", async ({ browser }) => {
+  const page = await freshPage(browser);
+  await page.goto("/login");
+  const button = page.getByRole("button", { name: `Continue with ${PROVIDER.name}` });
+  await expect(button).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
+  await button.click();
+
+  // The provider's page, on its own origin.
+  await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`));
+  await page.locator('input[name="login"]').fill(LOGIN);
+  await page.locator('input[name="password"]').fill("any password");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+
+  // The sidebar names the account by the display name the provider asserted.
+  await expect(page.getByTestId("signed-in-as")).toHaveText(SSO_NAME);
+  // The nonce was traded and is gone from the address.
+  expect(page.url()).not.toContain("auth_nonce");
+  await page.context().close();
+});
+
+test("a refusal at the provider comes back as a readable sentence", async ({ browser }) => {
+  const page = await freshPage(browser);
+  await page.goto("/login");
+  await page.getByRole("button", { name: `Continue with ${PROVIDER.name}` }).click();
+  await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`));
+  await page.getByRole("link", { name: "[ Cancel ]" }).click();
+  await expect(page).toHaveURL(/\/login\?/);
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("The sign-in was cancelled or refused at the identity provider (access denied).");
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+  await page.context().close();
+});
+
+test("disabling hides the button; deleting shows the linked users and needs the id typed", async ({ page, browser }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/sso");
+  const row = page.getByTestId(`provider-row-${PROVIDER.id}`);
+  await expect(row.getByTestId("linked-users")).toHaveText("1");
+  await row.getByRole("button", { name: "Disable" }).click();
+  await expect(row.getByTestId("provider-state")).toHaveText("disabled");
+
+  const outsider = await freshPage(browser);
+  await outsider.goto("/login");
+  await expect(outsider.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
+  await expect(outsider.getByRole("button", { name: `Continue with ${PROVIDER.name}` })).toHaveCount(0);
+  await outsider.context().close();
+
+  await row.getByRole("button", { name: "Delete" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("delete-linked-warning")).toContainText("1 user is linked to this provider");
+  const confirm = dialog.getByRole("button", { name: "Delete provider" });
+  await expect(confirm).toBeDisabled();
+  await dialog.getByRole("textbox").fill(PROVIDER.id);
+  await confirm.click();
+  await expect(page.getByTestId("toast-success").filter({ hasText: `${PROVIDER.name} deleted.` })).toBeVisible();
+  await expect(row).toHaveCount(0);
+});
+
+test("invite by magic link from the users panel: mailed, copied, and opened in a fresh browser signs the person in once", async ({ page, browser }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/users");
+  await page.getByRole("button", { name: "Invite by magic link" }).click();
+  const form = page.getByRole("form", { name: "Invite by magic link" });
+  await form.getByLabel("Email").fill("not-an-address");
+  await form.getByRole("button", { name: "Make the link" }).click();
+  await expect(form.getByTestId("field-error")).toContainText("Email is not a valid address");
+
+  await form.getByLabel("Email").fill(INVITEE);
+  await form.getByLabel("base", { exact: true }).check();
+  await form.getByRole("button", { name: "Make the link" }).click();
+  const result = page.getByTestId("invite-result");
+  await expect(result.getByTestId("invite-mail-status")).toHaveText("Sent by e-mail.");
+  const link = await result.getByLabel(`Sign-in link for ${INVITEE}`).inputValue();
+  expect(link).toMatch(/\/api\/v1\/auth\/magic-link\/consume\?token=[A-Za-z0-9_-]{43}$/);
+  await expectNoSeriousA11yViolations(page, ["dialog"]);
+
+  // The real mail carries the same link.
+  const mail = await smtp.next(INVITEE);
+  expect(linkIn(mail)).toBe(link);
+
+  const invitee = await freshPage(browser);
+  await invitee.goto(link);
+  await expect(invitee.getByTestId("signed-in-as")).toContainText(INVITEE);
+  expect(invitee.url()).not.toContain("auth_nonce");
+  await invitee.context().close();
+
+  // Used once: a second browser gets the refusal, not a session.
+  const second = await freshPage(browser);
+  const again = await second.request.get(link, { maxRedirects: 0 });
+  expect(again.status()).toBe(401);
+  expect(await again.json()).toEqual({ error: "this sign-in link is invalid, expired or already used" });
+  await second.context().close();
+
+  await page.keyboard.press("Escape");
+  await page.reload();
+  await expect(page.getByTestId(`user-row-${INVITEE}`)).toContainText("base");
+});
