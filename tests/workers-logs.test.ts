@@ -13,7 +13,7 @@ let b: TestCore;
 let admin: Session;
 
 beforeAll(async () => {
-  a = await startTestCore();
+  a = await startTestCore({ logLimits: { accessRecheckMs: 100 } });
   // A second Core process on the same database, with the first one's keys (tokens of one are valid on the other).
   b = await startTestCore({ database: a.database, env: { ROOTCX_MASTER_KEY: a.core.config.masterKey.toString("hex"), ROOTCX_JWT_SECRET: a.core.config.jwtSecret } });
   admin = await signUpAndIn(a, "admin@logs.test");
@@ -188,6 +188,29 @@ describe("permissions", () => {
     const unknown = await api(a, "GET", "/api/v1/apps/nosuchapp/logs", undefined, admin.accessToken);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe("app nosuchapp not found");
+  });
+
+  it("an open stream ends, saying why, when its reader loses the key or signs out", async () => {
+    const reader = await signUpAndIn(a, "revoked@logs.test");
+    expect((await api(a, "POST", "/api/v1/roles/assign", { userId: reader.userId, role: "log_reader" }, admin.accessToken)).status).toBe(200);
+    const stream = await openSse(a.url, `${LOGS}?replay=0`, reader.accessToken);
+    expect(stream.status).toBe(200);
+    const ended = new Promise<void>((r) => stream.onEnd(r));
+    a.core.logs.publish("helpdesk", { level: "info", message: "still allowed" });
+    await stream.waitForEvents(1);
+    expect((await api(a, "POST", "/api/v1/roles/revoke", { userId: reader.userId, role: "log_reader" }, admin.accessToken)).status).toBe(200);
+    await ended;
+    expect(stream.events()).toEqual([
+      { level: "info", message: "still allowed" },
+      { level: "system", message: "log stream ended: permission required: app:helpdesk:logs.read (or admin:apps.deploy)" },
+    ]);
+
+    const session = await signUpAndIn(a, "admin@logs.test");
+    const adminStream = await openSse(a.url, `${LOGS}?replay=0`, session.accessToken);
+    const adminEnded = new Promise<void>((r) => adminStream.onEnd(r));
+    expect((await api(a, "POST", "/api/v1/auth/logout", { refreshToken: session.refreshToken })).status).toBe(200);
+    await adminEnded;
+    expect(adminStream.events()).toEqual([{ level: "system", message: "log stream ended: session ended or user disabled" }]);
   });
 
   it("an install registers app:{id}:logs.read with a description", async () => {

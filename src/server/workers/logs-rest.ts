@@ -36,15 +36,39 @@ function wakeWorker(core: Core, appId: string): void {
   workers.startApp(appId).catch((err: unknown) => core.log.warn({ err, appId }, "could not start the app's worker for its log stream"));
 }
 
-/** The live stream: the bus's subscriber paused while the socket is full, unsubscribed when the client leaves. */
-export function streamLogs(core: Core, appId: string, res: ServerResponse, opts: { replay: boolean; levels: readonly WorkerLogLevel[] | undefined }): void {
+/** Why `principal` may no longer read the app's logs (signed out, disabled, permission gone), or null. */
+async function lostAccess(core: Core, principal: Principal, appId: string): Promise<string | null> {
+  if (principal.sessionId !== undefined && !(await core.auth.principals.lookup(principal.userId, principal.sessionId))) return "session ended or user disabled";
+  try {
+    await requireLogsRead(core, principal, appId);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * The live stream: the bus's subscriber paused while the socket is full, unsubscribed when the client leaves.
+ * A stream outlives the request that authorised it, so access is checked again while it is open: a reader who
+ * signs out or loses the key gets a last system line saying why, and the stream ends.
+ */
+export function streamLogs(core: Core, appId: string, res: ServerResponse, opts: { replay: boolean; levels: readonly WorkerLogLevel[] | undefined; principal: Principal }): void {
   let subscription: LogSubscription | undefined;
   let closed = false;
+  const recheck = setInterval(() => {
+    void lostAccess(core, opts.principal, appId).then((reason) => {
+      if (reason === null || closed) return;
+      sse.send({ level: "system", message: `log stream ended: ${reason}` });
+      sse.close();
+    }, (err: unknown) => core.log.warn({ err, appId }, "could not re-check a log reader's access"));
+  }, core.logs.limits.accessRecheckMs);
+  recheck.unref();
   const sse = new SseWriter(res, {
     keepAliveMs: core.logs.limits.keepAliveMs,
     onDrain: () => subscription?.resume(),
     onClose: () => {
       closed = true;
+      clearInterval(recheck);
       subscription?.unsubscribe();
     },
   });
@@ -66,7 +90,7 @@ export const logsRoutes: RestRoute[] = [
       if (!(await appSql.getApp(core.db.pool, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
       if (core.logs.full) throw new CoreError("TOO_MANY_REQUESTS", `too many open log streams on this Core (${core.logs.limits.maxSubscribers}); close one and retry`, { headers: { "retry-after": "5" } });
       wakeWorker(core, appId);
-      return { stream: (res) => streamLogs(core, appId, res, { replay, levels }) };
+      return { stream: (res) => streamLogs(core, appId, res, { replay, levels, principal: p }) };
     },
   },
 ];

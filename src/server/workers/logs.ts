@@ -17,6 +17,8 @@ export interface LogBusLimits {
   subscriberQueueBytes: number;
   /** Interval of the SSE keep-alive comment (spec §2.12: 15 s). */
   keepAliveMs: number;
+  /** How often an open stream checks that its reader still has a session and the permission. */
+  accessRecheckMs: number;
   /** Open subscriptions on this Core; each may hold a full queue, so their number is bounded too. */
   maxSubscribers: number;
   /** Apps whose replay lines are kept; beyond it the app seen longest ago loses them. */
@@ -33,6 +35,7 @@ export const DEFAULT_LOG_LIMITS: LogBusLimits = {
   subscriberQueue: 256,
   subscriberQueueBytes: 1024 * 1024,
   keepAliveMs: 15_000,
+  accessRecheckMs: 10_000,
   maxSubscribers: 256,
   maxApps: 256,
   notifyFlushMs: 5,
