@@ -17,6 +17,8 @@ export const PROTOCOL_VERSION = 2;
 /** Error sentences go back to the Core in full up to this size; a larger one is cut. */
 const MAX_ERROR_BYTES = 64 * 1024;
 
+type Message = { type: string } & Record<string, unknown>;
+
 let handlers: Handlers | null = null;
 let boot: BootData = {};
 let ctx: WorkerContext = buildContext(boot);
@@ -28,7 +30,6 @@ let reading = false;
 /** The ctx built from the latest discover (the legacy globals use it too). */
 export const currentContext = (): WorkerContext => ctx;
 
-type Message = { type: string } & Record<string, unknown>;
 const isId = (value: unknown): value is string | number => typeof value === "string" || typeof value === "number";
 
 /** Runs a handler, sync or async, as a promise; a synchronous throw becomes a rejection. */
