@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoreClient } from "../src/client/index.ts";
@@ -118,10 +118,10 @@ describe("deploy, migrations and the running worker", () => {
     expect(res.body.install).toBeUndefined();
     expect(readFileSync(path.join(appDir(core.dataDir, "shop"), "index.ts"), "utf8")).toContain('"v1"');
     expect(await rpcVersion("shop")).toBe("v1");
-    // Uploads, staging and kept archives are the Core's alone; the live tree is readable by the worker's user.
+    // Uploads, staging and kept archives are the Core's alone; the live tree is writable by its owner only, with no
+    // setuid (the supervisor then hands read access to the app's worker group).
     for (const dir of ["tmp", "tmp/uploads", "tmp/staging", "deploys/shop"]) expect(statSync(path.join(core.dataDir, dir)).mode & 0o777, dir).toBe(0o700);
-    expect(statSync(appDir(core.dataDir, "shop")).mode & 0o777).toBe(0o755);
-    expect(statSync(path.join(appDir(core.dataDir, "shop"), "index.ts")).mode & 0o777).toBe(0o644);
+    for (const file of [appDir(core.dataDir, "shop"), path.join(appDir(core.dataDir, "shop"), "index.ts")]) expect(statSync(file).mode & 0o7022, file).toBe(0);
     const audit = await q<{ operation: string; record_id: string }>("SELECT operation, record_id FROM rootcx_system.audit_log WHERE operation = 'app.deploy'");
     expect(audit).toEqual([{ operation: "app.deploy", record_id: "shop" }]);
   });
@@ -173,6 +173,19 @@ describe("deploy, migrations and the running worker", () => {
     expect([...a.body.migrationsApplied, ...b.body.migrationsApplied]).toEqual(["030_slow.sql"]);
     expect((await q("SELECT count(*)::int AS n FROM shop.applied_log WHERE name = '030_slow'"))[0]).toEqual({ n: 1 });
     expect(["c1", "c2"]).toContain(await rpcVersion("shop"));
+  });
+
+  it("sweeps staging and upload leftovers older than an hour (a Core that died mid-deploy), not fresh ones", async () => {
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const stale = path.join(core.dataDir, "tmp", "staging", "shop-dead");
+    const fresh = path.join(core.dataDir, "tmp", "uploads", "upload-live");
+    mkdirSync(path.join(stale, "tree"), { recursive: true });
+    mkdirSync(fresh, { recursive: true });
+    utimesSync(stale, old, old);
+    expect((await deploy("shop", backend("v3"))).status).toBe(200);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    rmSync(fresh, { recursive: true });
   });
 
   it("reports a failed bun install and deploys all the same", async () => {

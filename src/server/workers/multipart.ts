@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import busboy from "busboy";
 import { CoreError } from "../errors.ts";
 import { UPLOAD_BODY_LIMIT } from "../http/types.ts";
+import { privateWorkDir } from "./work-dirs.ts";
 
 /** A multipart file field, streamed to a private temporary file. `dispose()` removes it. */
 export interface UploadedFile {
@@ -13,13 +14,6 @@ export interface UploadedFile {
   size: number;
   sha256: string;
   dispose(): Promise<void>;
-}
-
-/** Where uploads and staging directories live: under the data dir, private to the Core (0700). */
-export async function privateWorkDir(dataDir: string, kind: "uploads" | "staging"): Promise<string> {
-  const dir = path.join(dataDir, "tmp", kind);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  return dir;
 }
 
 /** Room for the multipart framing and small fields around a file of exactly `limit` bytes. */

@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { extractArchive } from "./archive.ts";
-import { privateWorkDir } from "./multipart.ts";
+import { privateWorkDir } from "./work-dirs.ts";
 
 /** An archive extracted into a private staging directory, not yet live. */
 export interface Staged {
