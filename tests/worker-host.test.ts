@@ -21,6 +21,22 @@ async function kit(discover: Record<string, unknown> = {}): Promise<WorkerDriver
 const request = (w: WorkerDriver, type: string) => w.waitFor((m) => m.type === type, 10_000, `a ${type} request`);
 const answerOf = (w: WorkerDriver, id: string) => w.waitFor((m) => m.type === "rpc_response" && m.id === id, 10_000, `the answer to ${id}`);
 
+/** A stand-in for the Core's upload endpoint: records what it receives, answers `status` with `body`. */
+async function uploadServer(status: number, body: unknown) {
+  const received: Array<{ url: string; contentType: string | undefined; bytes: Buffer }> = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push({ url: req.url ?? "", contentType: req.headers["content-type"], bytes: Buffer.concat(chunks) });
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 describe("handshake", () => {
   it("answers discover with protocol 2 and its methods, and says nothing before it", async () => {
     const w = startWorker("kit");
@@ -329,21 +345,6 @@ describe("data requests to the Core", () => {
 });
 
 describe("uploadFile", () => {
-  async function uploadServer(status: number, body: unknown) {
-    const received: Array<{ url: string; contentType: string | undefined; bytes: Buffer }> = [];
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        received.push({ url: req.url ?? "", contentType: req.headers["content-type"], bytes: Buffer.concat(chunks) });
-        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { base, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-  }
-
   it("asks for an upload URL with storage_upload, posts the bytes there and resolves with the file id", async () => {
     const server = await uploadServer(201, { file_id: "file-123", name: "hello.txt", size: 9 });
     try {
@@ -529,6 +530,23 @@ describe("v1 (legacy) workers", () => {
 
 describe("v1 (legacy) workers, continued", () => {
   it("can still use the legacy global uploadFile: the runtime reads the replies alongside the app", async () => {
+    const server = await uploadServer(201, { file_id: "file-v1" });
+    try {
+      // No discover: the runtime URL comes from the supervisor's environment.
+      const w = startWorker("v1", { env: { ROOTCX_RUNTIME_URL: server.base } });
+      w.send({ type: "test_upload" });
+      const ask = await request(w, "storage_upload");
+      w.send({ type: "storage_upload_url", id: ask.id, url: "/api/v1/storage/upload/v1-nonce" });
+      const deadline = Date.now() + 5000;
+      while (!w.stderr().includes("v1 upload") && Date.now() < deadline) await sleep(20);
+      expect(w.stderr()).toContain("v1 upload: file-v1\n");
+      expect(server.received).toMatchObject([{ url: "/api/v1/storage/upload/v1-nonce", bytes: Buffer.from("v1 bytes") }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("rejects the legacy uploadFile with the Core's error", async () => {
     const w = startWorker("v1");
     w.send({ type: "discover", app_id: "v1", runtime_url: "http://127.0.0.1:9" });
     w.send({ type: "test_upload" });

@@ -20,7 +20,8 @@ const MAX_ERROR_BYTES = 64 * 1024;
 type Message = { type: string } & Record<string, unknown>;
 
 let handlers: Handlers | null = null;
-let boot: BootData = {};
+// Until discover, what the supervisor's environment says (the legacy globals of a v1 worker may need it).
+let boot: BootData = { app_id: process.env.ROOTCX_APP_ID, runtime_url: process.env.ROOTCX_RUNTIME_URL };
 let ctx: WorkerContext = buildContext(boot);
 /** The Core's discover when it arrived before `serve()` (a v1-style reader was attached first); answered by serve(). */
 let unansweredDiscover: Message | null = null;
