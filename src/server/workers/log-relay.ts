@@ -140,20 +140,18 @@ export class LogRelay {
     };
     for (const { appId, entry } of batch) {
       if (current && current.a !== appId) close();
-      const envelope = () => Buffer.byteLength(JSON.stringify({ c: this.coreId, s: Number.MAX_SAFE_INTEGER, a: appId, e: [[entry.level, ""]] }));
-      let line = [entry.level, entry.message] as [WorkerLogEntry["level"], string];
-      let lineBytes = Buffer.byteLength(JSON.stringify(line)) + 1;
-      if (current && size + lineBytes > PAYLOAD_MAX_BYTES) close();
+      // A line is `["level","message"]` plus the comma before it (counted for the first line too: one byte spare).
+      const lineBytes = (message: string) => Buffer.byteLength(JSON.stringify([entry.level, message])) + 1;
+      let message = entry.message;
+      if (current && size + lineBytes(message) > PAYLOAD_MAX_BYTES) close();
       if (!current) {
         current = { c: this.coreId, s: this.#seq++, a: appId, e: [] };
-        size = envelope();
-        if (size + lineBytes > PAYLOAD_MAX_BYTES) {
-          line = [entry.level, truncateForJson(entry.message, PAYLOAD_MAX_BYTES - size)];
-          lineBytes = Buffer.byteLength(JSON.stringify(line)) + 1;
-        }
+        size = Buffer.byteLength(JSON.stringify({ ...current, s: Number.MAX_SAFE_INTEGER }));
+        const room = PAYLOAD_MAX_BYTES - size - (lineBytes("") - 2); // the empty message's two quotes are the string's own
+        if (Buffer.byteLength(JSON.stringify(message)) > room) message = truncateForJson(message, room);
       }
-      current.e.push(line);
-      size += lineBytes;
+      current.e.push([entry.level, message]);
+      size += lineBytes(message);
     }
     close();
     return out;
