@@ -37,15 +37,27 @@ describe("what a worker sees", () => {
     expect(ctx.body.manifest.appId).toBe("kit");
   });
 
-  it.runIf(process.getuid?.() === 0)("runs as nobody and cannot read the Core's keys, environment or config directory", async () => {
-    expect((await rpc("kit", "env")).body.uid).toBe(65534);
+  it.runIf(process.getuid?.() === 0)("runs as its app's own user and cannot read the Core's keys, environment or config directory", async () => {
+    const uid = (await rpc("kit", "env")).body.uid as number;
+    expect(uid).toBeGreaterThanOrEqual(50_000);
     for (const file of ["config/jwt.key", "config/master.key"]) {
       expect((await rpc("kit", "readFile", { path: path.join(core.dataDir, file) })).body).toEqual({ ok: false, error: "EACCES" });
     }
-    // The Core's own environment (where DATABASE_URL would be) and another app's files are out of reach too.
+    // The Core's own environment (where DATABASE_URL would be) is out of reach too.
     expect((await rpc("kit", "readFile", { path: `/proc/${process.pid}/environ` })).body.ok).toBe(false);
     // Its own code is readable (the control: readFile does work).
     expect((await rpc("kit", "readFile", { path: path.join(core.dataDir, "apps", "kit", "index.ts") })).body).toEqual({ ok: true });
+  });
+
+  it.runIf(process.getuid?.() === 0)("cannot reach another app's code, home or process memory", async () => {
+    placeFixture(core, "kit", "other");
+    const mine = (await rpc("kit", "env")).body.uid as number;
+    const theirs = (await rpc("other", "env")).body.uid as number;
+    expect(theirs).not.toBe(mine);
+    const otherPid = (await rpc("other", "pid")).body as number;
+    for (const file of [path.join(core.dataDir, "apps", "other", "index.ts"), path.join(core.dataDir, "worker-home", "other", "tmp"), `/proc/${otherPid}/mem`, `/proc/${otherPid}/environ`]) {
+      expect((await rpc("kit", "readFile", { path: file })).body).toEqual({ ok: false, error: "EACCES" });
+    }
   });
 
   it("receives the platform secrets overridden by its app's own, never another app's", async () => {

@@ -1,15 +1,13 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { appDir, entryPoint } from "./app-files.ts";
+import { giveTreeToGroup, lockConfigDir, makeTraversable, ownedDir, workerId } from "./worker-user.ts";
 
 /** The in-worker runtime every worker preloads (spec §4.3). */
 export const PRELUDE_PATH = fileURLToPath(new URL("../../worker-host/prelude.ts", import.meta.url));
-
-/** uid/gid `nobody`: what a worker runs as when the Core runs as root. */
-export const UNPRIVILEGED_ID = 65534;
 
 /** The bun binary of the `bun` npm package, unless BUN_PATH names another. */
 export function resolveBun(override: string | undefined): string {
@@ -31,62 +29,12 @@ export interface SpawnSpec {
 
 const runsAsRoot = () => process.getuid?.() === 0;
 
-/**
- * Adds the search bit (o+x) to every directory from `dir` up to `/`, so the unprivileged worker can reach its
- * files; nothing becomes listable or readable that was not (the same rule as the embedded PostgreSQL user).
- */
-function makeTraversable(dir: string): void {
-  let current = dir;
-  for (;;) {
-    const st = statSync(current);
-    if ((st.mode & 0o001) === 0) chmodSync(current, st.mode | 0o001);
-    const parent = path.dirname(current);
-    if (parent === current) return;
-    current = parent;
-  }
-}
-
-/**
- * App trees already opened to the worker user, by directory identity: a deploy swaps in a new directory (a new
- * inode), so its tree is walked once, not at every spawn of every identity (node_modules can be large).
- */
-const readableTrees = new Set<string>();
-
-function makeTreeReadable(dir: string): void {
-  const st = statSync(dir);
-  const key = `${dir}|${st.dev}|${st.ino}`;
-  if (readableTrees.has(key)) return;
-  makeReadable(dir);
-  readableTrees.add(key);
-}
-
-/** The app's deployed files readable by others (o+r, o+x on directories); links are left as they are. */
-function makeReadable(dir: string): void {
-  const st = lstatSync(dir);
-  if (st.isSymbolicLink()) return;
-  if (st.isDirectory()) {
-    if ((st.mode & 0o005) !== 0o005) chmodSync(dir, st.mode | 0o005);
-    for (const name of readdirSync(dir)) makeReadable(path.join(dir, name));
-  } else if (st.isFile() && (st.mode & 0o004) === 0) {
-    chmodSync(dir, st.mode | 0o004);
-  }
-}
-
-/**
- * The secrets the Core keeps on disk (config/: JWT secret, master key, database password) are the owner's only,
- * whatever umask created the directory, so the unprivileged worker cannot read them.
- */
-function lockConfigDir(dataDir: string): void {
-  const config = path.join(dataDir, "config");
-  if (existsSync(config)) chmodSync(config, 0o700);
-}
-
-function prepareHome(spec: SpawnSpec, asRoot: boolean): string {
+function prepareHome(spec: SpawnSpec, id: number | undefined): string {
   const home = path.join(workerHomeRoot(spec.dataDir), spec.appId);
   mkdirSync(path.join(home, "tmp"), { recursive: true, mode: 0o700 });
-  if (asRoot) {
-    chownSync(home, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
-    chownSync(path.join(home, "tmp"), UNPRIVILEGED_ID, UNPRIVILEGED_ID);
+  if (id !== undefined) {
+    ownedDir(home, id);
+    ownedDir(path.join(home, "tmp"), id);
     makeTraversable(path.dirname(home));
   }
   return home;
@@ -95,18 +43,18 @@ function prepareHome(spec: SpawnSpec, asRoot: boolean): string {
 /**
  * Spawns `bun --preload <prelude> <entry>` in the app's directory, in its own process group, with an environment
  * holding only the runtime variables of spec §4: never the database URL, a token, the JWT secret or the master
- * key (secrets arrive in `discover.credentials`). As root the worker runs as `nobody`.
+ * key (secrets arrive in `discover.credentials`). As root the worker runs as its app's own unprivileged uid/gid.
  */
 export function spawnWorker(spec: SpawnSpec): ChildProcessWithoutNullStreams {
   const cwd = appDir(spec.dataDir, spec.appId);
   const entry = entryPoint(cwd);
   if (!entry) throw new Error(`app ${spec.appId} has no backend entry point`);
-  const asRoot = runsAsRoot();
-  const home = prepareHome(spec, asRoot);
-  if (asRoot) {
+  const id = runsAsRoot() ? workerId(spec.dataDir, spec.appId) : undefined;
+  const home = prepareHome(spec, id);
+  if (id !== undefined) {
     lockConfigDir(spec.dataDir);
-    makeTraversable(cwd);
-    makeTreeReadable(cwd);
+    makeTraversable(path.dirname(cwd));
+    giveTreeToGroup(cwd, id);
     makeTraversable(path.dirname(PRELUDE_PATH));
     makeTraversable(path.dirname(spec.bunPath));
   }
@@ -123,6 +71,6 @@ export function spawnWorker(spec: SpawnSpec): ChildProcessWithoutNullStreams {
     env: env as NodeJS.ProcessEnv,
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
-    ...(asRoot ? { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID } : {}),
+    ...(id !== undefined ? { uid: id, gid: id } : {}),
   });
 }
