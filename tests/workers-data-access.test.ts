@@ -503,6 +503,7 @@ describe("self_action and the rest", () => {
       error: "file storage is not available yet",
     });
     expect(await s.handle({ type: "bogus", id: 3 })).toEqual({ type: "bogus_result", id: 3, error: "unknown message type: bogus" });
+    expect((await s.handle({ type: 7 as unknown as string, id: 6 })).error).toBe("unknown message type: 7");
     expect((await s.handle({ type: "sql_query", id: 4, sql: 42 })).error).toMatch(/^malformed sql_query message: sql: /);
     expect((await s.handle({ type: "collection_op", id: 5, op: "drop", entity: "ticket" })).error).toMatch(/^malformed collection_op message: op: /);
   });

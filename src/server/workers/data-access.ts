@@ -83,10 +83,12 @@ export class WorkerDataSession {
 
   /** Answers one request; never throws: every failure is the reply's `error` sentence. */
   async handle(msg: WorkerRequest): Promise<WorkerReply> {
-    const type = isMessageType(msg.type) ? msg.type : undefined;
-    const replyType = type ? REPLY[type] : `${msg.type.slice(0, 64)}_result`;
+    // The contract types `type` as a string; a worker's line may still carry anything there.
+    const rawType = String(msg.type).slice(0, 64);
+    const type = isMessageType(rawType) ? rawType : undefined;
+    const replyType = type ? REPLY[type] : `${rawType}_result`;
     try {
-      if (!type) throw new CoreError("BAD_REQUEST", `unknown message type: ${msg.type.slice(0, 64)}`);
+      if (!type) throw new CoreError("BAD_REQUEST", `unknown message type: ${rawType}`);
       if (this.#closed) throw new CoreError("BAD_REQUEST", "the worker's data session is closed");
       const fields = await this.#dispatch(type, msg);
       return { type: replyType, id: msg.id, ...fields };
