@@ -155,6 +155,14 @@ describe("a real worker", () => {
     expect(await onB.waitForEvents(200, 10_000)).toEqual(lines);
     onA.close();
     onB.close();
+
+    // Stopped by an admin, it is started again by the next reader; no "could not start" on B, which has no backend.
+    expect((await api(a, "POST", "/api/v1/apps/logkit/worker/stop", undefined, admin.accessToken)).status).toBe(200);
+    expect(a.core.workers.appState("logkit")).toBe("stopped");
+    const again = await openSse(a.url, path, admin.accessToken);
+    await expect.poll(() => a.core.workers.appState("logkit"), { timeout: 15_000 }).toBe("running");
+    again.close();
+    expect(b.logs.join("\n")).not.toContain("could not start the app's worker");
   }, 60_000);
 });
 

@@ -7,6 +7,7 @@ import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import type { RestRoute } from "../http/types.ts";
+import { appDir, entryPoint } from "./app-files.ts";
 import { LOG_LEVELS, type WorkerLogLevel } from "./contracts.ts";
 import { DEPLOY_PERMISSION } from "./deploy.ts";
 import type { LogSubscription } from "./log-subscriber.ts";
@@ -29,11 +30,15 @@ async function requireLogsRead(core: Core, principal: Principal, appId: string):
   }
 }
 
-/** Asking for logs wakes the app's lifecycle worker (spec §2.12); a failure to start shows in the logs themselves. */
+/**
+ * Asking for logs starts the app's lifecycle worker when it is not running (spec §2.12). Not out of a crash loop:
+ * a reader watching must not keep respawning a crashing app; an admin's start does that.
+ */
 function wakeWorker(core: Core, appId: string): void {
-  const workers = (core as Partial<Pick<Core, "workers">>).workers;
-  if (!workers) return;
-  workers.startApp(appId).catch((err: unknown) => core.log.warn({ err, appId }, "could not start the app's worker for its log stream"));
+  if (!entryPoint(appDir(core.config.dataDir, appId))) return; // nothing deployed: nothing to start
+  const state = core.workers.appState(appId);
+  if (state !== undefined && state !== "stopped") return;
+  core.workers.startApp(appId).catch((err: unknown) => core.log.warn({ err, appId }, "could not start the app's worker for its log stream"));
 }
 
 /** Why `principal` may no longer read the app's logs (signed out, disabled, permission gone), or null. */
