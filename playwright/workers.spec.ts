@@ -231,6 +231,7 @@ test("a second deploy, then a rollback (confirmed) returns to the first: history
   await expect(rows.nth(0)).toHaveAttribute("data-current", "true");
   expect(await rpc(request, "version")).toBe("two");
 
+  await expect(dialog.getByRole("button", { name: "Roll back" })).toBeEnabled();
   await dialog.getByRole("button", { name: "Roll back" }).click();
   const confirm = page.getByRole("dialog", { name: `Roll ${APP} back?` });
   await expect(confirm).toContainText("Migrations already applied stay applied.");
