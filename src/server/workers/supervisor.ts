@@ -111,8 +111,9 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   async rpc(appId: string, identity: WorkerIdentity, method: string, params: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<unknown> {
     if (this.#closing) throw new CoreError("NOT_READY", "the Core is shutting down");
     this.#requireBackend(appId);
-    const slot = this.#slot(appId, identity);
-    const proc = await this.#ensure(slot);
+    let proc = await this.#ensure(this.#slot(appId, identity));
+    // A restart may have retired the process while this call waited for it: the call goes to its successor.
+    for (let tries = 0; !proc.accepting && tries < 3; tries++) proc = await this.#ensure(this.#slot(appId, identity));
     const result = proc.call(method, params, caller, opts?.timeoutMs ?? this.opts.rpcTimeoutMs);
     if (identity.kind === "user") this.#capUserWorkers();
     return result;
