@@ -143,7 +143,7 @@ describe("read-only query console", () => {
       ["SELECT nextval('explorer.counter')", /^the console is read-only/],
       ["EXPLAIN ANALYZE DELETE FROM explorer.things", /^the console is read-only/],
       ["SELECT * FROM explorer.things FOR UPDATE", /^the console is read-only/],
-      // Large objects are the Core's alone since migration 0012 (workers share one executor role).
+      // Large objects are the Core's alone since migration 0014 (workers share one executor role).
       ["SELECT lo_from_bytea(0, 'x')", /^permission denied for function lo_from_bytea/],
       ["SELECT set_config('transaction_read_only', 'off', true)", /permission denied for function set_config/],
       ["SELECT 1; DROP TABLE explorer.things", /cannot insert multiple commands/],
