@@ -259,7 +259,7 @@ describe("slow subscribers and keep-alive", () => {
 
   it("sends a keep-alive comment at the configured interval", async () => {
     const c = await openSse(s.url, `${LOGS}?replay=0`, token);
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 650));
     expect(c.text()).toMatch(/^(: keep-alive\n\n){3,}$/);
     c.close();
     await expect.poll(() => s.core.logs.stats().subscribers, { timeout: 2_000, interval: 10 }).toBe(0);

@@ -165,7 +165,7 @@ export class LogBus implements LogSink {
     return n >= this.limits.maxSubscribers;
   }
 
-  /** What the bus holds right now (tests and /workers detail read it to see that it stays bounded). */
+  /** What the bus holds right now (tests read it to see that it stays bounded). */
   stats(): { subscribers: number; queued: number; apps: number; pendingNotify: number } {
     let subscribers = 0;
     let queued = 0;
