@@ -143,6 +143,20 @@ describe("schema sync", () => {
     expect(history.body.length).toBe(4);
   });
 
+  it("leaves alone the tables an app's deploy migrations made: verify and reinstall neither list nor drop them", async () => {
+    // As a deploy migration would (workers/migrations.ts runs them as the owner): a table of the app's own, no id.
+    await db.query("CREATE TABLE crm.applied_log (entry text NOT NULL, at timestamptz DEFAULT now()); INSERT INTO crm.applied_log (entry) VALUES ('kept')");
+    const current = (await api(core, "GET", "/api/v1/apps/crm", undefined, admin.accessToken)).body;
+    const verified = await api(core, "POST", "/api/v1/apps/schema/verify", current.manifest, admin.accessToken);
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    expect(verified.body).toMatchObject({ compliant: true, changes: [] });
+    const reinstalled = await install(current.manifest);
+    expect(reinstalled.status, JSON.stringify(reinstalled.body)).toBe(200);
+    expect(reinstalled.body.changes).toEqual([]);
+    expect((await db.query("SELECT entry FROM crm.applied_log")).rows).toEqual([{ entry: "kept" }]);
+    await db.query("DROP TABLE crm.applied_log");
+  });
+
   it("uninstall drops the schema, keys, roles and secrets, keeps the history; the app can be installed again", async () => {
     const outsider = await signUpAndIn(core, "outsider@sync.test");
     expect(await api(core, "DELETE", "/api/v1/apps/crm", undefined, outsider.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: admin:apps.install" } });

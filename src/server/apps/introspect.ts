@@ -40,7 +40,10 @@ const MANAGED = /^rootcx:([0-9a-f]+)$/;
 const INTROSPECT_SQL = `
 WITH t AS (
   SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname <> 'schema_migrations' -- the deploy's record (workers/migrations.ts), no entity
+  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+    -- Only the entities' tables (each is governed: it carries the select policy). Tables an app's deploy
+    -- migrations made (schema_migrations among them) are the app's own business: sync never drops or alters them.
+    AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'rootcx_rls_select')
 )
 SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS exists,
   COALESCE((SELECT json_agg(json_build_object(
