@@ -138,6 +138,25 @@ describe("output", () => {
   });
 });
 
+describe("a flooding worker", () => {
+  it("does not stall the Core while it writes 50 000 log lines", async () => {
+    placeFixture(core, "kit", "kit_flood");
+    expect((await rpc("kit_flood", "echo")).status).toBe(200);
+    const flood = rpc("kit_flood", "logMany", { n: 50_000 });
+    let worst = 0;
+    let done = false;
+    void flood.then(() => (done = true));
+    while (!done) {
+      const started = Date.now();
+      expect((await fetch(`${core.url}/health`)).status).toBe(200);
+      worst = Math.max(worst, Date.now() - started);
+      await sleep(20);
+    }
+    expect((await flood).body).toBe(50_000);
+    expect(worst).toBeLessThan(250);
+  }, 60_000);
+});
+
 describe("timeouts and misbehaving workers", () => {
   it("times out an RPC that never answers with 504", async () => {
     const started = Date.now();
