@@ -15,7 +15,7 @@ function transportOf(core: Core, url: string): Transporter {
       connectionTimeout: SMTP_TIMEOUT_MS,
       greetingTimeout: SMTP_TIMEOUT_MS,
       socketTimeout: SMTP_TIMEOUT_MS,
-    } as Parameters<typeof nodemailer.createTransport>[0]);
+    });
     transports.set(core, t);
   }
   return t;

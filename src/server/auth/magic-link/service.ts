@@ -107,15 +107,16 @@ export async function requestLink(core: Core, input: RequestInput, meta: ClientM
 }
 
 /** What a consumption yields: a session, or (a browser following a nonce-mode link) an auth nonce for it. */
-export type Consumed =
-  | ({ kind: "session"; tokenDelivery: TokenDelivery | null } & ConsumeResult)
-  | { kind: "nonce"; nonce: string; redirectUri: string; userId: string };
+export type SessionConsumed = { kind: "session"; tokenDelivery: TokenDelivery | null } & ConsumeResult;
+export type Consumed = SessionConsumed | { kind: "nonce"; nonce: string; redirectUri: string; userId: string };
 
 /**
  * Uses a link: marks it consumed (once, under concurrency), finds or creates the person's account by e-mail,
  * assigns the link's roles and opens a session, all in one transaction. A browser that opened a nonce-mode
  * link (`viaRedirect`) gets an auth nonce instead, and the session opens when the page exchanges it.
  */
+export async function consume(core: Core, token: string, meta: ClientMeta, viaRedirect: false): Promise<SessionConsumed>;
+export async function consume(core: Core, token: string, meta: ClientMeta, viaRedirect: true): Promise<Consumed>;
 export async function consume(core: Core, token: string, meta: ClientMeta, viaRedirect: boolean): Promise<Consumed> {
   if (!TOKEN_PATTERN.test(token)) throw new CoreError("BAD_REQUEST", "token is not a sign-in link token");
   const hash = hashToken(token);
