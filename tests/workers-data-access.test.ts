@@ -293,6 +293,29 @@ describe("rate limit", () => {
   });
 });
 
+describe("concurrent statements", () => {
+  it("one worker runs at most 4 statements at once and all workers together at most 6, so the Data API keeps connections", async () => {
+    const workers = [1, 2, 3].map(() => sessionFor(userOf(admin)).session);
+    const seen = { total: 0, perWorker: [0, 0, 0] };
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const { rows } = await core.core.db.pool.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(0.4), %'");
+        seen.total = Math.max(seen.total, rows.length);
+        workers.forEach((_, i) => (seen.perWorker[i] = Math.max(seen.perWorker[i]!, rows.filter((r) => r.query.includes(`'w${i}'`)).length)));
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    })();
+    const answers = await Promise.all(workers.flatMap((w, i) => Array.from({ length: 6 }, () => sql(w, `SELECT pg_sleep(0.4), 'w${i}' AS w`))));
+    polling = false;
+    await poll;
+    expect(answers.filter((a) => a.error !== undefined)).toEqual([]);
+    expect(seen.total).toBeGreaterThan(0);
+    expect(seen.total).toBeLessThanOrEqual(6);
+    for (const n of seen.perWorker) expect(n).toBeLessThanOrEqual(4);
+  });
+});
+
 describe("transactions", () => {
   it("commit keeps, rollback leaves nothing", async () => {
     const s = sessionFor(userOf(admin)).session;

@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from "p-limit";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
@@ -25,6 +26,14 @@ export interface DataSessionLimits {
 
 export const DEFAULT_LIMITS: DataSessionLimits = { txWallMs: 60_000, slotWaitMs: 2_000, statementsPerSecond: 100 };
 const STATEMENT_TIMEOUT_MS = 8_000;
+/**
+ * Statements outside a held transaction that one worker, and all workers together, run at once. Each holds one
+ * of the governed pool's 20 connections for up to 8 s: without a bound, one busy app (a worker may have 32
+ * requests in flight) would starve the Data API. With the 8 held transactions, workers use at most 14 of 20.
+ */
+const PER_WORKER_STATEMENTS = 4;
+const CORE_WIDE_STATEMENTS = 6;
+const coreWideStatements = pLimit(CORE_WIDE_STATEMENTS);
 /** A statement's text; far above any hand-written query, far below the 1 MiB IPC line. */
 const MAX_SQL_CHARS = 256 * 1024;
 
@@ -67,6 +76,7 @@ const isMessageType = (t: string): t is MessageType => Object.hasOwn(messages, t
 export class WorkerDataSession {
   readonly #limits: DataSessionLimits;
   readonly #rate: RateLimiterMemory;
+  readonly #statements: LimitFunction = pLimit(PER_WORKER_STATEMENTS);
   #tx: HeldTransaction | undefined;
   /** A begin in progress: a second one is refused even before the first has its connection. */
   #opening = false;
@@ -111,7 +121,7 @@ export class WorkerDataSession {
         const m = parse(messages.sql_query, raw);
         await this.#admit(m.sql);
         const { principal, opts } = this.#governed("app_sql");
-        return { ...(await this.core.governed.run(principal, opts, (client) => runStatement(client, m.sql, m.params))) };
+        return { ...(await this.#bounded(() => this.core.governed.run(principal, opts, (client) => runStatement(client, m.sql, m.params)))) };
       }
       case "sql_begin":
         parse(messages.sql_begin, raw);
@@ -134,7 +144,7 @@ export class WorkerDataSession {
       }
       case "collection_op": {
         const m = parse(messages.collection_op, raw);
-        return { result: await collectionOp(this.core, this.ctx.appId, this.#actor(), m.op, m.entity, m.data) };
+        return { result: await this.#bounded(() => collectionOp(this.core, this.ctx.appId, this.#actor(), m.op, m.entity, m.data)) };
       }
       case "self_action": {
         const m = parse(messages.self_action, raw);
@@ -144,6 +154,11 @@ export class WorkerDataSession {
         parse(messages.storage_upload, raw);
         throw new CoreError("BAD_REQUEST", "file storage is not available yet");
     }
+  }
+
+  /** Runs `work` within this worker's and the Core's bounds on concurrent statements (waiting its turn). */
+  #bounded<T>(work: () => Promise<T>): Promise<T> {
+    return this.#statements(() => coreWideStatements(work));
   }
 
   /** The rate limit, then the keyword guard: a refused statement never reaches PostgreSQL. */
