@@ -3,7 +3,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
-import { collectLogs, countLines, details, isAlive, lifecyclePid, placeFixture, waitFor } from "./workers-helpers.ts";
+import { collectLogs, countLines, details, isAlive, lifecyclePid, manifest, placeFixture, waitFor } from "./workers-helpers.ts";
 
 // The supervisor against real Bun processes: one Core, a short RPC timeout and a short idle period.
 let core: TestCore;
@@ -310,4 +310,36 @@ describe("listing, status, stop and idle", () => {
     const second = (await rpc("kit_idle", "pid")).body as number;
     expect(second).not.toBe(first);
   }, 15_000);
+});
+
+describe("the cap on user workers", () => {
+  let capped: TestCore;
+  beforeAll(async () => {
+    capped = await startTestCore({ env: { ROOTCX_MAX_USER_WORKERS: "2" } });
+  }, 60_000);
+  afterAll(async () => {
+    await capped?.dispose();
+  });
+
+  it("stops the least recently used idle user worker beyond the cap", async () => {
+    const owner = await signUpAndIn(capped, "owner@example.com");
+    expect((await api(capped, "POST", "/api/v1/apps", manifest("kit"), owner.accessToken)).status).toBe(200);
+    placeFixture(capped, "kit", "kit");
+    expect((await api(capped, "POST", "/api/v1/roles", { name: "kit_caller", permissions: ["app:kit:invoke"] }, owner.accessToken)).status).toBe(200);
+    const users: Session[] = [owner];
+    for (const email of ["u1@example.com", "u2@example.com"]) {
+      const u = await signUpAndIn(capped, email);
+      expect((await api(capped, "POST", "/api/v1/roles/assign", { userId: u.userId, role: "kit_caller" }, owner.accessToken)).status).toBe(200);
+      users.push(u);
+    }
+    const pids: number[] = [];
+    for (const u of users) {
+      const res = await api(capped, "POST", "/api/v1/apps/kit/rpc", { method: "pid" }, u.accessToken);
+      expect(res.status).toBe(200);
+      pids.push(res.body as number);
+    }
+    const identities = async () => (await details(capped, owner.accessToken, "kit")).filter((d) => d.identity.startsWith("user:") && d.state === "running").map((d) => d.identity).sort();
+    await waitFor("the oldest user worker stopped", async () => !isAlive(pids[0]!) && (await identities()).length === 2);
+    expect(await identities()).toEqual(["user:u1@example.com", "user:u2@example.com"]);
+  }, 30_000);
 });

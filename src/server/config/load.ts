@@ -38,6 +38,8 @@ export interface CoreConfig {
   rpcTimeoutMs: number;
   /** ROOTCX_WORKER_IDLE_SECONDS: idle time before a user or anonymous worker stops (300 by default). */
   workerIdleSeconds: number;
+  /** ROOTCX_MAX_USER_WORKERS: user worker processes kept at once (200 by default). */
+  maxUserWorkers: number;
   /** BUN_PATH; undefined: the `bun` npm package's binary. */
   bunPath: string | undefined;
 }
@@ -98,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     loginRatePerMinute: e.ROOTCX_LOGIN_RATE_PER_MINUTE,
     rpcTimeoutMs: e.ROOTCX_RPC_TIMEOUT_MS ?? 30_000,
     workerIdleSeconds: e.ROOTCX_WORKER_IDLE_SECONDS ?? 300,
+    maxUserWorkers: e.ROOTCX_MAX_USER_WORKERS ?? 200,
     bunPath: e.BUN_PATH,
   };
 }

@@ -98,6 +98,10 @@ export const envSchema = z.object({
   ROOTCX_WORKER_IDLE_SECONDS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of seconds (1 or more)" }).transform(Number).optional(),
   ),
+  /** User worker processes kept at once across apps; beyond it the least recently used idle ones stop. */
+  ROOTCX_MAX_USER_WORKERS: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{0,4}$/, { message: "must be a whole number of processes (1 or more)" }).transform(Number).optional(),
+  ),
   /** The bun binary workers run on; the `bun` npm package's when unset. */
   BUN_PATH: optionalString,
   PORT: optionalString.pipe(

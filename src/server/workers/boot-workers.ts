@@ -18,7 +18,6 @@ const WRITE_TIMEOUT_MS = 5000;
 const STOP_GRACE_MS = 2000;
 /** After this long without a discover answer, a live worker is taken as v1 (legacy) and runs. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-const MAX_USER_WORKERS = 200;
 
 export interface SupervisorDeps {
   config: CoreConfig;
@@ -41,7 +40,7 @@ export function createWorkerSupervisor(deps: SupervisorDeps): WorkerSupervisor {
     bunPath: resolveBun(config.bunPath),
     rpcTimeoutMs: config.rpcTimeoutMs,
     idleMs: config.workerIdleSeconds * 1000,
-    maxUserWorkers: MAX_USER_WORKERS,
+    maxUserWorkers: config.maxUserWorkers,
     writeTimeoutMs: WRITE_TIMEOUT_MS,
     handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     stopGraceMs: STOP_GRACE_MS,
