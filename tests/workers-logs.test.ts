@@ -53,6 +53,17 @@ describe("GET /apps/:appId/logs", () => {
     live.close();
   });
 
+  it("an uninstalled app's lines are not replayed to the app installed again under its id", async () => {
+    expect((await api(a, "POST", "/api/v1/apps", { ...helpdesk(), appId: "relogs" }, admin.accessToken)).status).toBe(200);
+    a.core.logs.publish("relogs", { level: "info", message: "from the first install" });
+    expect((await api(a, "DELETE", "/api/v1/apps/relogs", undefined, admin.accessToken)).status).toBe(200);
+    expect((await api(a, "POST", "/api/v1/apps", { ...helpdesk(), appId: "relogs" }, admin.accessToken)).status).toBe(200);
+    a.core.logs.publish("relogs", { level: "info", message: "from the second install" });
+    const s = await openSse(a.url, "/api/v1/apps/relogs/logs", admin.accessToken);
+    expect(await s.waitForEvents(1)).toEqual([{ level: "info", message: "from the second install" }]);
+    s.close();
+  });
+
   it("filters by level, and refuses an unknown level with its reason", async () => {
     const s = await openSse(a.url, `${LOGS}?replay=0&level=error,system`, admin.accessToken);
     for (const level of ["info", "error", "debug", "system", "stderr"] as const) a.core.logs.publish("helpdesk", { level, message: level });

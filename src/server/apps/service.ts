@@ -242,6 +242,7 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
   core.apps.invalidate(appId);
   // Its processes go before its code does; the committed uninstall stands even if one refuses to stop cleanly.
   await core.workers.stopApp(appId).catch((err: unknown) => core.log.warn({ err, appId }, "stopping the uninstalled app's workers failed"));
+  core.logs.forget(appId);
   await removeAppFiles(core.config.dataDir, appId);
   core.log.info({ app: appId, by: principal.userId }, "app uninstalled");
   return { message: `app ${appId} uninstalled` };

@@ -158,6 +158,14 @@ export class LogBus implements LogSink {
     return { unsubscribe, resume: () => subscriber.resume() };
   }
 
+  /**
+   * The app was uninstalled: its replay goes, so an app installed again under the same id does not show the old
+   * one's lines. (Other Cores keep theirs until their ring turns over; the lines were already visible there.)
+   */
+  forget(appId: string): void {
+    this.#rings.delete(appId);
+  }
+
   /** Whether a new subscription would pass `maxSubscribers` (the route refuses it before opening a stream). */
   get full(): boolean {
     let n = 0;
