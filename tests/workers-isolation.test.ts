@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../src/server/db/embedded.ts";
 import { PRELUDE_PATH, resolveBun } from "../src/server/workers/spawn.ts";
 import { api, createTestDatabase, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
-import { isAlive, lifecyclePid, manifest, placeFixture, waitFor, workerProcesses } from "./workers-helpers.ts";
+import { details, isAlive, lifecyclePid, manifest, placeFixture, waitFor, workerProcesses } from "./workers-helpers.ts";
 
 // What a worker can and cannot reach: its environment, the Core's files, other apps' secrets, and its own life.
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -88,6 +88,16 @@ describe("what a worker sees", () => {
     expect((await api(core, "POST", "/api/v1/apps/kit/secrets", { key: "KIT_ONLY", value: "k2" }, admin.accessToken)).status).toBe(200);
     expect(await lifecyclePid(core, admin.accessToken, "kit")).not.toBe(before);
     expect((await rpc("kit", "credentials")).body.KIT_ONLY).toBe("k2");
+  });
+
+  it("leaves a stopped lifecycle worker stopped when a secret change replaces the app's other workers", async () => {
+    expect((await api(core, "POST", "/api/v1/apps/kit/worker/stop", undefined, admin.accessToken)).status).toBe(200);
+    expect((await rpc("kit", "credentials")).status).toBe(200);
+    const res = await api(core, "POST", "/api/v1/platform/secrets", { key: "PLATFORM_ONLY", value: "p3" }, admin.accessToken);
+    expect(res.body.workers_restarted).toBeGreaterThanOrEqual(1);
+    expect((await rpc("kit", "credentials")).body.PLATFORM_ONLY).toBe("p3");
+    const lifecycle = (await details(core, admin.accessToken, "kit")).find((d) => d.identity === "system");
+    expect(lifecycle?.state).toBe("stopped");
   });
 });
 

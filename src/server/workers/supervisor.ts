@@ -98,7 +98,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   }
 
   restartApp(appId: string): Promise<void> {
-    return this.#serial(appId, () => this.#restart(appId));
+    return this.#serial(appId, () => this.#restart(appId, { startLifecycle: true }));
   }
 
   appState(appId: string): WorkerState | undefined {
@@ -166,8 +166,11 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     const slots = this.#apps.get(appId);
     const live = slots ? [...slots.values()].filter((s) => s.proc && (s.state === "running" || s.state === "starting")).length : 0;
     if (live === 0) return 0;
+    // A lifecycle worker an admin stopped stays stopped: only the processes that hold the old secrets are replaced.
+    const lifecycle = slots?.get(identityKey({ kind: "system" }));
+    const startLifecycle = lifecycle?.state === "running" || lifecycle?.state === "starting";
     try {
-      await this.restartApp(appId);
+      await this.#serial(appId, () => this.#restart(appId, { startLifecycle }));
     } catch (err) {
       this.opts.log.warn({ err, appId }, "restarting the app's workers failed");
     }
@@ -294,7 +297,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     }
   }
 
-  async #restart(appId: string): Promise<void> {
+  async #restart(appId: string, opts: { startLifecycle: boolean }): Promise<void> {
     const slots = this.#apps.get(appId);
     if (!entryPoint(appDir(this.opts.dataDir, appId))) {
       // Deployed without a backend (or it was removed): nothing may keep running the old code.
@@ -310,6 +313,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
       clearTimeout(slot.backoff);
       if (slot.proc) void this.#retire(slot.proc);
     }
+    if (!opts.startLifecycle) return;
     const slot = this.#slot(appId, { kind: "system" });
     slot.crashes = [];
     const old = slot.proc;
