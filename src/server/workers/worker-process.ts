@@ -84,6 +84,7 @@ export class WorkerProcess {
   #unresponsiveReported = false;
   /** Killed by the Core (unresponsive, shutdown): it takes no new call while its exit is on its way. */
   #killed = false;
+  #groupSwept = false;
   #dataInFlight = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #handshake: Promise<void>;
@@ -203,7 +204,8 @@ export class WorkerProcess {
   /** SIGKILL to the whole group: the leader and anything it spawned (the group outlives a dead leader). */
   #killGroup(): void {
     this.#killed = true;
-    if (this.pid <= 0) return;
+    // Once swept after the exit, the group id may belong to an unrelated process later (pids are reused).
+    if (this.pid <= 0 || this.#groupSwept) return;
     try {
       process.kill(-this.pid, "SIGKILL");
     } catch {
@@ -332,6 +334,7 @@ export class WorkerProcess {
     this.#failPending(requested ? "worker stopped" : "worker crashed");
     // Children the worker left in its group die with it.
     this.#killGroup();
+    this.#groupSwept = true;
     this.#opts.session.close().catch((err: unknown) => this.#log("system", `closing the worker's data session failed: ${err instanceof Error ? err.message : String(err)}`));
     this.#opts.onExit(this, { code, signal, requested });
   }
