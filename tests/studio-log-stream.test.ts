@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendBounded, filterLines, LOG_LEVELS, toLogLine, type LogLine } from "../src/app/workers/log-lines.ts";
+import { RECONNECTED_NOTE, runLogStream, type StreamStatus } from "../src/app/workers/log-stream.ts";
 import { SseParser, type SseEvent } from "../src/app/workers/sse-parser.ts";
 import { DEPLOY, logsReadKey } from "../src/app/workers/worker-permissions.ts";
 import { DEPLOY_PERMISSION } from "../src/server/workers/deploy.ts";
@@ -87,6 +88,77 @@ describe("the parser against the Core's own SSE writer", () => {
     for (const b of bytes) for (const ev of parser.push(decoder.decode(Uint8Array.of(b), { stream: true }))) lines.push(toLogLine(ev.data, lines.length));
     expect(lines.map((l) => ({ level: l.level, message: l.message }))).toEqual(entries);
     expect(lines.map((l) => l.dropped)).toEqual([false, false, false, true]);
+  });
+});
+
+describe("the logs panel's stream loop against a real SSE server", () => {
+  let server: Server;
+  let origin: string;
+  const seen: { url: string; authorization: string | undefined }[] = [];
+  /** What each successive connection gets: events then the end of the stream, or a refusal. */
+  const script: ({ events: object[] } | { status: number; error: string })[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({ url: req.url ?? "", authorization: req.headers.authorization });
+      const step = script.shift() ?? { status: 404, error: "app gone not found" };
+      if ("status" in step) {
+        res.writeHead(step.status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: step.error }));
+        return;
+      }
+      const sse = new SseWriter(res, { keepAliveMs: 1000, onDrain: () => undefined, onClose: () => undefined });
+      for (const e of step.events) sse.send(e);
+      setTimeout(() => sse.close(), 20);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("reconnects when the stream ends (no replay the second time, a note for the gap), retries a 401 and a 5xx with backoff, and stops on a 403 with the Core's sentence", async () => {
+    script.push(
+      { events: [{ level: "info", message: "a" }, { level: "warn", message: "b" }] },
+      { events: [{ level: "info", message: "c" }] },
+      { status: 401, error: "token expired" },
+      { status: 503, error: "the Core is shutting down" },
+      { events: [droppedNotice(5)] },
+      { status: 403, error: "permission required: app:crm:logs.read (or admin:apps.deploy)" },
+    );
+    const lines: string[] = [];
+    const statuses: StreamStatus[] = [];
+    const delays: number[] = [];
+    let token = 0;
+    await runLogStream({
+      origin,
+      appId: "crm",
+      headers: () => ({ authorization: `Bearer t${++token}` }),
+      line: (l) => lines.push(`${l.level}${l.dropped ? "!" : ""}${l.local ? "*" : ""} ${l.message}`),
+      status: (st) => statuses.push(st),
+      signal: new AbortController().signal,
+      backoff: (n) => {
+        delays.push(n);
+        return 5;
+      },
+    });
+    expect(lines).toEqual(["info a", "warn b", `system* ${RECONNECTED_NOTE}`, "info c", `system* ${RECONNECTED_NOTE}`, "system! ... 5 messages dropped ..."]);
+    expect(seen.map((s) => s.url)).toEqual(["/api/v1/apps/crm/logs", ...Array(5).fill("/api/v1/apps/crm/logs?replay=0")]);
+    // Each attempt asks for the headers again (a renewed token is used).
+    expect(seen.map((s) => s.authorization)).toEqual(["Bearer t1", "Bearer t2", "Bearer t3", "Bearer t4", "Bearer t5", "Bearer t6"]);
+    // A connection that delivered lines resets the backoff; the refused ones grow it.
+    expect(delays).toEqual([0, 0, 1, 2, 0]);
+    const waiting = statuses.filter((st): st is Extract<StreamStatus, { kind: "waiting" }> => st.kind === "waiting").map((st) => st.reason);
+    expect(waiting).toEqual(["The log stream ended.", "The log stream ended.", "Token expired.", "The Core is shutting down.", "The log stream ended."]);
+    expect(statuses.at(-1)).toEqual({ kind: "failed", reason: "Permission required: app:crm:logs.read (or admin:apps.deploy)." });
+  });
+
+  it("stops at once, without a status change, when the page aborts", async () => {
+    script.push({ events: [{ level: "info", message: "x" }] });
+    const ctrl = new AbortController();
+    const statuses: string[] = [];
+    const done = runLogStream({ origin, appId: "crm", headers: () => ({}), line: () => ctrl.abort(), status: (st) => statuses.push(st.kind), signal: ctrl.signal, backoff: () => 60_000 });
+    await done;
+    expect(statuses).toEqual(["connecting", "live"]);
   });
 });
 
