@@ -250,6 +250,38 @@ test("a second deploy, then a rollback (confirmed) returns to the first: history
   await expect(logBox(page).getByText(/^onStart ran/).last()).toHaveText("onStart ran (version one)");
 });
 
+test("a user holding only the app's logs key reads its live logs from the app's page, and is offered nothing else of its backend", async ({ page, request }) => {
+  const auth = await adminAuth(request);
+  const reader = { email: "e2e-workers-logs@studio.test", password: "Workers-Logs-2026" };
+  const role = "e2e_workers_logs_reader";
+  const roles = (await (await request.get("/api/v1/roles", { headers: auth })).json()) as { name: string }[];
+  if (!roles.some((r) => r.name === role)) {
+    const created = await request.post("/api/v1/roles", { headers: auth, data: { name: role, permissions: [`app:${APP}:logs.read`] } });
+    expect(created.ok(), await created.text()).toBe(true);
+  }
+  expect([201, 409]).toContain((await request.post("/api/v1/auth/register", { data: reader })).status());
+  const users = (await (await request.get("/api/v1/users", { headers: auth })).json()) as { id: string; email: string }[];
+  const userId = users.find((u) => u.email === reader.email)!.id;
+  expect((await request.post("/api/v1/roles/assign", { headers: auth, data: { userId, role } })).ok()).toBe(true);
+
+  await signIn(page, reader.email, reader.password);
+  await expect(page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Workers" })).toHaveCount(0);
+  await page.goto(`/applications/${APP}`);
+  const main = page.getByRole("main");
+  await expect(main.getByRole("link", { name: "Logs" })).toBeVisible();
+  await expect(main.getByRole("link", { name: "Workers", exact: true })).toHaveCount(0);
+  await main.getByRole("link", { name: "Logs" }).click();
+  await expect(page.getByTestId("stream-status")).toHaveAttribute("data-status", "live");
+  await expect(page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Workers", exact: true })).toHaveCount(0);
+  await rpc(request, "logMany", { n: 2, prefix: "for the reader" });
+  await expect(logLine(page, "for the reader 1")).toBeVisible();
+
+  // Another app's logs are refused with the Core's sentence, and the page does not keep retrying.
+  await page.goto("/workers/sweep_app_absent/logs");
+  await expect(page.getByTestId("stream-status")).toHaveAttribute("data-status", "failed");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText(/^Permission required: app:sweep_app_absent:logs\.read/);
+});
+
 test("the workers and logs panels pass axe in light and dark, fit 1024 px, and are linked from the app's page", async ({ page, request }) => {
   test.setTimeout(120_000);
   await signIn(page, ADMIN.email, ADMIN.password);
