@@ -179,3 +179,28 @@ test("invite by magic link from the users panel: mailed, copied, and opened in a
   await page.reload();
   await expect(page.getByTestId(`user-row-${INVITEE}`)).toContainText("base");
 });
+
+test("e-mail me a sign-in link: the same answer for anyone, and the mailed link signs an existing person in", async ({ browser }) => {
+  const page = await freshPage(browser);
+  await page.goto("/login");
+  await page.getByRole("button", { name: "E-mail me a sign-in link" }).click();
+  const form = page.getByRole("form", { name: "E-mail me a sign-in link" });
+  await form.getByLabel("E-mail address for the link").fill(INVITEE);
+  await form.getByRole("button", { name: "Send the link" }).click();
+  const answer = "If an account exists for this address, a sign-in link is on its way. It works once, for 15 minutes.";
+  await expect(page.getByRole("main").getByRole("status")).toHaveText(answer);
+  await expectNoSeriousA11yViolations(page);
+
+  const mail = await smtp.next(INVITEE);
+  await page.goto(linkIn(mail));
+  await expect(page.getByTestId("signed-in-as")).toContainText(INVITEE);
+  await page.context().close();
+
+  const stranger = await freshPage(browser);
+  await stranger.goto("/login");
+  await stranger.getByRole("button", { name: "E-mail me a sign-in link" }).click();
+  await stranger.getByLabel("E-mail address for the link").fill(`nobody-${RUN}@magic.test`);
+  await stranger.getByRole("button", { name: "Send the link" }).click();
+  await expect(stranger.getByRole("main").getByRole("status")).toHaveText(answer);
+  await stranger.context().close();
+});
