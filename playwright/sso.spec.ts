@@ -1,4 +1,9 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { startTestIdp, type TestIdp } from "../tests/oidc-idp.ts";
 import { linkIn, startSmtpSink, type SmtpSink } from "../tests/smtp-sink.ts";
@@ -14,6 +19,8 @@ const SSO_NAME = `Sso Person ${RUN}`;
 const INVITEE = `invitee-${RUN}@magic.test`;
 const SMTP_PORT = Number(process.env.E2E_SMTP_PORT ?? 9182);
 const CORE_PORT = Number(process.env.E2E_PORT ?? 9181);
+/** A second Core, SSO only, for the password switch (the shared one keeps password login). */
+const SSO_ONLY_PORT = Number(process.env.E2E_SSO_ONLY_PORT ?? 9183);
 
 let idp: TestIdp;
 let smtp: SmtpSink;
@@ -23,7 +30,7 @@ test.describe.configure({ mode: "serial" });
 test.beforeAll(async () => {
   // The Core builds its callback from its public URL (localhost); both loopback spellings are registered.
   idp = await startTestIdp({
-    redirectUris: [`http://localhost:${CORE_PORT}/api/v1/auth/oidc/callback`, `http://127.0.0.1:${CORE_PORT}/api/v1/auth/oidc/callback`],
+    redirectUris: [CORE_PORT, SSO_ONLY_PORT].flatMap((port) => [`http://localhost:${port}/api/v1/auth/oidc/callback`, `http://127.0.0.1:${port}/api/v1/auth/oidc/callback`]),
     users: { [LOGIN]: { email: SSO_EMAIL, emailVerified: true, name: SSO_NAME } },
   });
   smtp = await startSmtpSink(SMTP_PORT);
@@ -204,3 +211,61 @@ test("e-mail me a sign-in link: the same answer for anyone, and the mailed link 
   await expect(stranger.getByRole("main").getByRole("status")).toHaveText(answer);
   await stranger.context().close();
 });
+
+async function waitForHealth(url: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+test("with password login disabled, the sign-in page has no password form and the provider seeded from the environment signs the person in", async ({ browser }) => {
+  test.setTimeout(150_000);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-e2e-sso-only-"));
+  const core = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+    env: {
+      ...process.env,
+      PORT: String(SSO_ONLY_PORT),
+      ROOTCX_DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      ROOTCX_DISABLE_PASSWORD_LOGIN: "true",
+      ROOTCX_OIDC_ISSUER: idp.issuer,
+      ROOTCX_OIDC_CLIENT_ID: idp.clientId,
+      ROOTCX_OIDC_CLIENT_SECRET: idp.clientSecret,
+    },
+    stdio: "ignore",
+  });
+  const base = `http://127.0.0.1:${SSO_ONLY_PORT}`;
+  try {
+    await waitForHealth(`${base}/health`, 120_000);
+    // The first user may still register with a password (the bypass); nobody after it.
+    const register = (email: string) =>
+      fetch(`${base}/api/v1/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: "First-User-2026" }) });
+    expect((await register("first@sso-only.test")).status).toBe(201);
+    const second = await register("second@sso-only.test");
+    expect(second.status).toBe(403);
+    expect(await second.json()).toEqual({ error: "password registration is disabled; sign in with SSO" });
+
+    const page = await freshPage(browser);
+    await page.goto(`${base}/login`);
+    const button = page.getByRole("button", { name: "Continue with Single sign-on" });
+    await expect(button).toBeVisible();
+    await expect(page.getByLabel("Password")).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toHaveCount(0);
+    await expectNoSeriousA11yViolations(page);
+    await button.click();
+    await expect(page).toHaveURL(new RegExp(`^${idp.issuer}/interaction/`));
+    await page.locator('input[name="login"]').fill(LOGIN);
+    await page.locator('input[name="password"]').fill("any password");
+    await page.getByRole("button", { name: "Sign-in" }).click();
+    await expect(page.getByTestId("signed-in-as")).toHaveText(SSO_NAME);
+    await page.context().close();
+  } finally {
+    core.kill("SIGTERM");
+    if (core.exitCode === null) await once(core, "exit");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
