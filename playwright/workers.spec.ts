@@ -193,7 +193,7 @@ test("the logs panel streams live: lines arrive without reloading, level filter,
   expect(console.errors).toEqual([]);
 });
 
-test("stop (after a confirmation) and start the app's workers from the panel", async ({ page }) => {
+test("stop (after a confirmation), start and restart the app's workers from the panel", async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.goto("/workers");
   await expect(systemWorker(page)).toContainText("running");
@@ -216,6 +216,16 @@ test("stop (after a confirmation) and start the app's workers from the panel", a
   await expect(page.getByTestId("toast-success").filter({ hasText: "started" })).toContainText(`Workers of ${APP} started.`);
   await expect(systemWorker(page)).toContainText("running", { timeout: 20_000 });
   await expect(section(page).getByRole("button", { name: "Start", exact: true })).toBeDisabled();
+
+  // Restart: a new lifecycle process (another pid) replaces the old one.
+  const pidCell = systemWorker(page).getByRole("cell").last();
+  await expect(pidCell).toHaveText(/^\d+$/);
+  const before = await pidCell.innerText();
+  await section(page).getByRole("button", { name: "Restart", exact: true }).click();
+  await expect(page.getByTestId("toast-success").filter({ hasText: "restarted" })).toContainText(`Workers of ${APP} restarted.`);
+  await expect(pidCell).not.toHaveText(before);
+  await expect(pidCell).toHaveText(/^\d+$/);
+  await expect(systemWorker(page)).toContainText("running");
 });
 
 test("a second deploy, then a rollback (confirmed) returns to the first: history, logs and the RPC agree", async ({ page, request }) => {
