@@ -25,9 +25,10 @@ function toDeployResult(body: string): DeployResult {
 
 /**
  * Uploads a deploy archive as the multipart field `archive`. XMLHttpRequest, not fetch: only it reports upload
- * progress (`upload.onprogress`). Rejects with the Core's error sentence; `signal` aborts the upload.
+ * progress (`upload.onprogress`). Rejects with the Core's error sentence. Closing the panel does not cancel it: the
+ * deploy goes on, its toast still comes, and the workers list shows the result.
  */
-export function uploadArchive(appId: string, file: File, onProgress: (p: UploadProgress) => void, signal?: AbortSignal): Promise<DeployResult> {
+export function uploadArchive(appId: string, file: File, onProgress: (p: UploadProgress) => void): Promise<DeployResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `/api/v1/apps/${encodeURIComponent(appId)}/deploy`);
@@ -45,8 +46,7 @@ export function uploadArchive(appId: string, file: File, onProgress: (p: UploadP
       } else reject(errorFromBody(xhr.status, xhr.responseText));
     };
     xhr.onerror = () => reject(errorFromBody(0, ""));
-    xhr.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
-    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.onabort = () => reject(new RestError("The upload was cancelled.", 0));
     const form = new FormData();
     form.append("archive", file, file.name);
     xhr.send(form);
