@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type pg from "pg";
 import type { Core } from "../../core.ts";
 import { withTransaction } from "../../db/queryable.ts";
 import { CoreError } from "../../errors.ts";
@@ -81,29 +82,33 @@ export async function generate(core: Core, principal: Principal, input: Generate
 }
 
 /** 32 random bytes, base64url (43 characters); only the SHA-256 is kept. */
-async function store(tx: import("pg").PoolClient, l: Omit<sql.NewLink, "tokenHash">): Promise<StoredLink & { id: string }> {
+async function store(tx: pg.PoolClient, l: Omit<sql.NewLink, "tokenHash">): Promise<StoredLink & { id: string }> {
   const token = randomBytes(32).toString("base64url");
   const { id, expiresAt } = await sql.insertLink(tx, { ...l, tokenHash: hashToken(token) });
   return { id, token, expiresAt };
 }
 
 /**
- * "E-mail me a sign-in link" for an existing, enabled person's account. The answer (and its timing: the mail is
- * sent after answering) is the same whether or not the address has an account.
+ * "E-mail me a sign-in link" for an existing, enabled person's account. The answer is the same whether or not
+ * the address has an account.
  */
 export async function requestLink(core: Core, input: RequestInput, meta: ClientMeta): Promise<{ message: string }> {
   if (!mailConfigured(core)) throw new CoreError("NOT_FOUND", "e-mailed sign-in links are not available on this Core (no outgoing mail is configured)");
   // Nobody vouches for who asks, so the link may only lead back to this Core (or a local app), never elsewhere.
   const redirect = checkRedirectUri(core, input.redirectUri ?? studioLanding(core));
   await beforeLinkRequest(core, meta.ip, input.email);
-  const account = await sql.findAccount(core.db.pool, input.email);
-  if (account && !account.is_system && account.kind === "human" && !account.disabled_at) {
-    const link = await withTransaction(core.db.pool, (tx) =>
-      store(tx, { email: input.email, roles: [], redirectUri: redirect, tokenDelivery: "nonce", createdBy: null, expiresInSeconds: DEFAULT_EXPIRY_SECONDS }),
-    );
-    void sendSignInLink(core, input.email, linkUrl(core, link.token), link.expiresAt);
-  }
+  // Looked up, stored and sent after answering: the answer's timing does not depend on the account existing.
+  void mailLinkIfPerson(core, input.email, redirect).catch((err: unknown) => core.log.warn({ err: (err as Error).message }, "self-service sign-in link failed"));
   return { message: "If an account exists for this address, a sign-in link is on its way. It works once, for 15 minutes." };
+}
+
+async function mailLinkIfPerson(core: Core, email: string, redirect: string): Promise<void> {
+  const account = await sql.findAccount(core.db.pool, email);
+  if (!account || account.is_system || account.kind !== "human" || account.disabled_at) return;
+  const link = await withTransaction(core.db.pool, (tx) =>
+    store(tx, { email, roles: [], redirectUri: redirect, tokenDelivery: "nonce", createdBy: null, expiresInSeconds: DEFAULT_EXPIRY_SECONDS }),
+  );
+  await sendSignInLink(core, email, linkUrl(core, link.token), link.expiresAt);
 }
 
 /** What a consumption yields: a session, or (a browser following a nonce-mode link) an auth nonce for it. */
