@@ -8,7 +8,6 @@ import { forbiddenReason, useCan } from "../components/permissions.tsx";
 import { useToast } from "../components/toast.tsx";
 import { useFormErrors } from "../components/use-form-errors.ts";
 import { useTRPC } from "../trpc.ts";
-import { historyQueryKey } from "./deploy-api.ts";
 import { formatBytes } from "./format.ts";
 import { uploadArchive, type UploadProgress } from "./upload.ts";
 import { DEPLOY } from "./worker-permissions.ts";
@@ -68,7 +67,8 @@ export function DeployForm({ appId }: { appId: string }) {
       const e = toFormErrors(err, FIELDS);
       set("archive", e.fields.archive ?? e.form ?? errorSentence(err));
     } finally {
-      await Promise.all([qc.invalidateQueries(trpc.workers.pathFilter()), qc.invalidateQueries({ queryKey: historyQueryKey(appId) })]);
+      // States, details and the deploy history are all under the workers router.
+      await qc.invalidateQueries(trpc.workers.pathFilter());
     }
   }
 

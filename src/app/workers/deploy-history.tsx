@@ -1,5 +1,5 @@
 "use client";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { errorSentence } from "../components/api-error.ts";
 import { Badge } from "../components/badge.tsx";
@@ -12,7 +12,10 @@ import { useToast } from "../components/toast.tsx";
 import { useTRPC } from "../trpc.ts";
 import { formatBytes } from "./format.ts";
 import { DEPLOY } from "./worker-permissions.ts";
-import { fetchDeployHistory, historyQueryKey, rollbackDeploy, type DeployRecord } from "./deploy-api.ts";
+import type { AppRouter } from "../../client/index.ts";
+import type { inferRouterOutputs } from "@trpc/server";
+
+type DeployRecord = inferRouterOutputs<AppRouter>["workers"]["deployHistory"][number];
 
 const when = (iso: string) => (iso ? new Date(iso).toLocaleString() : "—");
 
@@ -28,7 +31,7 @@ const COLUMNS: Column<DeployRecord>[] = [
       </span>
     ),
   },
-  { key: "by", header: "By", cell: (d) => d.deployedBy ?? "—" },
+  { key: "by", header: "By", cell: (d) => d.deployedBy },
   { key: "size", header: "Size", cell: (d) => formatBytes(d.size) },
   { key: "migrations", header: "Migrations", cell: (d) => <span className="font-mono break-words">{d.migrationsApplied.join(", ") || "—"}</span> },
 ];
@@ -40,7 +43,8 @@ export function DeployHistory({ appId }: { appId: string }) {
   const trpc = useTRPC();
   const toast = useToast();
   const headingId = useId();
-  const history = useQuery({ queryKey: historyQueryKey(appId), queryFn: () => fetchDeployHistory(appId), enabled: mayDeploy });
+  const history = useQuery(trpc.workers.deployHistory.queryOptions({ appId }, { enabled: mayDeploy }));
+  const rollbackTo = useMutation(trpc.workers.rollback.mutationOptions());
   const [confirming, setConfirming] = useState(false);
 
   const rows = history.data;
@@ -51,14 +55,15 @@ export function DeployHistory({ appId }: { appId: string }) {
 
   async function rollback() {
     try {
-      await rollbackDeploy(appId);
+      await rollbackTo.mutateAsync({ appId });
       setConfirming(false);
       toast.success(`Rolled ${appId} back to the deploy of ${when(previous?.deployedAt ?? "")}.`);
     } catch (err) {
       setConfirming(false);
       toast.error(err, `Rolling ${appId} back failed`);
     } finally {
-      await Promise.all([qc.invalidateQueries(trpc.workers.pathFilter()), qc.invalidateQueries({ queryKey: historyQueryKey(appId) })]);
+      // States, details and this history are all under the workers router.
+      await qc.invalidateQueries(trpc.workers.pathFilter());
     }
   }
 
@@ -94,7 +99,7 @@ export function DeployHistory({ appId }: { appId: string }) {
       >
         <p>
           The app returns to the code deployed {when(previous?.deployedAt ?? "")}
-          {previous?.deployedBy ? ` by ${previous.deployedBy}` : ""} and its workers restart. Migrations already applied stay applied.
+          {previous ? ` by ${previous.deployedBy}` : ""} and its workers restart. Migrations already applied stay applied.
         </p>
       </ConfirmDialog>
     </section>

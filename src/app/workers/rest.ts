@@ -1,7 +1,10 @@
 "use client";
 import { getAccessToken } from "../auth/token-store.ts";
 
-/** A REST refusal: the Core's `{error}` sentence and the HTTP status (read by the query retry policy). */
+/**
+ * For the two calls tRPC cannot carry, the multipart deploy upload and the SSE log stream. A REST refusal: the
+ * Core's `{error}` sentence and the HTTP status (read by the query retry policy).
+ */
 export class RestError extends Error {
   constructor(
     message: string,
@@ -27,19 +30,4 @@ export function errorFromBody(status: number, body: string): RestError {
     // Not JSON (a proxy's page, a cut connection): the status is all there is to say.
   }
   return new RestError(status === 0 ? "The Core could not be reached." : `The Core answered ${status}.`, status);
-}
-
-/**
- * A JSON call to the Core's REST API (`/api/v1…`) with the Studio's bearer token, for the routes tRPC does not
- * offer (multipart deploys, history, SSE). The answer is `unknown`: callers check its shape.
- */
-export async function restJson(path: string, init: { method?: "GET" | "POST"; body?: unknown } = {}): Promise<unknown> {
-  const res = await fetch(`/api/v1${path}`, {
-    method: init.method ?? "GET",
-    headers: { ...authHeaders(), ...(init.body !== undefined ? { "content-type": "application/json" } : {}) },
-    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw errorFromBody(res.status, text);
-  return text ? (JSON.parse(text) as unknown) : undefined;
 }
