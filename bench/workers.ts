@@ -54,6 +54,21 @@ async function sequentialP50(once: () => Promise<void>, n: number): Promise<numb
   return median(times);
 }
 
+/** The median latency of `once`, called one at a time but at most `perSecond` times in each second. */
+async function pacedP50(once: () => Promise<void>, perSecond: number, seconds: number): Promise<number> {
+  const times: number[] = [];
+  for (let s = 0; s < seconds; s++) {
+    const window = performance.now();
+    for (let i = 0; i < perSecond; i++) {
+      const t = performance.now();
+      await once();
+      times.push(performance.now() - t);
+    }
+    await sleep(Math.max(0, 1000 - (performance.now() - window)) + 20);
+  }
+  return median(times);
+}
+
 function startBunDirect(port: number): Promise<ServerProcess> {
   const started = performance.now();
   const child = spawn(BUN, [path.join(ROOT, "bench/bun-direct.ts")], { env: { NODE_ENV: "production", PORT: String(port), PATH: process.env.PATH ?? "" }, stdio: ["ignore", "ignore", "inherit"] });
@@ -110,8 +125,8 @@ export async function workersBench(): Promise<Row[]> {
       coreRps.push((await loadRun({ url: `${base}/api/v1/apps/${APP}/rpc`, method: "POST", headers: auth, body: rpcBody })).requests.average);
       directRps.push((await loadRun({ url: `${direct.url}/rpc`, method: "POST", headers: { "content-type": "application/json" }, body: rpcBody })).requests.average);
     }
-    const rpcOnce = (url: string, headers: Record<string, string>) => async () => {
-      const r = await fetch(url, { method: "POST", headers, body: rpcBody });
+    const rpcOnce = (url: string, headers: Record<string, string>, body = rpcBody) => async () => {
+      const r = await fetch(url, { method: "POST", headers, body });
       if (!r.ok) throw new Error(`${url}: ${r.status}`);
       await r.arrayBuffer();
     };
@@ -121,12 +136,14 @@ export async function workersBench(): Promise<Row[]> {
     const sqlBody = JSON.stringify({ method: "readOne", params: { id } });
     const sqlCheck = await call(base, "POST", `/api/v1/apps/${APP}/rpc`, JSON.parse(sqlBody), admin.token);
     if (sqlCheck.status !== 200 || (sqlCheck.json as unknown[] | null)?.[0] !== id) throw new Error(`readOne did not return the row: ${JSON.stringify(sqlCheck.json)}`);
-    const sqlRps: number[] = [];
-    const dataRps: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      sqlRps.push((await loadRun({ url: `${base}/api/v1/apps/${APP}/rpc`, method: "POST", headers: auth, body: sqlBody })).requests.average);
-      dataRps.push((await loadRun({ url: `${base}/api/v1/apps/${APP}/collections/items/${id}`, headers: { authorization: `Bearer ${admin.token}` } })).requests.average);
-    }
+    // A worker may run 100 statements a second (spec §4.4), so ctx.sql is compared by latency, paced under it.
+    const sqlP50 = await pacedP50(rpcOnce(`${base}/api/v1/apps/${APP}/rpc`, auth, sqlBody), 90, 5);
+    const dataOnce = async () => {
+      const r = await fetch(`${base}/api/v1/apps/${APP}/collections/items/${id}`, { headers: { authorization: `Bearer ${admin.token}` } });
+      if (!r.ok) throw new Error(`Data API GET: ${r.status}`);
+      await r.arrayBuffer();
+    };
+    const dataP50 = await pacedP50(dataOnce, 90, 5);
 
     // 50 users, each holding only the invoke key, call at the same moment: 50 worker processes spawn.
     await ok(base, "POST", "/api/v1/roles", { name: "bench_invoker", permissions: [`app:${APP}:invoke`] }, admin.token);
@@ -154,7 +171,7 @@ export async function workersBench(): Promise<Row[]> {
     return [
       { metric: "RPC req/s through the Core (c32)", value: cR.toFixed(0), baseline: `${dR.toFixed(0)} (Bun.serve direct)`, ratio: (cR / dR).toFixed(2), target: "≥ 0.70", pass: cR / dR >= 0.7 },
       { metric: "RPC p50 overhead, one in flight (ms)", value: coreP50.toFixed(2), baseline: `${directP50.toFixed(2)} (direct)`, ratio: `+${overhead.toFixed(2)} ms`, target: "≤ +0.50 ms", pass: overhead <= 0.5 },
-      { metric: "ctx.sql read by id via RPC req/s", value: median(sqlRps).toFixed(0), baseline: `${median(dataRps).toFixed(0)} (Data API GET)`, ratio: (median(sqlRps) / median(dataRps)).toFixed(2), target: "report", pass: true },
+      { metric: "ctx.sql read by id via RPC, p50 (ms)", value: sqlP50.toFixed(2), baseline: `${dataP50.toFixed(2)} (Data API GET)`, ratio: `+${(sqlP50 - dataP50).toFixed(2)} ms`, target: "report", pass: true },
       { metric: "deploy → first answered RPC (ms)", value: deployToRpcMs.toFixed(0), baseline: "-", ratio: "-", target: "report", pass: true },
       { metric: "idle RSS per worker process (MiB, median)", value: idleRss.toFixed(1), baseline: `${rssMb(core.child.pid!).toFixed(1)} (the Core)`, ratio: "-", target: "report", pass: true },
       { metric: `${USERS} user identities at once: spawn+answer (ms)`, value: fiftySpawnMs.toFixed(0), baseline: "-", ratio: `${totalRss.toFixed(0)} MiB in ${workers.length} workers`, target: "report", pass: true },

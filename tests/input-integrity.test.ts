@@ -15,6 +15,11 @@ async function trpcPost(path: string, text: string) {
   return { status: res.status, body: (await res.json()) as { result?: { data: Record<string, unknown> }; error?: { message: string; data: { code: string } } } };
 }
 
+async function rawRequestBody(method: string, path: string, text: string) {
+  const res = await fetch(`${core.url}${path}`, { method, headers: { "content-type": "application/json", authorization: `Bearer ${admin.accessToken}` }, body: text });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
 async function trpcGet(path: string, input: string) {
   const res = await fetch(`${core.url}/api/trpc/${path}?input=${encodeURIComponent(input)}`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
   return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
@@ -76,6 +81,23 @@ describe("REST bodies on every route", () => {
   it("refuses a lone surrogate in a bulk record, naming the record and the field", async () => {
     const res = await api(core, "POST", "/api/v1/apps/integ/collections/t/bulk", '[{"title":"ok"},{"title":"\\udc00"}]', admin.accessToken);
     expect(res).toMatchObject({ status: 400, body: { error: 'record 1, field "title": text cannot contain a lone UTF-16 surrogate' } });
+  });
+});
+
+describe("nesting", () => {
+  const nested = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+
+  it("refuses JSON nested deeper than 512 levels with 400 on REST and tRPC, and takes 512 (brackets in strings not counted)", async () => {
+    const deep = await rawRequestBody("POST", "/api/v1/apps/integ/collections/t", `{"meta":${nested(6000)}}`);
+    expect(deep).toEqual({ status: 400, body: { error: "malformed JSON body: arrays and objects nest more than 512 levels deep" } });
+    const viaTrpc = await trpcPost("data.create", `{"appId":"integ","entity":"t","record":{"meta":${nested(6000)}}}`);
+    expect(viaTrpc.status).toBe(400);
+    expect(viaTrpc.body.error?.message).toBe("the input nests arrays and objects more than 512 levels deep");
+    // Read and passed on: the next check (no such app) answers, not the body reader.
+    const atLimit = await rawRequestBody("POST", "/api/v1/apps/nosuch/rpc", `{"method":"m","params":${nested(511)}}`);
+    expect(atLimit).toEqual({ status: 404, body: { error: "app nosuch not found" } });
+    const inStrings = await api(core, "POST", "/api/v1/apps/integ/collections/t", { title: "[".repeat(5000), meta: { a: "{".repeat(5000) } }, admin.accessToken);
+    expect(inStrings.status, JSON.stringify(inStrings.body).slice(0, 300)).toBe(201);
   });
 });
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import getRawBody from "raw-body";
 import { CoreError } from "../errors.ts";
 import { parseJsonExact } from "./exact-number.ts";
-import { findLoneSurrogate, mayHoldLoneSurrogate, type PathSegment } from "./input-integrity.ts";
+import { findLoneSurrogate, MAX_JSON_NESTING, mayHoldLoneSurrogate, nestsDeeperThan, type PathSegment } from "./input-integrity.ts";
 
 // fatal: bytes that are not UTF-8 are refused, not silently turned into U+FFFD.
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -40,6 +40,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   if (!hasBody(req)) return undefined;
   const text = decode(await readBytes(req, limit));
   if (text.trim() === "") return undefined;
+  if (nestsDeeperThan(text)) throw new CoreError("BAD_REQUEST", `malformed JSON body: arrays and objects nest more than ${MAX_JSON_NESTING} levels deep`);
   let value: unknown;
   try {
     value = parseJsonExact(text);

@@ -8,6 +8,31 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const LONG_NUMBER = /[\d.]{16}|\d[eE]/;
 const MAX_DEPTH = 256;
 
+/**
+ * How deeply a request's JSON may nest. Far beyond any real document, far below the depth at which a recursive
+ * walk (JSON.stringify when a value is forwarded to a worker, our own tree walks) exhausts the stack: such a body
+ * was answered with a 500 from a RangeError.
+ */
+export const MAX_JSON_NESTING = 512;
+
+/** Whether JSON text nests arrays and objects deeper than `max`, brackets inside strings not counted. */
+export function nestsDeeperThan(text: string, max = MAX_JSON_NESTING): boolean {
+  if (text.length <= max) return false; // too short to hold that many brackets
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export type PathSegment = string | number;
 
 /**
@@ -43,6 +68,7 @@ const dotted = (path: PathSegment[]) => path.map(String).join(".") || "(the inpu
  * reads its own bodies with JSON.parse); malformed text is left to that parser to refuse.
  */
 export function alteredByJsonParse(text: string): string | undefined {
+  if (nestsDeeperThan(text)) return `the input nests arrays and objects more than ${MAX_JSON_NESTING} levels deep`;
   const numbers = LONG_NUMBER.test(text);
   const surrogates = mayHoldLoneSurrogate(text);
   if (!numbers && !surrogates) return undefined;
