@@ -17,6 +17,7 @@ import { notifyAppChange } from "./registry.ts";
 import * as sql from "./sql.ts";
 import { frontendDir } from "../workers/app-files.ts";
 import { removeAppFiles } from "../workers/uninstall-files.ts";
+import { dropMigrationRole } from "../workers/migration-role.ts";
 import type { QueryConfig } from "pg";
 import { type Queryable, withTransaction } from "../db/queryable.ts";
 
@@ -233,6 +234,7 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
       throw isLockTimeout(err) ? tablesBusy(appId, err) : err;
     });
     await boundLockWaits(tx, false);
+    await dropMigrationRole(tx, appId);
     await sql.deleteAppGrants(tx, appId);
     await sql.deleteAppRow(tx, appId);
     await sql.recordHistory(tx, { appId, version: existing.version, actor: principal.userId, changes: [{ entity: "", change_type: "drop_schema", column: null, detail: "app uninstalled" }], statements: [drop] });

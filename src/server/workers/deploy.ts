@@ -11,6 +11,7 @@ import { requirePermission } from "../governance/authorize.ts";
 import { appDir } from "./app-files.ts";
 import { bunInstall, type InstallReport } from "./bun-install.ts";
 import { archiveFile, listHistory, previousDeploy, readHistory, recordDeploy, setCurrent } from "./deploy-history.ts";
+import { checkEntryPoint } from "./entry-check.ts";
 import { applyMigrations, lockDeploys } from "./migrations.ts";
 import type { UploadedFile } from "./multipart.ts";
 import { stageArchive, swapInto } from "./release.ts";
@@ -58,11 +59,12 @@ async function withDeployLock<T>(core: Core, appId: string, fn: (client: pg.Pool
  * Extract → bun install → migrations → swap → restart, called under the deploy lock. Anything failing before the
  * swap leaves the live files as they were; a restart that fails puts them back. Migrations that committed stay.
  */
-async function release(core: Core, client: pg.PoolClient, appId: string, archive: string): Promise<{ migrations: string[]; install: InstallReport | undefined }> {
+async function release(core: Core, client: pg.PoolClient, appId: string, archive: string): Promise<{ migrations: string[]; install: InstallReport | undefined; hasBackend: boolean }> {
   const staged = await stageArchive(core.config.dataDir, archive, appId);
   try {
+    const { hasBackend } = await checkEntryPoint(staged.root);
     const install = await bunInstall(staged.root, path.join(core.config.dataDir, "tmp", "bun-home"));
-    const migrations = await applyMigrations(client, appId, staged.root);
+    const migrations = await applyMigrations(client, core.db.url, appId, staged.root);
     const swapped = await swapInto(staged, appDir(core.config.dataDir, appId));
     try {
       await core.workers.restartApp(appId);
@@ -71,7 +73,7 @@ async function release(core: Core, client: pg.PoolClient, appId: string, archive
       await core.workers.restartApp(appId).catch((again: unknown) => core.log.warn({ err: again, app: appId }, "the previous deployment did not restart either"));
       throw err;
     }
-    return { migrations, install };
+    return { migrations, install, hasBackend };
   } finally {
     // The old tree was moved aside into the staging directory: it goes only now, after the restart.
     await staged.dispose();
@@ -80,20 +82,21 @@ async function release(core: Core, client: pg.PoolClient, appId: string, archive
 
 /** POST /apps/{id}/deploy with the archive already received. The archive is kept for rollback (last 5). */
 export async function deployBackend(core: Core, principal: Principal, appId: string, upload: UploadedFile): Promise<DeployAnswer> {
-  const { migrations, install, record } = await withDeployLock(core, appId, async (client) => {
+  const { migrations, install, record, hasBackend } = await withDeployLock(core, appId, async (client) => {
     const done = await release(core, client, appId, upload.file);
     const meta = { deployedBy: principal.email, size: upload.size, sha256: upload.sha256, migrationsApplied: done.migrations };
     return { ...done, record: await recordDeploy(core.config.dataDir, appId, upload.file, meta) };
   });
   await audit(core, principal, "app.deploy", appId, { deployId: record.id, size: upload.size, sha256: upload.sha256, migrationsApplied: migrations, install: install?.ok ?? null });
   core.log.info({ app: appId, deployId: record.id, migrations: migrations.length, by: principal.userId }, "app deployed");
-  return { message: `app ${appId} deployed`, migrationsApplied: migrations, deployId: record.id, ...(install ? { install } : {}) };
+  const message = hasBackend ? `app ${appId} deployed` : `app ${appId} deployed without a backend: the archive has migrations and no entry point, so no worker runs`;
+  return { message, migrationsApplied: migrations, deployId: record.id, ...(install ? { install } : {}) };
 }
 
 /** POST /apps/{id}/deploy/rollback: the archive deployed before the live one becomes live again. */
 export async function rollback(core: Core, principal: Principal, id: string): Promise<DeployAnswer> {
   const appId = await authorizeDeploy(core, principal, id);
-  const { migrations, install, target } = await withDeployLock(core, appId, async (client) => {
+  const { migrations, install, target, hasBackend } = await withDeployLock(core, appId, async (client) => {
     const previous = previousDeploy(await readHistory(core.config.dataDir, appId));
     if (!previous) throw new CoreError("CONFLICT", `app ${appId} has no earlier deployment to roll back to`);
     const done = await release(core, client, appId, archiveFile(core.config.dataDir, appId, previous.id));
@@ -103,7 +106,7 @@ export async function rollback(core: Core, principal: Principal, id: string): Pr
   await audit(core, principal, "app.rollback", appId, { deployId: target.id, deployedAt: target.deployedAt, migrationsApplied: migrations });
   core.log.info({ app: appId, deployId: target.id, by: principal.userId }, "app rolled back");
   return {
-    message: `app ${appId} rolled back to the deployment of ${target.deployedAt}`,
+    message: `app ${appId} rolled back to the deployment of ${target.deployedAt}${hasBackend ? "" : " (no backend: migrations only)"}`,
     migrationsApplied: migrations,
     deployId: target.id,
     ...(install ? { install } : {}),
