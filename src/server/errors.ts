@@ -94,7 +94,11 @@ export function toCoreError(err: unknown): CoreError {
       case "RX001": // migration 0010's commit-time check: the change would leave no enabled administrator
         return new CoreError("BAD_REQUEST", err.message, { cause: err });
       case "57014":
-        return new CoreError("BAD_REQUEST", "statement timed out", { cause: err });
+        // statement_timeout (or a cancel): the database was too busy or a lock was held, not the caller's input.
+        return new CoreError("NOT_READY", "the database did not finish the statement in time; retry in a moment", {
+          cause: err,
+          headers: { "Retry-After": "2" },
+        });
       case "40001":
       case "40P01":
       case "55P03":

@@ -10,8 +10,8 @@ export interface ArchiveResult {
 }
 
 /**
- * The documented retention procedure. Under the chain's lock: the rows older than `before` (a contiguous
- * prefix by id) are written to `<archiveDir>/audit-<first>-<last>.jsonl`, the chain's anchor moves to the last
+ * The documented retention procedure. Under the chain's lock: the longest prefix (by id) of rows older than
+ * `before` are written to `<archiveDir>/audit-<first>-<last>.jsonl`, the chain's anchor moves to the last
  * of them (so verification continues from there), they are deleted, and an ARCHIVE row recording the
  * operation is appended to the log itself, naming who asked (the claims `actor` signs into the transaction).
  * A run that finds nothing to remove is recorded too when `recordEmpty` (a run someone asked for).
@@ -23,7 +23,15 @@ export async function archiveAuditLog(
   return withTransaction(pool, async (tx) => {
     await opts.actor?.(tx);
     await tx.query("SELECT pg_advisory_xact_lock(7367617)");
-    const last = (await tx.query<{ id: string | null }>("SELECT max(id)::text AS id FROM rootcx_system.audit_log WHERE changed_at < $1", [opts.before])).rows[0]?.id ?? null;
+    // Rows join the chain at commit but keep the time of their change, so a long transaction's rows may follow
+    // younger ones: the prefix ends before the first row that is not older than `before`.
+    const last = (
+      await tx.query<{ id: string | null }>(
+        `SELECT max(id)::text AS id FROM rootcx_system.audit_log
+          WHERE id < coalesce((SELECT min(id) FROM rootcx_system.audit_log WHERE changed_at >= $1), 9223372036854775807)`,
+        [opts.before],
+      )
+    ).rows[0]?.id ?? null;
     if (!last) {
       if (opts.recordEmpty) {
         await tx.query("SELECT rootcx_system.audit_append('rootcx_system', 'audit_log', NULL, 'ARCHIVE', NULL, $1)", [
