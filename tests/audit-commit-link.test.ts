@@ -52,7 +52,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> 
 /** The audit ids of the rows recording these ticket subjects, in chain order. */
 async function auditIds(subjects: string[]): Promise<number[]> {
   const { rows } = await core.core.db.pool.query<{ id: string }>(
-    "SELECT id::text FROM rootcx_system.audit_log WHERE operation = 'INSERT' AND new_record ->> 'subject' = ANY ($1) ORDER BY id",
+    "SELECT a.id::text AS id FROM rootcx_system.audit_log a WHERE a.operation = 'INSERT' AND a.new_record ->> 'subject' = ANY ($1) ORDER BY a.id",
     [subjects],
   );
   return rows.map((r) => Number(r.id));
@@ -164,5 +164,27 @@ describe("a statement that runs out of time", () => {
       await locker.query("ROLLBACK");
       await locker.end();
     }
+  }, 30_000);
+});
+
+describe("retention", () => {
+  it("archives only the prefix older than the cut-off, though a long transaction's older change joined the chain later", async () => {
+    const held = sessionOn(core, "helpdesk");
+    const tx = await holdOpen(held, ["retention held"]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const cut = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await api(core, "POST", "/api/v1/apps/other/collections/ticket", { subject: "retention after cut" }, admin.accessToken)).status).toBe(201);
+    await commit(held, tx);
+    const [after] = await auditIds(["retention after cut"]);
+    const [late] = await auditIds(["retention held"]);
+    expect(late).toBeGreaterThan(after!);
+
+    const res = await api(core, "POST", "/api/v1/audit/archive", { before: cut.toISOString() }, admin.accessToken);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(Number(res.body.through_id)).toBe(after! - 1);
+    // The row changed after the cut-off stays, and so does the older one behind it in the chain.
+    expect(await auditIds(["retention after cut", "retention held"])).toEqual([after, late]);
+    expect(await verifyAuditChain(core.core.db.pool)).toMatchObject({ ok: true });
   }, 30_000);
 });
