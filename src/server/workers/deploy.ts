@@ -1,4 +1,3 @@
-import path from "node:path";
 import type pg from "pg";
 import type { Principal } from "../auth/principal.ts";
 import { appIdSchema } from "../apps/manifest.ts";
@@ -12,6 +11,7 @@ import { appDir } from "./app-files.ts";
 import { bunInstall, type InstallReport } from "./bun-install.ts";
 import { archiveFile, listHistory, previousDeploy, readHistory, recordDeploy, setCurrent } from "./deploy-history.ts";
 import { checkEntryPoint } from "./entry-check.ts";
+import { breakHardLinks } from "./tree-copy.ts";
 import { applyMigrations, lockDeploys } from "./migrations.ts";
 import type { UploadedFile } from "./multipart.ts";
 import { stageArchive, swapInto } from "./release.ts";
@@ -63,7 +63,9 @@ async function release(core: Core, client: pg.PoolClient, appId: string, archive
   const staged = await stageArchive(core.config.dataDir, archive, appId);
   try {
     const { hasBackend } = await checkEntryPoint(staged.root);
-    const install = await bunInstall(staged.root, path.join(core.config.dataDir, "tmp", "bun-home"));
+    const install = await bunInstall(staged.root, { dataDir: core.config.dataDir, appId });
+    // The supervisor's permission pass then never meets a file that shares its inode with another name.
+    await breakHardLinks(staged.root);
     const migrations = await applyMigrations(client, core.db.url, appId, staged.root);
     const swapped = await swapInto(staged, appDir(core.config.dataDir, appId));
     try {
