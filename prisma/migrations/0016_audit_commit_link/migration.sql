@@ -75,6 +75,8 @@ BEGIN
     prev := r.hash;
   END LOOP;
   DELETE FROM rootcx_system.audit_pending;
+  -- A row appended later in this commit (by another deferred trigger) queues a link of its own.
+  PERFORM set_config('rootcx.audit_queued', '', true);
   RETURN NULL;
 END $$;
 REVOKE EXECUTE ON FUNCTION rootcx_system.audit_link_fn() FROM PUBLIC;
