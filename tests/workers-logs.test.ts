@@ -167,11 +167,16 @@ describe("a real worker", () => {
     onA.close();
     onB.close();
 
-    // Stopped by an admin, it is started again by the next reader; no "could not start" on B, which has no backend.
+    // Stopped by an admin, it stays stopped for the next reader, whose stream still carries what it logs once an
+    // admin starts it; no "could not start" on B, which has no backend.
     expect((await api(a, "POST", "/api/v1/apps/logkit/worker/stop", undefined, admin.accessToken)).status).toBe(200);
     expect(a.core.workers.appState("logkit")).toBe("stopped");
     const again = await openSse(a.url, path, admin.accessToken);
-    await expect.poll(() => a.core.workers.appState("logkit"), { timeout: 15_000 }).toBe("running");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(a.core.workers.appState("logkit")).toBe("stopped");
+    expect(again.events()).toEqual([]);
+    expect((await api(a, "POST", "/api/v1/apps/logkit/worker/start", undefined, admin.accessToken)).status).toBe(200);
+    await expect.poll(() => again.events(), { timeout: 15_000 }).toContainEqual({ level: "info", message: "onStart ran" });
     again.close();
     expect(b.logs.join("\n")).not.toContain("could not start the app's worker");
   }, 60_000);

@@ -48,7 +48,10 @@ describe("spawn, handshake and RPC", () => {
     const res = await rpc("kit", "fail", { message: "boom" });
     expect(res.status).toBe(502);
     expect(res.body).toEqual({ error: "worker error: boom" });
-    expect((await rpc("kit", "unknownThing")).body).toEqual({ error: "worker error: unknown method: unknownThing" });
+    // A method the worker did not list in its discover answer is refused by the Core, with the list.
+    const unknown = await rpc("kit", "unknownThing");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatch(/^unknown method: unknownThing \(the backend serves: echo, env, readFile, /);
     expect((await rpc("kit", "echo")).status).toBe(200);
   });
 });
@@ -87,7 +90,7 @@ describe("crashes", () => {
     const logs = collectLogs(core, "crasher");
     const start = await api(core, "POST", "/api/v1/apps/crasher/worker/start", undefined, admin.accessToken);
     expect(start.status).toBe(502);
-    expect(start.body.error).toMatch(/^worker failed to start: worker exited with code 1 before its handshake$/);
+    expect(start.body.error).toMatch(/^worker failed to start: worker exited with code 1 before its handshake; its last output:\n[^]*boot-crash fixture: failing at import time on purpose/);
     await waitFor("crash loop", () => countLines(logs.entries, /^crash loop: 5 crashes within 60s/) === 1, 40_000, 200);
     expect(countLines(logs.entries, /^worker crashed \(exit code 1\)$/)).toBe(5);
     expect(logs.entries.some((e) => e.level === "stderr" && /boot-crash fixture: failing at import time on purpose/.test(e.message))).toBe(true);
@@ -252,8 +255,8 @@ describe("restarts without downtime", () => {
     writeFileSync(path.join(dir, "index.ts"), `throw new Error("broken deploy");\n`);
     const res = await api(core, "POST", "/api/v1/apps/kit_bad/worker/restart", undefined, admin.accessToken);
     expect(res.status).toBe(502);
-    expect(res.body.error).toMatch(/^worker failed to start: worker exited with code 1 before its handshake$/);
-    expect(countLines(logs.entries, /^restart failed: the new worker did not complete its handshake .*; the previous worker keeps running$/)).toBe(1);
+    expect(res.body.error).toMatch(/^worker failed to start: worker exited with code 1 before its handshake; its last output:\n[^]*broken deploy/);
+    expect(countLines(logs.entries, /^restart failed: the new worker did not complete its handshake [^]*; the previous worker keeps running$/)).toBe(1);
     expect(await lifecyclePid(core, admin.accessToken, "kit_bad")).toBe(before);
     expect((await api(core, "GET", "/api/v1/apps/kit_bad/worker/status", undefined, admin.accessToken)).body.status).toBe("running");
     logs.stop();

@@ -62,9 +62,15 @@ function onDiscover(message: Message): void {
   }
   send({ type: "discover", protocol: PROTOCOL_VERSION, methods: Object.keys(handlers.rpc) });
   const onStart = handlers.onStart;
-  if (message.run_onstart === true && onStart && !onStartRan) {
+  if (message.run_onstart === true && !onStartRan) {
     onStartRan = true;
-    invoke(onStart, ctx).catch((err: unknown) => writeLog("error", `onStart failed: ${errorText(err)}`));
+    // Tells the Core onStart is over (resolved, threw, or there was none): its data bypass closes now, so timers
+    // onStart left behind read and write as the lifecycle worker's own identity, not past row-level security.
+    const done = () => send({ type: "onstart_complete" });
+    if (!onStart) return done();
+    invoke(onStart, ctx)
+      .catch((err: unknown) => writeLog("error", `onStart failed: ${errorText(err)}`))
+      .finally(done);
   }
 }
 

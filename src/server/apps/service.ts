@@ -18,6 +18,7 @@ import * as sql from "./sql.ts";
 import { frontendDir } from "../workers/app-files.ts";
 import { removeAppFiles } from "../workers/uninstall-files.ts";
 import { dropMigrationRole } from "../workers/migration-role.ts";
+import { clearWorkerStop } from "../workers/stop-flags.ts";
 import type { QueryConfig } from "pg";
 import { type Queryable, withTransaction } from "../db/queryable.ts";
 
@@ -237,6 +238,7 @@ export async function uninstallApp(core: Core, principal: Principal, id: string)
     await dropMigrationRole(tx, appId);
     await sql.deleteAppGrants(tx, appId);
     await sql.deleteAppRow(tx, appId);
+    await clearWorkerStop(tx, appId);
     await sql.recordHistory(tx, { appId, version: existing.version, actor: principal.userId, changes: [{ entity: "", change_type: "drop_schema", column: null, detail: "app uninstalled" }], statements: [drop] });
     await recordAdminEvent(tx, { action: "app.uninstall", target: appId, before: { version: existing.version } });
     await notifyAppChange(tx, appId);

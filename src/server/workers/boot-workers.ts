@@ -11,6 +11,7 @@ import type { LogSink, WorkerDataContext } from "./contracts.ts";
 import { WorkerDataSession } from "./data-access.ts";
 import { WorkerPidFile } from "./orphans.ts";
 import { resolveBun } from "./spawn.ts";
+import { WorkerStopFlags } from "./stop-flags.ts";
 import { WorkerSupervisor } from "./supervisor.ts";
 
 /** Spec §4.4 IPC write timeout, and how long a worker's onShutdown may run. */
@@ -54,6 +55,7 @@ export function createWorkerSupervisor(deps: SupervisorDeps): WorkerSupervisor {
         ? { userId: identity.userId, email: identity.email, effectivePerms: identity.delegated?.permissions ?? [...(await auth.principals.permissions(identity.userId))] }
         : null,
     openSession: (ctx: WorkerDataContext) => new WorkerDataSession(deps.core(), ctx),
+    stops: new WorkerStopFlags(() => deps.core().db.pool),
   });
 }
 

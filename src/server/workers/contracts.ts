@@ -63,8 +63,15 @@ export interface WorkerSupervisorApi {
   restartApp(appId: string): Promise<void>;
   /** Starts the app's lifecycle worker if it has an entry point and none is running. */
   startApp(appId: string): Promise<void>;
-  /** Stops every identity's worker of the app (uninstall, an admin's stop). */
+  /** Stops every identity's worker of the app (uninstall, an admin's stop), and every process of the app's uid. */
   stopApp(appId: string): Promise<void>;
+  /**
+   * An administrator's stop: persisted for every Core process, it holds (RPCs answer 503, boot and log readers do
+   * not start the app) until adminStart, restartApp, a deploy or a rollback.
+   */
+  adminStop(appId: string, by: string | null): Promise<void>;
+  /** An administrator's start: lifts the stop, then starts the lifecycle worker. */
+  adminStart(appId: string): Promise<void>;
   /** The app's state, running winning across its identities; undefined when it has no worker at all. */
   appState(appId: string): WorkerState | undefined;
   /** Calls `method` on the worker of (appId, identity), spawning it lazily. Rejects with a CoreError. */

@@ -32,7 +32,8 @@ async function requireLogsRead(core: Core, principal: Principal, appId: string):
 
 /**
  * Asking for logs starts the app's lifecycle worker when it is not running (spec §2.12). Not out of a crash loop:
- * a reader watching must not keep respawning a crashing app; an admin's start does that.
+ * a reader watching must not keep respawning a crashing app; an admin's start does that. Nor after an
+ * administrator's stop: startApp honours it, and the reader still gets the stream.
  */
 function wakeWorker(core: Core, appId: string): void {
   if (!entryPoint(appDir(core.config.dataDir, appId))) return; // nothing deployed: nothing to start

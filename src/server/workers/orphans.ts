@@ -3,6 +3,8 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { appsRoot } from "./app-files.ts";
+import { killUidSync, pidsOfUid } from "./uid-procs.ts";
+import { workerIdsOf } from "./worker-uids.ts";
 
 const runFile = (dataDir: string) => path.join(dataDir, "run", "workers.json");
 
@@ -55,9 +57,34 @@ function isOurWorker(pid: number, dataDir: string): boolean {
 
 /**
  * At boot: kills the process groups of workers a previous Core on this data directory left behind (it was killed
- * before it could stop them). A recorded pid now used by an unrelated process is left alone.
+ * before it could stop them; a recorded pid now used by an unrelated process is left alone), then, as root, every
+ * process still running as one of this data directory's app uids (children that left their worker's group).
  */
 export function reapOrphans(dataDir: string, log: Logger): number {
+  return reapGroups(dataDir, log) + reapUids(dataDir, log);
+}
+
+function reapUids(dataDir: string, log: Logger): number {
+  if (process.getuid?.() !== 0) return 0;
+  let uids: Map<string, number>;
+  try {
+    uids = workerIdsOf(dataDir);
+  } catch (err) {
+    log.warn({ err }, "could not read the worker uid registry; processes of this data directory's apps were not swept");
+    return 0;
+  }
+  let killed = 0;
+  for (const [appId, uid] of uids) {
+    const found = pidsOfUid(uid).length;
+    if (found === 0) continue;
+    const left = killUidSync(uid);
+    killed += found;
+    log.warn({ appId, uid, found, left }, "killed processes of an app left behind by a previous Core");
+  }
+  return killed;
+}
+
+function reapGroups(dataDir: string, log: Logger): number {
   let records: WorkerRecord[];
   try {
     records = recordSchema.parse(JSON.parse(readFileSync(runFile(dataDir), "utf8")));

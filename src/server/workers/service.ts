@@ -24,7 +24,7 @@ export async function listWorkers(core: Core, p: Principal, detail: boolean): Pr
 export async function startWorker(core: Core, p: Principal, rawAppId: string): Promise<{ message: string }> {
   await requireAdmin(core, p);
   const appId = await requireKnownApp(core, rawAppId);
-  await core.workers.startApp(appId);
+  await core.workers.adminStart(appId);
   core.log.info({ appId, by: p.userId }, "worker started");
   return { message: `worker for app ${appId} started` };
 }
@@ -32,7 +32,7 @@ export async function startWorker(core: Core, p: Principal, rawAppId: string): P
 export async function stopWorker(core: Core, p: Principal, rawAppId: string): Promise<{ message: string }> {
   await requireAdmin(core, p);
   const appId = await requireKnownApp(core, rawAppId);
-  await core.workers.stopApp(appId);
+  await core.workers.adminStop(appId, p.userId);
   core.log.info({ appId, by: p.userId }, "worker stopped");
   return { message: `worker for app ${appId} stopped` };
 }

@@ -6,6 +6,8 @@ import { identityKey, type WorkerIdentity } from "./identity.ts";
 import type { WorkerPidFile } from "./orphans.ts";
 import { forgetProcStats, procStats } from "./proc-stats.ts";
 import { spawnWorker } from "./spawn.ts";
+import { killUid, killUidNow } from "./uid-procs.ts";
+import { workerIdsOf } from "./worker-uids.ts";
 import { WorkerProcess, type DataSession, type ExitInfo } from "./worker-process.ts";
 
 /** Spec §4.4: 5 crashes within 60 s is a crash loop; restarts wait 0 s, 2 s, 4 s, 8 s… */
@@ -36,7 +38,18 @@ export interface SupervisorOptions {
   /** The caller an action runs with on a worker of this identity (the user's live permissions). */
   callerOf(identity: WorkerIdentity): Promise<RpcCaller | null>;
   openSession(ctx: WorkerDataContext): DataSession;
+  /** An administrator's stop, persisted and shared by every Core process (stop-flags.ts). */
+  stops: AdminStops;
 }
+
+export interface AdminStops {
+  isStopped(appId: string): Promise<boolean>;
+  set(appId: string, by: string | null): Promise<void>;
+  clear(appId: string): Promise<void>;
+}
+
+/** The uid an app's workers run as, when the Core runs as root; otherwise they run as the Core's own user. */
+const sweepsByUid = () => process.getuid?.() === 0;
 
 /** One (app, identity): its current process and the restart bookkeeping that outlives each process. */
 interface Slot {
@@ -79,6 +92,8 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   startApp(appId: string): Promise<void> {
     return this.#serial(appId, async () => {
       this.#requireBackend(appId);
+      // Boot and a log reader start the app; an administrator's stop holds against both (adminStart lifts it).
+      if (await this.opts.stops.isStopped(appId)) return;
       const slot = this.#slot(appId, { kind: "system" });
       if (slot.proc?.accepting) return;
       // An explicit start clears a crash loop (spec §4.4 lets a new request respawn; so does start here).
@@ -90,14 +105,31 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   stopApp(appId: string): Promise<void> {
     return this.#serial(appId, async () => {
       const slots = this.#apps.get(appId);
-      if (!slots) return;
-      await Promise.all([...slots.values()].map((slot) => this.#stopSlot(slot)));
-      for (const [key, slot] of slots) if (slot.identity.kind !== "system") slots.delete(key);
-      if (slots.size === 0) this.#apps.delete(appId);
+      if (slots) {
+        await Promise.all([...slots.values()].map((slot) => this.#stopSlot(slot)));
+        for (const [key, slot] of slots) if (slot.identity.kind !== "system") slots.delete(key);
+        if (slots.size === 0) this.#apps.delete(appId);
+      }
+      // What the workers spawned outside their process group (detached children) goes too.
+      await this.#sweepUid(appId);
     });
   }
 
-  restartApp(appId: string): Promise<void> {
+  async adminStop(appId: string, by: string | null): Promise<void> {
+    // Recorded first: a call arriving while the processes stop must not respawn them.
+    await this.opts.stops.set(appId, by);
+    await this.stopApp(appId);
+  }
+
+  async adminStart(appId: string): Promise<void> {
+    this.#requireBackend(appId);
+    await this.opts.stops.clear(appId);
+    await this.startApp(appId);
+  }
+
+  /** Deploy, rollback and an administrator's restart run the app again: any stop ends with them. */
+  async restartApp(appId: string): Promise<void> {
+    await this.opts.stops.clear(appId);
     return this.#serial(appId, () => this.#restart(appId, { startLifecycle: true }));
   }
 
@@ -111,6 +143,11 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   async rpc(appId: string, identity: WorkerIdentity, method: string, params: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<unknown> {
     if (this.#closing) throw new CoreError("NOT_READY", "the Core is shutting down");
     this.#requireBackend(appId);
+    if (await this.opts.stops.isStopped(appId)) {
+      // Stopped on another Core process: this one's workers of the app stop too.
+      if (this.#apps.has(appId)) void this.stopApp(appId).catch((err: unknown) => this.opts.log.warn({ err, appId }, "stopping an app stopped elsewhere failed"));
+      throw new CoreError("NOT_READY", `app ${appId}'s workers are stopped by an administrator`);
+    }
     let proc = await this.#ensure(this.#slot(appId, identity));
     // A restart may have retired the process while this call waited for it: the call goes to its successor.
     for (let tries = 0; !proc.accepting && tries < 3; tries++) proc = await this.#ensure(this.#slot(appId, identity));
@@ -183,14 +220,38 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     clearInterval(this.#reaper);
     const all = [...this.#apps.values()].flatMap((slots) => [...slots.values()]);
     await Promise.all(all.map((slot) => this.#stopSlot(slot)));
+    await Promise.all([...this.#appUids().keys()].map((appId) => this.#sweepUid(appId)));
   }
 
-  /** Last resort on process exit (the event loop is gone): SIGKILL every group synchronously. */
+  /** Last resort on process exit (the event loop is gone): SIGKILL every group and every app uid synchronously. */
   killAllNow(): void {
     for (const slots of this.#apps.values()) for (const slot of slots.values()) slot.proc?.kill();
+    for (const uid of this.#appUids().values()) killUidNow(uid);
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────────────
+
+  /** This data directory's apps and their worker uids (none when the Core is not root: workers share its uid). */
+  #appUids(): Map<string, number> {
+    if (!sweepsByUid()) return new Map();
+    try {
+      return workerIdsOf(this.opts.dataDir);
+    } catch (err) {
+      this.opts.log.warn({ err }, "could not read the worker uid registry");
+      return new Map();
+    }
+  }
+
+  /**
+   * Kills every process running as the app's uid, detached children included. Without root the workers run as
+   * the Core's own user, so only their process groups can be killed (a child that left its group survives).
+   */
+  async #sweepUid(appId: string): Promise<void> {
+    const uid = this.#appUids().get(appId);
+    if (uid === undefined) return;
+    const left = await killUid(uid);
+    if (left > 0) this.#system(appId, `${left} process(es) of the app's uid ${uid} survived being killed`);
+  }
 
   #serial<T>(appId: string, op: () => Promise<T>): Promise<T> {
     const prev = this.#queues.get(appId) ?? Promise.resolve();
@@ -293,6 +354,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
       await proc.handshake(discover);
     } catch (err) {
       proc.kill();
+      this.#system(proc.appId, `worker failed to start: ${errorText(err)}`);
       throw new CoreError("BAD_GATEWAY", `worker failed to start: ${errorText(err)}`, { cause: err });
     }
   }

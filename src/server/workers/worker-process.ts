@@ -29,6 +29,13 @@ const MAX_LOG_BYTES = 8192;
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /** Data requests in flight before the Core stops reading the worker's stdout (a flooding worker waits). */
 const MAX_DATA_IN_FLIGHT = 32;
+/** The onStart bypass's backstop: closed after this long even if the worker never says onStart ended. */
+export const BYPASS_MAX_MS = 60_000;
+/** The tail of its output a worker that dies before its handshake is reported with. */
+const EXIT_TAIL_BYTES = 2048;
+/** How long an exit before the handshake waits for the output still in the pipes. */
+const OUTPUT_FLUSH_MS = 250;
+const SERVE_HINT = "if this is a v2 app, call serve({ rpc: { … } })";
 
 export interface ExitInfo {
   code: number | null;
@@ -57,6 +64,12 @@ interface PendingCall {
   timer: NodeJS.Timeout;
 }
 
+/** Why a value cannot be written to a worker, as a sentence (JSON.stringify's own errors are terse). */
+function unserialisable(err: unknown): string {
+  if (err instanceof RangeError) return "it is nested too deeply";
+  return err instanceof Error ? err.message : String(err);
+}
+
 const truncate = (text: string, bytes: number) => (Buffer.byteLength(text) <= bytes ? text : Buffer.from(text).subarray(0, bytes).toString("utf8"));
 
 /**
@@ -72,8 +85,18 @@ export class WorkerProcess {
   /** Retired (replaced by a newer process): it takes no new calls and stops once its in-flight ones end. */
   retired = false;
   lastUsed = Date.now();
-  /** Spec §4.3 item 8: armed at spawn on the lifecycle worker, disarmed at its first dispatched rpc/job. */
+  /** The RPC methods the worker listed in its discover answer (empty: it did not say, so every call is dispatched). */
+  methods: readonly string[] = [];
+  /**
+   * Spec §4.3 item 8: armed at spawn on the lifecycle worker, disarmed at its first dispatched rpc/job, when the
+   * worker reports onStart ended (`onstart_complete`, our addition to IPC v2), or after BYPASS_MAX_MS.
+   */
   #bypass: boolean;
+  readonly #bypassTimer: NodeJS.Timeout | undefined;
+  /** Taken as a v1 (legacy) worker: it never called serve(), so nothing answers discover or rpc for it. */
+  #legacy = false;
+  /** The last lines it printed (stderr and non-protocol stdout), for the report of an exit before its handshake. */
+  #tail: string[] = [];
   readonly #opts: WorkerProcessOptions;
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #pending = new Map<number, PendingCall>();
@@ -98,12 +121,17 @@ export class WorkerProcess {
     this.identity = opts.identity;
     this.pid = opts.child.pid ?? -1;
     this.#bypass = opts.identity.kind === "system";
+    if (this.#bypass) {
+      this.#bypassTimer = setTimeout(() => (this.#bypass = false), BYPASS_MAX_MS);
+      this.#bypassTimer.unref();
+    }
     this.#handshake = new Promise<void>((resolve, reject) => {
       // Spec §4.3 item 9: a v1 worker never answers discover (it reads stdin itself). One still alive after the
       // wait is taken as such and runs; a v2 worker still loading gets its messages in order behind discover.
       const timer = setTimeout(() => {
         if (this.#exited || this.state !== "starting") return;
-        this.#log("system", `worker did not answer discover within ${opts.handshakeTimeoutMs / 1000}s; running it as a v1 (legacy) worker`);
+        this.#log("system", `the worker has not called serve() after ${opts.handshakeTimeoutMs / 1000} s: treating it as a v1 (legacy) worker, which handles stdin itself; ${SERVE_HINT}`);
+        this.#legacy = true;
         this.state = "running";
         this.#settleHandshake?.();
       }, opts.handshakeTimeoutMs);
@@ -119,7 +147,7 @@ export class WorkerProcess {
     this.#exit = new Promise((resolve) => this.#child.once("close", () => resolve()));
 
     const stdout = new LineReader({ line: (l) => this.#onLine(l), oversized: (n) => this.#log("system", `discarded a stdout line of ${n} bytes (over the 1 MiB line limit)`) });
-    const stderr = new LineReader({ line: (l) => this.#log("stderr", l), oversized: (n) => this.#log("system", `discarded a stderr line of ${n} bytes (over the 1 MiB line limit)`) });
+    const stderr = new LineReader({ line: (l) => this.#output("stderr", l), oversized: (n) => this.#log("system", `discarded a stderr line of ${n} bytes (over the 1 MiB line limit)`) });
     this.#child.stdout.on("data", (c: Buffer) => stdout.push(c));
     this.#child.stdout.on("end", () => stdout.end());
     this.#child.stderr.on("data", (c: Buffer) => stderr.push(c));
@@ -127,7 +155,13 @@ export class WorkerProcess {
     // EPIPE on a dead worker's stdin: the exit handler reports it, the error itself carries nothing more.
     this.#child.stdin.on("error", () => undefined);
     this.#child.on("error", (err) => this.#log("system", `worker process error: ${err.message}`));
-    this.#child.once("exit", (code, signal) => this.#onExit(code, signal));
+    this.#child.once("exit", (code, signal) => {
+      this.#exited = true;
+      if (!this.#settleHandshake) return this.#onExit(code, signal);
+      // Died before its handshake: its last output (the reason, usually) may still be in the pipes after "exit".
+      const flushed = new Promise<void>((resolve) => setTimeout(resolve, OUTPUT_FLUSH_MS).unref());
+      void Promise.race([this.#exit, flushed]).then(() => this.#onExit(code, signal));
+    });
   }
 
   /** The bypass flag the data session reads. */
@@ -150,19 +184,33 @@ export class WorkerProcess {
     return this.state === "running" && !this.retired && !this.#stopRequested && !this.#killed;
   }
 
-  /** Calls `method`; a worker error is a 502, the timeout a 504, a crash fails the call at once with a 502. */
+  /**
+   * Calls `method`; a method the worker did not list is a 404 (nothing is dispatched), params the wire cannot carry
+   * a 400, a worker error a 502, the timeout a 504, a crash fails the call at once with a 502.
+   */
   call(method: string, params: unknown, caller: RpcCaller | null, timeoutMs: number): Promise<unknown> {
+    if (this.methods.length > 0 && !this.methods.includes(method)) {
+      return Promise.reject(new CoreError("NOT_FOUND", `unknown method: ${method} (the backend serves: ${this.methods.join(", ")})`));
+    }
+    const id = this.#nextId++;
+    let line: string;
+    try {
+      line = JSON.stringify({ type: "rpc", id, method, params: params ?? {}, caller });
+    } catch (err) {
+      return Promise.reject(new CoreError("BAD_REQUEST", `the rpc params cannot be sent to the worker: ${unserialisable(err)}`));
+    }
     this.#bypass = false;
     this.lastUsed = Date.now();
-    const id = this.#nextId++;
+    const seconds = Math.round(timeoutMs / 100) / 10;
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         this.#noteIdle();
-        reject(new CoreError("GATEWAY_TIMEOUT", `rpc timeout (${Math.round(timeoutMs / 100) / 10}s)`));
+        const hint = this.#legacy ? `: the worker never called serve(), so it runs as a v1 (legacy) worker that answers on stdin itself, and it did not; ${SERVE_HINT}` : "";
+        reject(new CoreError("GATEWAY_TIMEOUT", `rpc timeout (${seconds}s)${hint}`));
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
-      if (!this.#write({ type: "rpc", id, method, params: params ?? {}, caller })) {
+      if (!this.#writeLine(line)) {
         clearTimeout(timer);
         this.#pending.delete(id);
         reject(new CoreError("BAD_GATEWAY", "worker is not accepting calls (its input is closed)"));
@@ -224,11 +272,22 @@ export class WorkerProcess {
     this.#opts.sink.publish(this.appId, { level, message: this.#opts.label ? `${this.#opts.label} ${message}` : message });
   }
 
-  /** Queues one message; false when the worker's input is closed (the message is lost). */
+  /** Keeps the last lines of what the worker printed (bounded) before publishing them. */
+  #output(level: WorkerLogLevel, line: string): void {
+    this.#tail.push(truncate(line, EXIT_TAIL_BYTES));
+    while (this.#tail.length > 1 && this.#tail.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0) > EXIT_TAIL_BYTES) this.#tail.shift();
+    this.#log(level, line);
+  }
+
+  /** Queues one message; false when the worker's input is closed (the message is lost). Throws if `msg` is not serialisable. */
   #write(msg: Record<string, unknown>): boolean {
+    return this.#writeLine(JSON.stringify(msg));
+  }
+
+  #writeLine(line: string): boolean {
     const stdin = this.#child.stdin;
     if (this.#exited || stdin.destroyed || !stdin.writable) return false;
-    const ok = stdin.write(`${JSON.stringify(msg)}\n`);
+    const ok = stdin.write(`${line}\n`);
     if (ok) return true;
     if (stdin.writableLength > MAX_QUEUED_BYTES) {
       this.#unresponsive(`more than ${MAX_QUEUED_BYTES / (1024 * 1024)} MiB wait for its stdin`);
@@ -266,13 +325,14 @@ export class WorkerProcess {
   #onLine(line: string): void {
     const msg = parseMessage(line);
     if (!msg) {
-      this.#log("stdout", line);
+      this.#output("stdout", line);
       return;
     }
     switch (msg.type) {
       case "discover":
         if (this.state === "starting") {
           if (typeof msg.protocol === "number" && msg.protocol > 2) this.#log("system", `worker speaks protocol ${msg.protocol}; handled as version 2`);
+          if (Array.isArray(msg.methods)) this.methods = msg.methods.filter((m): m is string => typeof m === "string");
           this.state = "running";
           this.#settleHandshake?.();
         }
@@ -280,9 +340,13 @@ export class WorkerProcess {
       case "rpc_response":
         this.#onRpcResponse(msg);
         return;
+      case "onstart_complete":
+        // The worker's onStart resolved or threw: its bypass ends here, whatever timers onStart left behind.
+        this.#bypass = false;
+        return;
       case "log": {
         const level = typeof msg.level === "string" && WORKER_LOG_LEVELS.has(msg.level as WorkerLogLevel) ? (msg.level as WorkerLogLevel) : "info";
-        this.#log(level, truncate(typeof msg.message === "string" ? msg.message : JSON.stringify(msg.message ?? ""), MAX_LOG_BYTES));
+        this.#output(level, truncate(typeof msg.message === "string" ? msg.message : JSON.stringify(msg.message ?? ""), MAX_LOG_BYTES));
         return;
       }
       case "event":
@@ -293,7 +357,7 @@ export class WorkerProcess {
           this.#onDataRequest(msg as WorkerRequest);
           return;
         }
-        this.#log("stdout", line);
+        this.#output("stdout", line);
     }
   }
 
@@ -318,11 +382,25 @@ export class WorkerProcess {
     this.#opts.session
       .handle(msg)
       .catch((err: unknown): WorkerReply => ({ type: DATA_REQUESTS[msg.type]!, id: msg.id, error: err instanceof Error ? err.message : String(err) }))
-      .then((reply) => void this.#write(reply))
+      .then((reply) => {
+        try {
+          this.#write(reply);
+        } catch (err) {
+          this.#write({ type: DATA_REQUESTS[msg.type]!, id: msg.id, error: `the Core's reply cannot be sent to the worker: ${unserialisable(err)}` });
+        }
+      })
       .finally(() => {
         this.#dataInFlight--;
         if (this.#dataInFlight < MAX_DATA_IN_FLIGHT && this.#child.stdout.isPaused()) this.#child.stdout.resume();
       });
+  }
+
+  /** An exit before the handshake, with what the worker printed last: usually the reason, or a missing serve(). */
+  #earlyExitText(code: number | null, signal: NodeJS.Signals | null): string {
+    const how = signal ? `worker exited on ${signal} before its handshake` : `worker exited with code ${code} before its handshake`;
+    const hint = code === 0 ? " (did the entry point call serve()?)" : "";
+    const tail = this.#tail.join("\n");
+    return tail ? `${how}${hint}; its last output:\n${tail}` : `${how}${hint}`;
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -330,7 +408,9 @@ export class WorkerProcess {
     clearTimeout(this.#drainTimer);
     const requested = this.#stopRequested;
     this.state = requested ? "stopped" : "crashed";
-    this.#settleHandshake?.(new Error(signal ? `worker exited on ${signal} before its handshake` : `worker exited with code ${code} before its handshake`));
+    clearTimeout(this.#bypassTimer);
+    this.#bypass = false;
+    if (this.#settleHandshake) this.#settleHandshake(new Error(this.#earlyExitText(code, signal)));
     this.#failPending(requested ? "worker stopped" : "worker crashed");
     // Children the worker left in its group die with it.
     this.#killGroup();

@@ -1,54 +1,15 @@
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
+import { allocateWorkerId } from "./worker-uids.ts";
 
 /**
  * Each app's workers run as a uid/gid of their own (when the Core runs as root), not a shared `nobody`: processes
- * of one uid may read each other's memory (/proc/<pid>/mem), and a worker holds its app's secrets there. Ids come
- * from a range below 65536 (a user namespace may map no more), skipping ids /etc/passwd or /etc/group use.
+ * of one uid may read each other's memory (/proc/<pid>/mem), and a worker holds its app's secrets there. The id is
+ * unique across the host (worker-uids.ts: one registry for every Core on the machine) and stable for the app's
+ * data directory.
  */
-const FIRST_ID = 50_000;
-const LAST_ID = 59_999;
-
-const idsFile = (dataDir: string) => path.join(dataDir, "run", "worker-ids.json");
-const idsSchema = z.record(z.string(), z.number().int().min(FIRST_ID).max(LAST_ID));
-
-function systemIds(): Set<number> {
-  const used = new Set<number>();
-  for (const file of ["/etc/passwd", "/etc/group"]) {
-    try {
-      for (const line of readFileSync(file, "utf8").split("\n")) {
-        const id = Number(line.split(":")[2]);
-        if (Number.isInteger(id)) used.add(id);
-      }
-    } catch {
-      // No such database on this system: nothing to avoid.
-    }
-  }
-  return used;
-}
-
-/** The app's own worker id (uid = gid), allocated once and kept in `<data>/run/worker-ids.json` (root's only). */
 export function workerId(dataDir: string, appId: string): number {
-  const file = idsFile(dataDir);
-  let ids: Record<string, number> = {};
-  try {
-    ids = idsSchema.parse(JSON.parse(readFileSync(file, "utf8")));
-  } catch {
-    // Missing or unreadable: start over; the trees are re-owned at their next spawn anyway.
-  }
-  const known = ids[appId];
-  if (known !== undefined) return known;
-  const taken = new Set([...Object.values(ids), ...systemIds()]);
-  let id = FIRST_ID;
-  while (taken.has(id)) id++;
-  if (id > LAST_ID) throw new Error(`no free worker id left in ${FIRST_ID}–${LAST_ID}`);
-  ids[appId] = id;
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(ids), { mode: 0o600 });
-  renameSync(tmp, file);
-  return id;
+  return allocateWorkerId(dataDir, appId);
 }
 
 /**
