@@ -1,8 +1,12 @@
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoreError } from "../src/server/errors.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
-import { collectLogs, countLines, details, manifest, placeFixture, waitFor } from "./workers-helpers.ts";
+import { openSse } from "./sse-client.ts";
+import { collectLogs, details, FIXTURES, manifest, placeFixture, waitFor } from "./workers-helpers.ts";
 
 // An administrator's stop that holds (on every Core process, across a restart), the onStart bypass closing when
 // onStart ends, and the answers a beginner's mistakes get: params the wire cannot carry, no serve(), an exit before
@@ -31,22 +35,24 @@ describe("an administrator's stop holds", () => {
     const refused = await rpc(core, token, "kit", "echo");
     expect(refused).toMatchObject({ status: 503, body: { error: "app kit's workers are stopped by an administrator" } });
 
-    // A log reader reads, without starting the app.
-    const logs = collectLogs(core, "kit");
+    // A log reader gets its stream, without starting the app.
+    const reader = await openSse(core.url, "/api/v1/apps/kit/logs?replay=0", token);
     await sleep(500);
     expect(await status(core, token, "kit")).toBe("stopped");
-    expect(countLines(logs.entries, /^worker started/)).toBe(0);
-    logs.stop();
+    expect(reader.events()).toEqual([]);
+    reader.close();
 
-    // Another Core process on the same database (a restart is the same boot) neither starts it nor serves it.
-    const other = await startTestCore({ database: core.database, env: { ROOTCX_MASTER_KEY: core.core.config.masterKey.toString("hex") } });
+    // Another Core process on the same database, booting with the app deployed (a restart is the same boot),
+    // neither starts it nor serves it.
+    const otherDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-test-data-"));
+    cpSync(path.join(FIXTURES, "kit"), path.join(otherDir, "apps", "kit"), { recursive: true });
+    const other = await startTestCore({ database: core.database, env: { ROOTCX_DATA_DIR: otherDir, ROOTCX_MASTER_KEY: core.core.config.masterKey.toString("hex") } });
     try {
-      placeFixture(other, "kit", "kit");
       const otherAdmin = await signUpAndIn(other, admin.email);
       await sleep(300);
-      expect(await details(other, otherAdmin.accessToken, "kit")).toEqual([]);
+      expect(await details(other, otherAdmin.accessToken, "kit")).toMatchObject([{ identity: "system", state: "stopped", pid: null }]);
       expect(await rpc(other, otherAdmin.accessToken, "kit", "echo")).toMatchObject({ status: 503, body: { error: "app kit's workers are stopped by an administrator" } });
-      expect(await status(other, otherAdmin.accessToken, "kit")).toBeUndefined();
+      expect(await status(other, otherAdmin.accessToken, "kit")).toBe("stopped");
 
       // Start (on the first Core) lifts it everywhere; the other Core sees it within its one-second cache.
       expect((await api(core, "POST", "/api/v1/apps/kit/worker/start", undefined, token)).status).toBe(200);
@@ -58,7 +64,8 @@ describe("an administrator's stop holds", () => {
       await waitFor("the stop seen here", async () => (await rpc(core, token, "kit", "echo")).status === 503, 5000, 200);
       await waitFor("this Core's workers stopped", async () => (await status(core, token, "kit")) === "stopped", 5000, 100);
     } finally {
-      await other.dispose();
+      await other.stop();
+      rmSync(otherDir, { recursive: true, force: true });
     }
     // A restart (as deploy and rollback do) ends the stop too.
     expect((await api(core, "POST", "/api/v1/apps/kit/worker/restart", undefined, token)).status).toBe(200);

@@ -93,7 +93,11 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     return this.#serial(appId, async () => {
       this.#requireBackend(appId);
       // Boot and a log reader start the app; an administrator's stop holds against both (adminStart lifts it).
-      if (await this.opts.stops.isStopped(appId)) return;
+      if (await this.opts.stops.isStopped(appId)) {
+        // Listed as stopped (GET /workers, the Studio), not absent, after a Core restart.
+        this.#slot(appId, { kind: "system" });
+        return;
+      }
       const slot = this.#slot(appId, { kind: "system" });
       if (slot.proc?.accepting) return;
       // An explicit start clears a crash loop (spec §4.4 lets a new request respawn; so does start here).
