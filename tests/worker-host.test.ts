@@ -152,6 +152,29 @@ describe("the forms of serve()", () => {
     return dir;
   }
 
+  it("says onstart_complete once onStart resolved, threw or was absent, and only to a run_onstart discover", async () => {
+    const slow = startWorker(app(`serve({ rpc: {}, onStart: async () => { await new Promise((r) => setTimeout(r, 300)); log.info("onStart done"); } });`));
+    await slow.discover({ run_onstart: true });
+    await slow.waitFor((m) => m.type === "onstart_complete");
+    const order = slow.messages().map((m) => (m.type === "log" ? m.message : m.type));
+    expect(order.indexOf("onStart done")).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf("onstart_complete")).toBeGreaterThan(order.indexOf("onStart done"));
+
+    const failing = startWorker(app(`serve({ rpc: {}, onStart: () => { throw new Error("no seed"); } });`));
+    await failing.discover({ run_onstart: true });
+    await failing.waitFor((m) => m.type === "onstart_complete");
+    expect(failing.logs()).toContainEqual({ level: "error", message: "onStart failed: no seed" });
+
+    const none = startWorker(app(`serve({ rpc: {} });`));
+    await none.discover({ run_onstart: true });
+    await none.waitFor((m) => m.type === "onstart_complete");
+
+    const userWorker = startWorker(app(`serve({ rpc: { hi: () => "hi" }, onStart: () => undefined });`));
+    await userWorker.discover();
+    expect((await userWorker.rpc("hi")).result).toBe("hi");
+    expect(userWorker.messages().some((m) => m.type === "onstart_complete")).toBe(false);
+  });
+
   it("accepts seed 003's serve(rpc, {onStart}) and a bare serve()", async () => {
     const w = startWorker(app(`serve({ hi: () => "hi" }, { onStart: (config) => log.info("secret " + config.credentials.K) });`));
     expect(await w.discover({ run_onstart: true, credentials: { K: "v" } })).toMatchObject({ methods: ["hi"] });
