@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appDir } from "../src/server/workers/app-files.ts";
 import { migrationRoleName } from "../src/server/workers/migration-role.ts";
@@ -105,6 +106,17 @@ describe("a migration runs as the app's migration role, not the Core's superuser
     // The tables it made are the role's, not the Core's.
     expect(await q("SELECT tableowner FROM pg_tables WHERE schemaname = 'victim' AND tablename = 'tag'")).toEqual([{ tableowner: migrationRoleName(database, "victim") }]);
     expect(await rpcVersion("victim")).toBe("v2");
+  });
+
+  it("a password a migration gives its own role is of no use after the deploy: the role cannot log in", async () => {
+    const res = await deploy("victim", backend("v2", { "migrations/003b_password.sql": "ALTER ROLE CURRENT_USER PASSWORD 'known-by-the-archive';" }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const url = new URL(core.database.url);
+    url.username = migrationRoleName(database, "victim");
+    url.password = "known-by-the-archive";
+    const client = new pg.Client({ connectionString: url.toString() });
+    await expect(client.connect()).rejects.toThrow(/password authentication failed|is not permitted to log in/);
+    await client.end().catch(() => undefined);
   });
 
   it("a later entity table the manifest adds is writable by the next deploy's migrations", async () => {
