@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { appsRoot } from "./app-files.ts";
-import { killUidSync, pidsOfUid } from "./uid-procs.ts";
+import { killUidsSync, pidsOfUids } from "./uid-procs.ts";
 import { workerIdsOf } from "./worker-uids.ts";
 
 const runFile = (dataDir: string) => path.join(dataDir, "run", "workers.json");
@@ -73,15 +73,12 @@ function reapUids(dataDir: string, log: Logger): number {
     log.warn({ err }, "could not read the worker uid registry; processes of this data directory's apps were not swept");
     return 0;
   }
-  let killed = 0;
-  for (const [appId, uid] of uids) {
-    const found = pidsOfUid(uid).length;
-    if (found === 0) continue;
-    const left = killUidSync(uid);
-    killed += found;
-    log.warn({ appId, uid, found, left }, "killed processes of an app left behind by a previous Core");
-  }
-  return killed;
+  const ids = new Set(uids.values());
+  const found = pidsOfUids(ids).length;
+  if (found === 0) return 0;
+  const left = killUidsSync(ids);
+  log.warn({ apps: [...uids.keys()], found, left }, "killed processes of an app left behind by a previous Core");
+  return found;
 }
 
 function reapGroups(dataDir: string, log: Logger): number {

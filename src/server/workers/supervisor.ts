@@ -6,7 +6,7 @@ import { identityKey, type WorkerIdentity } from "./identity.ts";
 import type { WorkerPidFile } from "./orphans.ts";
 import { forgetProcStats, procStats } from "./proc-stats.ts";
 import { spawnWorker } from "./spawn.ts";
-import { killUid, killUidNow } from "./uid-procs.ts";
+import { killUids, killUidsNow } from "./uid-procs.ts";
 import { workerIdsOf } from "./worker-uids.ts";
 import { WorkerProcess, type DataSession, type ExitInfo } from "./worker-process.ts";
 
@@ -224,13 +224,16 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     clearInterval(this.#reaper);
     const all = [...this.#apps.values()].flatMap((slots) => [...slots.values()]);
     await Promise.all(all.map((slot) => this.#stopSlot(slot)));
-    await Promise.all([...this.#appUids().keys()].map((appId) => this.#sweepUid(appId)));
+    // Every app of this data directory at once (one /proc scan per round, not one per app).
+    const uids = new Set(this.#appUids().values());
+    const left = await killUids(uids);
+    if (left > 0) this.opts.log.warn({ left }, "processes of this Core's app uids survived the shutdown sweep");
   }
 
   /** Last resort on process exit (the event loop is gone): SIGKILL every group and every app uid synchronously. */
   killAllNow(): void {
     for (const slots of this.#apps.values()) for (const slot of slots.values()) slot.proc?.kill();
-    for (const uid of this.#appUids().values()) killUidNow(uid);
+    killUidsNow(new Set(this.#appUids().values()));
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────────────
@@ -253,7 +256,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   async #sweepUid(appId: string): Promise<void> {
     const uid = this.#appUids().get(appId);
     if (uid === undefined) return;
-    const left = await killUid(uid);
+    const left = await killUids(new Set([uid]));
     if (left > 0) this.#system(appId, `${left} process(es) of the app's uid ${uid} survived being killed`);
   }
 

@@ -50,17 +50,23 @@ export function liveIds(): Set<number> {
   return ids;
 }
 
-/** The live (non-zombie) processes running as `uid` under any of their uids; a zombie is already dead, only unreaped. */
-export function pidsOfUid(uid: number): number[] {
+/** The live (non-zombie) processes running as one of `uids` under any of their uids; a zombie is already dead, only unreaped. */
+export function pidsOfUids(uids: ReadonlySet<number>): number[] {
   const pids: number[] = [];
-  for (const p of processes()) if (!p.zombie && p.uids.includes(uid) && p.pid !== process.pid) pids.push(p.pid);
+  for (const p of processes()) if (!p.zombie && p.uids.some((u) => uids.has(u)) && p.pid !== process.pid) pids.push(p.pid);
   return pids;
 }
 
-/** One SIGKILL round to every process of `uid`; how many were signalled. */
-export function killUidNow(uid: number): number {
+/** Only an app's worker uid may be swept, never root's or the Core's own. */
+function sweepable(uids: ReadonlySet<number>): void {
+  for (const uid of uids) if (uid === 0 || uid === process.getuid?.()) throw new Error(`refusing to kill every process of uid ${uid}`);
+}
+
+/** One SIGKILL round to every process of `uids` (one /proc scan whatever their number); how many were signalled. */
+export function killUidsNow(uids: ReadonlySet<number>): number {
+  sweepable(uids);
   let n = 0;
-  for (const pid of pidsOfUid(uid)) {
+  for (const pid of pidsOfUids(uids)) {
     try {
       process.kill(pid, "SIGKILL");
       n++;
@@ -72,30 +78,30 @@ export function killUidNow(uid: number): number {
 }
 
 /**
- * SIGKILLs every process of `uid` until none is left (a process may fork while the scan runs), for at most
- * `maxMs`. Root's uid and the Core's own are refused: only an app's worker uid may be swept. Returns the processes
- * still alive at the end (0 when the sweep succeeded).
+ * SIGKILLs every process of `uids` until none is left (a process may fork while the scan runs), for at most
+ * `maxMs`. Root's uid and the Core's own are refused. Returns the processes still alive at the end (0 when the
+ * sweep succeeded).
  */
-export async function killUid(uid: number, maxMs = 3000): Promise<number> {
-  if (uid === 0 || uid === process.getuid?.()) throw new Error(`refusing to kill every process of uid ${uid}`);
+export async function killUids(uids: ReadonlySet<number>, maxMs = 3000): Promise<number> {
+  if (uids.size === 0) return 0;
   const until = Date.now() + maxMs;
   for (;;) {
-    killUidNow(uid);
+    killUidsNow(uids);
     await sleep(25);
-    const left = pidsOfUid(uid).length;
+    const left = pidsOfUids(uids).length;
     if (left === 0 || Date.now() >= until) return left;
   }
 }
 
 /** killUid for the boot sweep, which runs before anything else and may block: the same loop, synchronously. */
-export function killUidSync(uid: number, maxMs = 3000): number {
-  if (uid === 0 || uid === process.getuid?.()) throw new Error(`refusing to kill every process of uid ${uid}`);
+export function killUidsSync(uids: ReadonlySet<number>, maxMs = 3000): number {
+  if (uids.size === 0) return 0;
   const until = Date.now() + maxMs;
   const tick = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
-    killUidNow(uid);
+    killUidsNow(uids);
     Atomics.wait(tick, 0, 0, 25);
-    const left = pidsOfUid(uid).length;
+    const left = pidsOfUids(uids).length;
     if (left === 0 || Date.now() >= until) return left;
   }
 }

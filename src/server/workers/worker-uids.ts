@@ -70,6 +70,19 @@ function writeEntries(entries: Entry[]): void {
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/** A lock whose holder is gone (its pid no longer exists) or that is older than any allocation takes. */
+function staleLock(lock: string): boolean {
+  try {
+    if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) return true;
+    const holder = Number(readFileSync(lock, "utf8"));
+    if (!Number.isInteger(holder) || holder <= 0) return false; // being written: give it a moment
+    process.kill(holder, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
 /** Runs `fn` holding the registry's lock (an O_EXCL lock file; one left by a dead holder is broken after a while). */
 function withLock<T>(fn: () => T): T {
   const lock = `${registryPath()}.lock`;
@@ -83,11 +96,7 @@ function withLock<T>(fn: () => T): T {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { force: true });
-      } catch {
-        // Released between the open and the stat.
-      }
+      if (staleLock(lock)) rmSync(lock, { force: true });
       if (Date.now() > until) throw new Error(`the worker uid registry lock ${lock} is held for more than ${LOCK_WAIT_MS / 1000} s`);
       pause(5);
     }
