@@ -117,6 +117,11 @@ describe("answers to a beginner's mistakes", () => {
     expect(res).toMatchObject({ status: 502, body: { error: expected } });
     await waitFor("the system line", () => logs.entries.some((e) => e.level === "system" && e.message === expected));
     logs.stop();
+    // An RPC caller (who may not read the app's logs) is told where the output is, not given it.
+    expect(await rpc(core, admin.accessToken, "early", "anything")).toMatchObject({
+      status: 502,
+      body: { error: "worker failed to start: worker exited with code 0 before its handshake (did the entry point call serve()?); its last output is in the app's logs" },
+    });
     await api(core, "POST", "/api/v1/apps/early/worker/stop", undefined, admin.accessToken);
   });
 

@@ -8,7 +8,7 @@ import { forgetProcStats, procStats } from "./proc-stats.ts";
 import { spawnWorker } from "./spawn.ts";
 import { killUids, killUidsNow } from "./uid-procs.ts";
 import { workerIdsOf } from "./worker-uids.ts";
-import { WorkerProcess, type DataSession, type ExitInfo } from "./worker-process.ts";
+import { WorkerProcess, withoutOutput, type DataSession, type ExitInfo } from "./worker-process.ts";
 
 /** Spec §4.4: 5 crashes within 60 s is a crash loop; restarts wait 0 s, 2 s, 4 s, 8 s… */
 export const MAX_CRASHES = 5;
@@ -152,9 +152,10 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
       if (this.#apps.has(appId)) void this.stopApp(appId).catch((err: unknown) => this.opts.log.warn({ err, appId }, "stopping an app stopped elsewhere failed"));
       throw new CoreError("NOT_READY", `app ${appId}'s workers are stopped by an administrator`);
     }
-    let proc = await this.#ensure(this.#slot(appId, identity));
+    const ensure = () => this.#ensure(this.#slot(appId, identity)).catch((err: unknown) => Promise.reject(withoutOutput(err)));
+    let proc = await ensure();
     // A restart may have retired the process while this call waited for it: the call goes to its successor.
-    for (let tries = 0; !proc.accepting && tries < 3; tries++) proc = await this.#ensure(this.#slot(appId, identity));
+    for (let tries = 0; !proc.accepting && tries < 3; tries++) proc = await ensure();
     const result = proc.call(method, params, caller, opts?.timeoutMs ?? this.opts.rpcTimeoutMs);
     if (identity.kind === "user") this.#capUserWorkers();
     return result;

@@ -35,6 +35,8 @@ export const BYPASS_MAX_MS = 60_000;
 const EXIT_TAIL_BYTES = 2048;
 /** How long an exit before the handshake waits for the output still in the pipes. */
 const OUTPUT_FLUSH_MS = 250;
+/** Where a start failure's text gives the worker's last output (withheld from RPC callers: see withoutOutput). */
+const LAST_OUTPUT = "; its last output:\n";
 const SERVE_HINT = "if this is a v2 app, call serve({ rpc: { … } })";
 
 export interface ExitInfo {
@@ -68,6 +70,15 @@ interface PendingCall {
 function unserialisable(err: unknown): string {
   if (err instanceof RangeError) return "it is nested too deeply";
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A start failure as an RPC caller gets it: without what the worker printed (it may hold anything the app logs,
+ * which only log readers may see); administrators get it from start, restart, deploy and the logs.
+ */
+export function withoutOutput(err: unknown): unknown {
+  if (!(err instanceof CoreError) || !err.message.includes(LAST_OUTPUT)) return err;
+  return new CoreError(err.code, `${err.message.slice(0, err.message.indexOf(LAST_OUTPUT))}; its last output is in the app's logs`, { cause: err });
 }
 
 const truncate = (text: string, bytes: number) => (Buffer.byteLength(text) <= bytes ? text : Buffer.from(text).subarray(0, bytes).toString("utf8"));
@@ -272,10 +283,12 @@ export class WorkerProcess {
     this.#opts.sink.publish(this.appId, { level, message: this.#opts.label ? `${this.#opts.label} ${message}` : message });
   }
 
-  /** Keeps the last lines of what the worker printed (bounded) before publishing them. */
+  /** Publishes a line the worker printed, keeping the last ones (bounded) until its handshake. */
   #output(level: WorkerLogLevel, line: string): void {
-    this.#tail.push(truncate(line, EXIT_TAIL_BYTES));
-    while (this.#tail.length > 1 && this.#tail.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0) > EXIT_TAIL_BYTES) this.#tail.shift();
+    if (this.#settleHandshake) {
+      this.#tail.push(truncate(line, EXIT_TAIL_BYTES));
+      while (this.#tail.length > 1 && this.#tail.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0) > EXIT_TAIL_BYTES) this.#tail.shift();
+    }
     this.#log(level, line);
   }
 
@@ -400,7 +413,7 @@ export class WorkerProcess {
     const how = signal ? `worker exited on ${signal} before its handshake` : `worker exited with code ${code} before its handshake`;
     const hint = code === 0 ? " (did the entry point call serve()?)" : "";
     const tail = this.#tail.join("\n");
-    return tail ? `${how}${hint}; its last output:\n${tail}` : `${how}${hint}`;
+    return tail ? `${how}${hint}${LAST_OUTPUT}${tail}` : `${how}${hint}`;
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
