@@ -9,11 +9,13 @@
 -- sequence under any concurrency and across Core processes (the lock is the database's), and nobody waits on a
 -- transaction that is merely open. A rolled-back transaction (or savepoint) takes its pending rows with it.
 
--- Rows of transactions still open. Each transaction sees only its own (the others' are uncommitted, and every
--- commit empties what it wrote), so no transaction id is needed. UNLOGGED: a row never outlives its transaction,
--- so a crash loses nothing the WAL would have kept.
+-- Rows of transactions still open. UNLOGGED: a row never outlives its transaction, so a crash loses nothing the
+-- WAL would have kept. Keyed by transaction first: a transaction sees only its own rows anyway, but every audited
+-- write leaves a dead row here, and while a long transaction holds back vacuum a scan of the whole table would
+-- cost every commit more and more; the key takes the link straight to its own rows.
 CREATE UNLOGGED TABLE rootcx_system.audit_pending (
-  seq           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tx            bigint NOT NULL,
+  seq           bigint GENERATED ALWAYS AS IDENTITY,
   table_schema  text NOT NULL,
   table_name    text NOT NULL,
   record_id     text,
@@ -25,7 +27,8 @@ CREATE UNLOGGED TABLE rootcx_system.audit_pending (
   trigger_ref   text,
   changed_at    timestamptz(6) NOT NULL,
   -- The transaction's first pending row: only it queues the commit-time link (one trigger event per transaction).
-  first_of_tx   boolean NOT NULL DEFAULT false
+  first_of_tx   boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (tx, seq)
 );
 REVOKE ALL ON rootcx_system.audit_pending FROM PUBLIC;
 
@@ -42,8 +45,8 @@ DECLARE
 BEGIN
   IF first THEN PERFORM set_config('rootcx.audit_queued', 'on', true); END IF;
   INSERT INTO rootcx_system.audit_pending
-    (table_schema, table_name, record_id, operation, old_record, new_record, actor_uid, delegator_uid, trigger_ref, changed_at, first_of_tx)
-  VALUES (p_schema, p_table, p_record_id, p_operation, p_old, p_new,
+    (tx, table_schema, table_name, record_id, operation, old_record, new_record, actor_uid, delegator_uid, trigger_ref, changed_at, first_of_tx)
+  VALUES (pg_current_xact_id()::text::bigint, p_schema, p_table, p_record_id, p_operation, p_old, p_new,
           nullif(c[3], '')::uuid, nullif(c[4], '')::uuid, nullif(c[5], ''),
           date_trunc('microseconds', clock_timestamp()), first);
 END $$;
@@ -58,12 +61,13 @@ DECLARE
   p rootcx_system.audit_pending;
   r rootcx_system.audit_log;
   prev text;
+  me bigint := pg_current_xact_id()::text::bigint;
 BEGIN
   PERFORM pg_advisory_xact_lock(7367617);
   -- A statement after the lock, so (READ COMMITTED) a snapshot that sees the previous holder's commit.
   SELECT hash INTO prev FROM rootcx_system.audit_log ORDER BY id DESC LIMIT 1;
   IF prev IS NULL THEN SELECT hash INTO prev FROM rootcx_system.audit_anchor; END IF;
-  FOR p IN SELECT * FROM rootcx_system.audit_pending ORDER BY seq LOOP
+  FOR p IN SELECT * FROM rootcx_system.audit_pending WHERE tx = me ORDER BY seq LOOP
     r.id := nextval(pg_get_serial_sequence('rootcx_system.audit_log', 'id'));
     r.table_schema := p.table_schema; r.table_name := p.table_name; r.record_id := p.record_id;
     r.operation := p.operation; r.old_record := p.old_record; r.new_record := p.new_record;
@@ -74,7 +78,7 @@ BEGIN
     INSERT INTO rootcx_system.audit_log OVERRIDING SYSTEM VALUE SELECT r.*;
     prev := r.hash;
   END LOOP;
-  DELETE FROM rootcx_system.audit_pending;
+  DELETE FROM rootcx_system.audit_pending WHERE tx = me;
   -- A row appended later in this commit (by another deferred trigger) queues a link of its own.
   PERFORM set_config('rootcx.audit_queued', '', true);
   RETURN NULL;
