@@ -150,6 +150,29 @@ describe("the chain under concurrent writers", () => {
   }, 60_000);
 });
 
+describe("savepoints", () => {
+  it("a transaction whose first audited change was rolled back to a savepoint still links the later ones at commit", async () => {
+    const c = await core.core.db.pool.connect();
+    try {
+      await c.query("BEGIN; SAVEPOINT a");
+      await c.query("INSERT INTO helpdesk.ticket (subject) VALUES ('savepoint undone')");
+      await c.query("ROLLBACK TO a");
+      await c.query("INSERT INTO helpdesk.ticket (subject) VALUES ('savepoint kept 1'), ('savepoint kept 2')");
+      await c.query("COMMIT");
+      // And on the same pooled connection, the next transaction queues its own link.
+      await c.query("INSERT INTO helpdesk.ticket (subject) VALUES ('savepoint next')");
+    } finally {
+      c.release();
+    }
+    const kept = await auditIds(["savepoint kept 1", "savepoint kept 2", "savepoint next"]);
+    expect(kept).toHaveLength(3);
+    expect(await auditIds(["savepoint undone"])).toEqual([]);
+    const pending = await core.core.db.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM rootcx_system.audit_pending");
+    expect(pending.rows[0]!.n).toBe("0");
+    expect(await verifyAuditChain(core.core.db.pool)).toMatchObject({ ok: true });
+  });
+});
+
 describe("a statement that runs out of time", () => {
   it("is answered 503 with Retry-After and a sentence, not as the caller's bad input", async () => {
     const locker = new pg.Client({ connectionString: core.database.url });
