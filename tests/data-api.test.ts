@@ -223,7 +223,7 @@ describe("bad input gets a clean 4xx", () => {
     expect(manyIn.status).toBe(400);
     expect(manyIn.body.error).toMatch(/\$in on "subject" has more than 10000 values/);
     let deep: Record<string, unknown> = { subject: "x" };
-    for (let i = 0; i < 1000; i++) deep = { $not: deep };
+    for (let i = 0; i < 100; i++) deep = { $not: deep };
     const nested = await api(core, "POST", `${T}/query`, { where: deep }, admin.accessToken);
     expect(nested.status).toBe(400);
     expect(nested.body.error).toMatch(/nested more than 32 levels/);
