@@ -72,6 +72,8 @@ export interface WorkerSupervisorApi {
   adminStop(appId: string, by: string | null): Promise<void>;
   /** An administrator's start: lifts the stop, then starts the lifecycle worker. */
   adminStart(appId: string): Promise<void>;
+  /** Whether the app has a deployed backend (an entry point), cheaply when one of its workers runs. */
+  hasBackend(appId: string): boolean;
   /** The app's state, running winning across its identities; undefined when it has no worker at all. */
   appState(appId: string): WorkerState | undefined;
   /** Calls `method` on the worker of (appId, identity), spawning it lazily. Rejects with a CoreError. */

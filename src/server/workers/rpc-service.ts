@@ -3,7 +3,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { holdsPermission } from "../governance/permissions.ts";
-import { appDir, entryPoint } from "./app-files.ts";
+import { appDir } from "./app-files.ts";
 import type { RpcCaller } from "./contracts.ts";
 import { ANON_IDENTITY, type WorkerIdentity } from "./identity.ts";
 import { appIdSchema, publicSection, rpcBody } from "./schema.ts";
@@ -46,9 +46,9 @@ export async function invokeRpc(core: Core, rawAppId: string, auth: RpcAuth, bod
   const appId = appIdSchema.parse(rawAppId);
   const input = rpcBody.parse(body ?? {});
   const installed = await core.apps.get(appId);
-  const dir = appDir(core.config.dataDir, appId);
-  if (!installed && !existsSync(dir)) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
-  if (!entryPoint(dir)) throw new CoreError("NOT_FOUND", `app ${appId} has no backend`);
+  const hasBackend = core.workers.hasBackend(appId);
+  if (!installed && !hasBackend && !existsSync(appDir(core.config.dataDir, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
+  if (!hasBackend) throw new CoreError("NOT_FOUND", `app ${appId} has no backend`);
   const { identity, caller } = await resolveCaller(core, appId, input.method, auth, installed?.manifest ?? null);
   return core.workers.rpc(appId, identity, input.method, input.params ?? {}, caller);
 }

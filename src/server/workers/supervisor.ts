@@ -280,8 +280,17 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     }
   }
 
+  /**
+   * Whether the app has a deployed backend. A live process answers without touching the disk (this runs on every
+   * RPC): uninstall and a deploy that removes the backend stop the app's processes before they answer false.
+   */
+  hasBackend(appId: string): boolean {
+    for (const slot of this.#apps.get(appId)?.values() ?? []) if (slot.proc?.accepting) return true;
+    return entryPoint(appDir(this.opts.dataDir, appId)) !== undefined;
+  }
+
   #requireBackend(appId: string): void {
-    if (!entryPoint(appDir(this.opts.dataDir, appId))) throw new CoreError("NOT_FOUND", `app ${appId} has no backend`);
+    if (!this.hasBackend(appId)) throw new CoreError("NOT_FOUND", `app ${appId} has no backend`);
   }
 
   #slot(appId: string, identity: WorkerIdentity): Slot {
