@@ -1,4 +1,5 @@
 import { toJson } from "./serialize.ts";
+import { REPLY_TYPE, type RequestType } from "./protocol.ts";
 import { send } from "./wire.ts";
 
 /**
@@ -10,19 +11,6 @@ import { send } from "./wire.ts";
 
 export type Reply = { type: string; id: string | number } & Record<string, unknown>;
 
-/** The reply type that answers each request type. */
-export const REPLY_TYPE = {
-  sql_query: "sql_query_result",
-  sql_begin: "sql_begin_result",
-  sql_exec: "sql_exec_result",
-  sql_commit: "sql_end_result",
-  sql_rollback: "sql_end_result",
-  collection_op: "collection_op_result",
-  self_action: "self_action_result",
-  storage_upload: "storage_upload_url",
-} as const;
-
-export type RequestType = keyof typeof REPLY_TYPE;
 const REPLY_TYPES = new Set<string>(Object.values(REPLY_TYPE));
 
 export const REQUEST_TIMEOUT_MS = (() => {

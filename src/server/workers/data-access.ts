@@ -1,5 +1,6 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { REPLY_TYPE } from "../../worker-host/protocol.ts";
 import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
@@ -53,17 +54,8 @@ const messages = {
 } as const;
 type MessageType = keyof typeof messages;
 
-/** The reply type of each request (spec §4.1). */
-const REPLY: Record<MessageType, string> = {
-  sql_query: "sql_query_result",
-  sql_begin: "sql_begin_result",
-  sql_exec: "sql_exec_result",
-  sql_commit: "sql_end_result",
-  sql_rollback: "sql_end_result",
-  collection_op: "collection_op_result",
-  self_action: "self_action_result",
-  storage_upload: "storage_upload_url",
-};
+/** The reply type of each request (spec §4.1), the table the worker host matches replies with. */
+const REPLY: Record<MessageType, string> = REPLY_TYPE;
 
 const isMessageType = (t: string): t is MessageType => Object.hasOwn(messages, t);
 
