@@ -5,6 +5,7 @@ import { FIELD_TYPES, IDENTIFIER, isReservedSchema } from "../apps/manifest.ts";
 import { quoteIdent } from "../apps/model.ts";
 import type { EntityModel } from "../apps/registry.ts";
 import type { Core } from "../core.ts";
+import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
 import type { GovernedOptions } from "../governance/executor.ts";
 import { holdsPermission } from "../governance/permissions.ts";
@@ -59,22 +60,11 @@ async function heldBy(core: Core, actor: DataActor): Promise<string[]> {
 }
 
 /** The bypass: one statement in its own transaction on the Core's pool, with the interactive timeout. */
-async function runBypassed<R extends pg.QueryResultRow>(pool: pg.Pool, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
-  const client = await pool.connect();
-  let open = false;
-  try {
-    await client.query(`BEGIN; SELECT set_config('statement_timeout', '${STATEMENT_TIMEOUT_MS}', true)`);
-    open = true;
-    const result = await client.query<R>(sql, params);
-    await client.query("COMMIT");
-    open = false;
-    return result;
-  } catch (err) {
-    if (open) await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+function runBypassed<R extends pg.QueryResultRow>(pool: pg.Pool, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  return withTransaction(pool, async (client) => {
+    await client.query(`SELECT set_config('statement_timeout', '${STATEMENT_TIMEOUT_MS}', true)`);
+    return client.query<R>(sql, params);
+  });
 }
 
 const pgCode = (err: unknown) => (typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined);
