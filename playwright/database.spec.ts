@@ -34,7 +34,7 @@ test("browse the Core's schema and run read-only SQL; a write is refused", async
   await expect(page.getByRole("main").getByRole("alert")).toContainText("the console is read-only: DELETE statements are refused");
   await expect(result).toHaveCount(0);
 
-  await sqlConsole.getByLabel("SQL").fill("SELECT lo_from_bytea(0, 'x')");
+  await sqlConsole.getByLabel("SQL").fill("SELECT * FROM rootcx_system.users FOR UPDATE");
   await sqlConsole.getByRole("button", { name: "Run" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("the console is read-only");
 
