@@ -125,6 +125,27 @@ describe("several Core processes", () => {
   });
 });
 
+describe("forged lines", () => {
+  it("a NOTIFY on the log channel from any other session (a deploy migration, say) reaches no subscriber", async () => {
+    const onB = await openSse(b.url, `${LOGS}?replay=0`, admin.accessToken);
+    const forged = JSON.stringify({ c: "x", s: 1, a: "helpdesk", e: [["system", "forged unsigned"]] });
+    const db = new pg.Client({ connectionString: a.database.url });
+    await db.connect();
+    try {
+      await db.query("SELECT pg_notify('rootcx_worker_logs', $1)", [forged]);
+      await db.query("SELECT pg_notify('rootcx_worker_logs', $1)", [`${"0".repeat(64)}.${forged.replace("unsigned", "badly signed")}`]);
+    } finally {
+      await db.end();
+    }
+    a.core.logs.publish("helpdesk", { level: "info", message: "genuine" });
+    // NOTIFYs are delivered in commit order: the forged ones were ahead of the genuine line.
+    expect(await onB.waitForEvents(1)).toEqual([{ level: "info", message: "genuine" }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(onB.events()).toEqual([{ level: "info", message: "genuine" }]);
+    onB.close();
+  });
+});
+
 describe("several Core processes under a burst", () => {
   it("the send queue to the other Cores stays bounded; they learn how many lines were dropped, and the rest arrive in order", async () => {
     const onB = await openSse(b.url, `${LOGS}?replay=0`, admin.accessToken);

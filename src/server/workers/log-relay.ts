@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -9,8 +9,12 @@ import { truncateForJson, truncateUtf8 } from "./log-text.ts";
 
 export const LOG_CHANNEL = "rootcx_worker_logs";
 
-/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; what is left is room for the envelope's growth. */
+/**
+ * PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; what is left is room for the envelope's growth and
+ * the MAC in front of it (64 hex digits and a dot).
+ */
 const PAYLOAD_MAX_BYTES = 7_800;
+const MAC_HEX = 64;
 /** Payloads sent in one statement (at most ~1 MiB on the wire). */
 const PAYLOADS_PER_QUERY = 128;
 const WARN_EVERY_MS = 10_000;
@@ -60,6 +64,12 @@ export class LogRelay {
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<void> | undefined;
   #seq = 0;
+  /**
+   * Signs every payload. NOTIFY needs no privilege, so any database session (a deploy migration runs as its app's
+   * own role) could otherwise put lines, even `system` ones, into any app's stream on every Core. Derived from the
+   * claims key, which only the Core's own role reads, so every Core on the database shares it.
+   */
+  #key: Buffer | undefined;
   #stopped = false;
   #lastWarn = 0;
 
@@ -68,8 +78,15 @@ export class LogRelay {
     this.#listener = new NotifyListener(opts.databaseUrl, opts.log, "worker log", { [LOG_CHANNEL]: (p) => this.#receive(p) }, () => undefined);
   }
 
-  start(): Promise<void> {
-    return this.#listener.start();
+  async start(): Promise<void> {
+    const { rows } = await this.#opts.pool.query<{ key: string }>("SELECT key FROM rootcx_system.claims_key WHERE id = 1");
+    if (!rows[0]) throw new Error("the claims key is missing: governance is not initialised");
+    this.#key = createHmac("sha256", Buffer.from(rows[0].key, "hex")).update("rootcx worker log relay").digest();
+    await this.#listener.start();
+  }
+
+  #mac(json: string): string {
+    return createHmac("sha256", this.#key!).update(json, "utf8").digest("hex");
   }
 
   async stop(): Promise<void> {
@@ -135,7 +152,10 @@ export class LogRelay {
     let current: Payload | undefined;
     let size = 0;
     const close = () => {
-      if (current) out.push(JSON.stringify(current));
+      if (current) {
+        const json = JSON.stringify(current);
+        out.push(`${this.#mac(json)}.${json}`);
+      }
       current = undefined;
     };
     for (const { appId, entry } of batch) {
@@ -158,9 +178,15 @@ export class LogRelay {
   }
 
   #receive(raw: string): void {
+    // Unsigned or wrongly signed: not from a Core (a forged NOTIFY), dropped without a word.
+    if (!this.#key || raw.length <= MAC_HEX + 1 || raw[MAC_HEX] !== ".") return;
+    const json = raw.slice(MAC_HEX + 1);
+    const given = Buffer.from(raw.slice(0, MAC_HEX), "hex");
+    const expected = Buffer.from(this.#mac(json), "hex");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return;
     let parsed: Payload;
     try {
-      const r = payloadSchema.safeParse(JSON.parse(raw));
+      const r = payloadSchema.safeParse(JSON.parse(json));
       if (!r.success) return;
       parsed = r.data;
     } catch {
