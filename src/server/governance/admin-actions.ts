@@ -17,6 +17,8 @@ export const ADMIN_ACTIONS = [
   "oidc.provider_disable",
   "oidc.provider_delete",
   "auth.magic_link",
+  "auth.magic_link_sign_in",
+  "auth.magic_link_revoke",
   "secret.set",
   "secret.delete",
   "app.install",

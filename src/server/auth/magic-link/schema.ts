@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ifUrl } from "../../http/url-field.ts";
 import { email, userDto } from "../schema.ts";
 
 /** Links live 15 minutes unless the caller asks otherwise, never under a minute nor over a day (spec §2.3). */
@@ -20,8 +21,8 @@ export const redirectUri = z
   .string({ message: "redirectUri must be a string" })
   .max(2048, { message: "redirectUri is too long" })
   .refine((v) => URL.canParse(v), { message: "redirectUri must be an absolute URL" })
-  .refine((v) => /^https?:$/.test(new URL(v).protocol), { message: "redirectUri must be an http or https URL" })
-  .refine((v) => new URL(v).username === "" && new URL(v).password === "", { message: "redirectUri must not carry credentials" });
+  .refine((v) => ifUrl(v, (u) => /^https?:$/.test(u.protocol)), { message: "redirectUri must be an http or https URL" })
+  .refine((v) => ifUrl(v, (u) => u.username === "" && u.password === ""), { message: "redirectUri must not carry credentials" });
 
 /**
  * How the tokens reach a redirect: "nonce" (a 30-second single-use code exchanged at /auth/nonce-exchange) or
@@ -81,3 +82,18 @@ export const requestInput = z.object({ email, redirectUri: redirectUri.optional(
 export type RequestInput = z.infer<typeof requestInput>;
 
 export const requestResult = z.object({ message: z.string() });
+
+export const linkId = z.uuid({ message: "id must be a sign-in link id (a UUID)" });
+
+/** An outstanding link as GET /auth/magic-link lists it: who, what, by whom, until when; never the token. */
+export const outstandingLinkDto = z.object({
+  id: z.string(),
+  email: z.string(),
+  roles: z.array(z.string()),
+  madeBy: z.object({ id: z.string(), email: z.string().nullable() }).nullable(),
+  selfService: z.boolean(),
+  forExistingAccount: z.boolean(),
+  expiresAt: z.string(),
+  createdAt: z.string(),
+});
+export type OutstandingLinkDto = z.infer<typeof outstandingLinkDto>;

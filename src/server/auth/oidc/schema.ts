@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ifUrl } from "../../http/url-field.ts";
 
 /** Lower-case letters, digits, `-` and `_`, at most 63: it appears in URLs and in the vault scope `oidc:{id}`. */
 export const providerId = z
@@ -15,8 +16,8 @@ const issuerUrl = z
   .trim()
   .max(2048, { message: "issuerUrl is too long" })
   .refine((v) => URL.canParse(v), { message: "issuerUrl must be an absolute URL" })
-  .refine((v) => isHttpsOrLoopback(new URL(v)), { message: "issuerUrl must use https (plain http is allowed only for localhost and 127.0.0.1)" })
-  .refine((v) => new URL(v).username === "" && new URL(v).password === "" && new URL(v).search === "" && new URL(v).hash === "", {
+  .refine((v) => ifUrl(v, isHttpsOrLoopback), { message: "issuerUrl must use https (plain http is allowed only for localhost and 127.0.0.1)" })
+  .refine((v) => ifUrl(v, (u) => u.username === "" && u.password === "" && u.search === "" && u.hash === ""), {
     message: "issuerUrl must not carry credentials, a query or a fragment",
   })
   .transform((v) => v.replace(/\/+$/, ""));
