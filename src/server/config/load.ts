@@ -36,6 +36,8 @@ export interface CoreConfig {
   loginRatePerMinute: number | undefined;
   /** ROOTCX_RPC_TIMEOUT_MS: an app RPC's deadline (30 s by default). */
   rpcTimeoutMs: number;
+  /** ROOTCX_MIGRATION_TIMEOUT_SECONDS: how long one deploy migration file may run (300 s by default). */
+  migrationTimeoutSeconds: number;
   /** ROOTCX_WORKER_IDLE_SECONDS: idle time before a user or anonymous worker stops (300 by default). */
   workerIdleSeconds: number;
   /** ROOTCX_MAX_USER_WORKERS: user worker processes kept at once (200 by default). */
@@ -99,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     trustedProxies: e.ROOTCX_TRUSTED_PROXIES,
     loginRatePerMinute: e.ROOTCX_LOGIN_RATE_PER_MINUTE,
     rpcTimeoutMs: e.ROOTCX_RPC_TIMEOUT_MS ?? 30_000,
+    migrationTimeoutSeconds: e.ROOTCX_MIGRATION_TIMEOUT_SECONDS ?? 300,
     workerIdleSeconds: e.ROOTCX_WORKER_IDLE_SECONDS ?? 300,
     maxUserWorkers: e.ROOTCX_MAX_USER_WORKERS ?? 200,
     bunPath: e.BUN_PATH,

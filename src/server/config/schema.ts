@@ -94,6 +94,10 @@ export const envSchema = z.object({
   ROOTCX_RPC_TIMEOUT_MS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,6}$/, { message: "must be a whole number of milliseconds between 1 and 9999999" }).transform(Number).optional(),
   ),
+  /** How long one deploy migration file may run (and sit idle in its transaction) before the deploy is refused. */
+  ROOTCX_MIGRATION_TIMEOUT_SECONDS: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of seconds (1 or more)" }).transform(Number).optional(),
+  ),
   /** A user's or the anonymous worker process stops after this many seconds without a call. */
   ROOTCX_WORKER_IDLE_SECONDS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of seconds (1 or more)" }).transform(Number).optional(),

@@ -66,7 +66,7 @@ async function release(core: Core, client: pg.PoolClient, appId: string, archive
     const install = await bunInstall(staged.root, { dataDir: core.config.dataDir, appId });
     // The supervisor's permission pass then never meets a file that shares its inode with another name.
     await breakHardLinks(staged.root);
-    const migrations = await applyMigrations(client, core.db.url, appId, staged.root);
+    const migrations = await applyMigrations(client, core.db.url, appId, staged.root, core.config.migrationTimeoutSeconds * 1000);
     const swapped = await swapInto(staged, appDir(core.config.dataDir, appId));
     try {
       await core.workers.restartApp(appId);
