@@ -3,6 +3,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appDir } from "../src/server/workers/app-files.ts";
+import { principalOf } from "../src/server/workers/identity.ts";
 import { migrationRoleName } from "../src/server/workers/migration-role.ts";
 import { installApp, upload } from "./deploy-helpers.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
@@ -106,6 +107,27 @@ describe("a migration runs as the app's migration role, not the Core's superuser
     // The tables it made are the role's, not the Core's.
     expect(await q("SELECT tableowner FROM pg_tables WHERE schemaname = 'victim' AND tablename = 'tag'")).toEqual([{ tableowner: migrationRoleName(database, "victim") }]);
     expect(await rpcVersion("victim")).toBe("v2");
+  });
+
+  it("a table a migration makes can be shared with the app's own workers only, by a policy on the app's keys (the documented pattern)", async () => {
+    const migrations = {
+      "migrations/010_shared.sql": [
+        "CREATE TABLE app_config (k text PRIMARY KEY, v text);",
+        "INSERT INTO app_config VALUES ('greeting', 'hello');",
+        "ALTER TABLE app_config ENABLE ROW LEVEL SECURITY; ALTER TABLE app_config FORCE ROW LEVEL SECURITY;",
+        // plpgsql resolves the Core's check_access when it runs, as the executor, which may call it.
+        "CREATE FUNCTION app_can(k text) RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN rootcx_system.check_access(k); END $$;",
+        "CREATE POLICY app_config_read ON app_config FOR SELECT USING ((SELECT app_can('app:victim:invoke')));",
+        "GRANT SELECT ON app_config TO rootcx_app_executor;",
+      ].join("\n"),
+    };
+    const res = await deploy("victim", backend("v-shared", migrations));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const read = (who: Session | null) =>
+      core.core.governed.run(who ? principalOf({ kind: "user", userId: who.userId, email: who.email }) : null, { searchPath: "victim" }, async (c) => (await c.query("SELECT v FROM app_config")).rows);
+    expect(await read(admin)).toEqual([{ v: "hello" }]);
+    expect(await read(user)).toEqual([]);
+    expect(await read(null)).toEqual([]);
   });
 
   it("a password a migration gives its own role is of no use after the deploy: the role cannot log in", async () => {
