@@ -4,7 +4,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import net from "node:net";
 import path from "node:path";
 import type { Logger } from "pino";
+import { claimDataDir, liveOwner, recordedOwner, type DataDirClaim } from "./core-owner.ts";
 import { embeddedPostgresPackageDir, hydrateEmbeddedPostgresSymlinks } from "./embedded-binaries.ts";
+import { findRunningPostmaster, parentMayBeCore, stopOrphanedPostmaster } from "./orphan-postmaster.ts";
 
 export interface EmbeddedDatabase {
   url: string;
@@ -74,6 +76,30 @@ function readOrCreatePassword(file: string): string {
 }
 
 /**
+ * Makes this process the Core of `dataDir`. A live Core recorded in `<data>/run/core.pid` keeps it (refusal).
+ * A postmaster still running for this cluster whose Core is gone (killed with SIGKILL: nothing stopped the
+ * cluster it spawned) is stopped, so this Core can start it again; PostgreSQL runs crash recovery if needed.
+ */
+async function adoptDataDir(dataDir: string, clusterDir: string, log: Logger, refusal: (detail: string) => Error): Promise<DataDirClaim> {
+  const owner = liveOwner(dataDir);
+  if (owner) throw refusal(`: the Core with pid ${owner.pid} is using this data directory`);
+  const postmaster = findRunningPostmaster(clusterDir);
+  if (postmaster && !recordedOwner(dataDir) && parentMayBeCore(postmaster)) {
+    throw refusal(`: its postmaster (pid ${postmaster.pid}) is running under process ${postmaster.ppid}`);
+  }
+  const claim = claimDataDir(dataDir);
+  if (postmaster) {
+    try {
+      await stopOrphanedPostmaster(clusterDir, postmaster, log);
+    } catch (err) {
+      claim.release();
+      throw err;
+    }
+  }
+  return claim;
+}
+
+/**
  * Starts the embedded PostgreSQL of `<dataDir>/postgres` on a free loopback port, creating the cluster on
  * first use. The superuser password lives in `<dataDir>/config/postgres.password` (0600).
  */
@@ -105,18 +131,21 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
     const binaries = embeddedPostgresPackageDir();
     if (binaries) makeTraversable(path.join(binaries, "native", "bin", "postgres"), log);
   }
+  const refusal = (detail: string) =>
+    new Error(`the embedded PostgreSQL in ${clusterDir} did not start${detail}; is another Core using this data directory? (see postmaster.pid)`);
+  const claim = await adoptDataDir(dataDir, clusterDir, log, refusal);
   const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
-  if (fresh) {
-    log.info({ dir: clusterDir }, "creating the embedded PostgreSQL cluster");
-    await pg.initialise();
-  }
   try {
-    await pg.start();
+    if (fresh) {
+      log.info({ dir: clusterDir }, "creating the embedded PostgreSQL cluster");
+      await pg.initialise();
+    }
+    await pg.start().catch((err: unknown) => {
+      throw refusal(err instanceof Error ? `: ${err.message}` : "");
+    });
   } catch (err) {
-    throw new Error(
-      `the embedded PostgreSQL in ${clusterDir} did not start${err instanceof Error ? `: ${err.message}` : ""}; ` +
-        "is another Core using this data directory? (see postmaster.pid)",
-    );
+    claim.release();
+    throw err;
   }
   // Checked on every start rather than only after initdb, so a crash between the two heals itself.
   const client = pg.getPgClient("postgres", "127.0.0.1");
@@ -141,6 +170,7 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
   // "fast shutdown" request, which it completes on its own.
   const onProcessExit = () => {
     if (!exited) child?.kill("SIGINT");
+    claim.release();
   };
   process.on("exit", onProcessExit);
   return {
@@ -151,6 +181,7 @@ export async function startEmbeddedDatabase(dataDir: string, log: Logger): Promi
       stopping = true;
       process.off("exit", onProcessExit);
       if (!exited) await pg.stop();
+      claim.release();
     },
   };
 }
