@@ -65,9 +65,22 @@ export async function addProvider(f: SsoFixture, admin: Session, overrides: Reco
   if (res.status !== 200) throw new Error(`add provider: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-/** A request that reports redirects instead of following them. */
-export async function get(url: string): Promise<Response> {
-  return fetch(url, { redirect: "manual" });
+/**
+ * The binding cookie each started sign-in got at authorize, by its state: the test's "browser". A callback URL
+ * carrying a known state is sent with its cookie, as the browser that started it would.
+ */
+const bindings = new Map<string, string>();
+
+/** The cookie the Core set at authorize for the sign-in with this state (what an attacker's browser lacks). */
+export function bindingFor(callback: URL): string | undefined {
+  return bindings.get(callback.searchParams.get("state") ?? "");
+}
+
+/** A request that reports redirects instead of following them (with the binding cookie of the callback's sign-in). */
+export async function get(url: string, opts: { cookie?: string } = {}): Promise<Response> {
+  const state = URL.canParse(url) ? new URL(url).searchParams.get("state") : null;
+  const cookie = opts.cookie ?? (state ? bindings.get(state) : undefined);
+  return fetch(url, { redirect: "manual", headers: cookie ? { cookie } : {} });
 }
 
 export async function asJson(res: Response): Promise<Json> {
@@ -83,7 +96,10 @@ export async function throughProvider(f: SsoFixture, login: string, opts: { prov
   const qs = new URLSearchParams(opts.query ?? {}).toString();
   const res = await get(`${f.core.url}/api/v1/auth/oidc/${opts.provider ?? "test-idp"}/authorize${qs ? `?${qs}` : ""}`);
   if (res.status !== 307) throw new Error(`authorize: ${res.status} ${await res.text()}`);
-  return signInAtProvider(res.headers.get("location")!, login, { deny: opts.deny });
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("rootcx_sso_binding="))?.split(";")[0];
+  const callback = await signInAtProvider(res.headers.get("location")!, login, { deny: opts.deny });
+  if (cookie) bindings.set(callback.searchParams.get("state") ?? "", cookie);
+  return callback;
 }
 
 /** Runs the whole browser flow and calls the Core's callback, returning its raw answer. */

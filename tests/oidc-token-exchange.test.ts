@@ -60,7 +60,10 @@ describe("POST /auth/oidc/token-exchange", () => {
     ["signed by another key", () => idToken({}, { key: otherKey, kid: "attacker" }), "invalid ID token: it was signed with a key the provider does not publish"],
     ["issued in the future", () => idToken({ iat: now() + 3600, exp: now() + 7200 }), "invalid ID token: it was issued in the future"],
     ["without sub", () => idToken({ sub: undefined }), "invalid ID token: it has no sub claim"],
-    ["several audiences without azp", () => idToken({ aud: [f.idp.clientId, "other"] }), "invalid ID token: it names several audiences and its authorized party (azp) is not this client"],
+    ["several audiences without azp", () => idToken({ aud: [f.idp.clientId, "other"] }), "invalid ID token: it names several audiences and no authorized party (azp)"],
+    ["azp naming another client", () => idToken({ azp: "another-client" }), "invalid ID token: its authorized party (azp) is another client"],
+    ["a numeric sub", () => idToken({ sub: 12345 as unknown as string }), "the identity provider sent a subject (sub) that is not a string; ID tokens must name the user with a string"],
+    ["an over-long email", () => idToken({ email: `${"a".repeat(250)}@example.com` }), "the identity provider sent an email address longer than 254 characters"],
   ] as const)("refuses an ID token: %s (401)", async (_name, make, message) => {
     const res = await exchange(await make());
     expect(res.status).toBe(401);

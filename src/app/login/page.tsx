@@ -8,7 +8,7 @@ import { Button } from "../components/button.tsx";
 import { FormError, FormField } from "../components/form-field.tsx";
 import { useTRPC } from "../trpc.ts";
 import { EmailLinkForm } from "./email-link-form.tsx";
-import { redirectErrorSentence } from "./redirect-error.ts";
+import { EXCHANGE_FAILED, redirectErrorSentence } from "./redirect-error.ts";
 
 /** Only same-site paths: an attacker-supplied ?next= must not send the user elsewhere. */
 function safeNext(next: string | null): string {
@@ -50,7 +50,8 @@ function LoginForm() {
     exchanged.current = true;
     window.history.replaceState(null, "", next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`);
     signInWithNonce(nonce)
-      .catch((err: unknown) => setError(`This sign-in could not be completed: ${errorSentence(err)} Please sign in again.`))
+      // The Core's refusal speaks of its nonce; the person only needs to know to start again (a disabled account says so).
+      .catch((err: unknown) => setError(/disabled/.test(errorSentence(err)) ? errorSentence(err) : EXCHANGE_FAILED))
       .finally(() => setCompleting(false));
   }, [params, next, signInWithNonce]);
 

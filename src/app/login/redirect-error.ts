@@ -1,13 +1,23 @@
-import { sentence } from "../components/api-error.ts";
-
 /**
- * The sentence for an `?error=` a sign-in redirect brought back. The Core sends a readable reason; a person who
- * cancelled at their identity provider (access_denied) is told so plainly, not shown protocol words only.
+ * The sentence for an `?error=` a sign-in redirect brought back. The Core sends a code, never a sentence, and
+ * only these codes are shown as themselves: anything else in the address (a link someone crafted to put their
+ * words on this page) gets the generic sentence.
  */
-export function redirectErrorSentence(raw: string): string {
-  const text = raw.slice(0, 500);
-  if (/\baccess_denied\b/.test(text)) {
-    return "The sign-in was cancelled or refused at the identity provider (access denied). You can try again or sign in another way.";
-  }
-  return `The sign-in did not complete: ${sentence(text)}`;
+const SENTENCES: Record<string, string> = {
+  access_denied: "The sign-in was cancelled or refused at the identity provider (access denied). You can try again or sign in another way.",
+  not_provisioned: "There is no account for you here and this identity provider does not create one. Ask an administrator.",
+  email_unverified: "Your identity provider does not confirm that your e-mail address is verified, so the sign-in cannot continue. Verify it there, or ask an administrator.",
+  account_disabled: "This account is disabled. An administrator can enable it.",
+  account_conflict: "An account with your e-mail address exists but cannot be linked to this sign-in. Ask an administrator to resolve it.",
+  provider_unavailable: "The identity provider could not be reached or answered in a way this server cannot use. Try again later, or ask an administrator.",
+  browser_mismatch: "This sign-in was started in another browser or window, or its cookie was blocked. Please sign in again.",
+};
+
+const GENERIC = "The sign-in did not complete. Please try again, or ask an administrator if it keeps failing.";
+
+export function redirectErrorSentence(code: string): string {
+  return Object.hasOwn(SENTENCES, code) ? SENTENCES[code]! : GENERIC;
 }
+
+/** What the page says when a returned sign-in code cannot be traded for a session (expired, already used, disabled). */
+export const EXCHANGE_FAILED = "This sign-in has expired or was already used. Please sign in again.";

@@ -36,10 +36,10 @@ export function redirectTo(url: URL | string): RestResult {
   return { status: 307, headers: { location: String(url), ...REDIRECT_HEADERS } };
 }
 
-/** Sends the browser back where it came from with a readable `error` instead of a sign-in. */
-export function redirectWithError(redirectUri: string, message: string): RestResult {
+/** Sends the browser back where it came from with an `error` code (the page has the sentence) instead of a sign-in. */
+export function redirectWithError(redirectUri: string, code: string): RestResult {
   const url = new URL(redirectUri);
-  url.searchParams.set("error", message);
+  url.searchParams.set("error", code);
   return redirectTo(url);
 }
 

@@ -2,7 +2,8 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
 import * as oidc from "openid-client";
 import { LRUCache } from "lru-cache";
 import { CoreError } from "../../errors.ts";
-import { isLoopbackHost } from "./schema.ts";
+import { SsoRefusal } from "./refusals.ts";
+import { isHttpsOrLoopback, isLoopbackHost } from "./schema.ts";
 
 export interface ProviderClient {
   config: oidc.Configuration;
@@ -35,22 +36,51 @@ export async function discover(issuerUrl: string, clientId: string, clientSecret
   // Plain http only for a provider on this machine (DESIGN.md); every other issuer goes over TLS.
   const execute = [oidc.enableNonRepudiationChecks, ...(isLoopbackHost(issuer) && issuer.protocol === "http:" ? [oidc.allowInsecureRequests] : [])];
   const auth = clientSecret ? oidc.ClientSecretBasic(clientSecret) : oidc.None();
+  let config: oidc.Configuration;
   try {
-    return await oidc.discovery(issuer, clientId, undefined, auth, { execute, timeout: DISCOVERY_TIMEOUT_SECONDS });
+    config = await oidc.discovery(issuer, clientId, undefined, auth, { execute, timeout: DISCOVERY_TIMEOUT_SECONDS });
   } catch (err) {
     throw new CoreError("BAD_REQUEST", `the discovery document of ${issuerUrl} could not be used: ${describeError(err)}`, { cause: err });
   }
+  checkEndpoints(issuerUrl, config.serverMetadata());
+  return config;
 }
+
+/**
+ * The browser is sent to the authorization endpoint and the Core posts the code and client secret to the token
+ * endpoint: a document naming a `javascript:` or plain-http address for either (or for the keys) is refused,
+ * with the same rule as the issuer (http only on this machine).
+ */
+function checkEndpoints(issuerUrl: string, meta: oidc.ServerMetadata): void {
+  const endpoints = { authorization_endpoint: meta.authorization_endpoint, token_endpoint: meta.token_endpoint, jwks_uri: meta.jwks_uri };
+  for (const [name, value] of Object.entries(endpoints)) {
+    if (value === undefined) continue;
+    if (typeof value !== "string" || !URL.canParse(value) || !isHttpsOrLoopback(new URL(value))) {
+      throw new CoreError(
+        "BAD_REQUEST",
+        `the discovery document of ${issuerUrl} names a ${name} that is not an https address (plain http is allowed only for localhost and 127.0.0.1)`,
+      );
+    }
+  }
+}
+
+const unavailable = (message: string, cause?: unknown) => new SsoRefusal("BAD_GATEWAY", "provider_unavailable", message, { cause });
 
 export function providerClient(s: ClientSettings): Promise<ProviderClient> {
   const key = `${s.id}\n${s.version}`;
   let entry = clients.get(key);
   if (!entry) {
-    entry = discover(s.issuerUrl, s.clientId, s.clientSecret).then((config) => {
-      const jwksUri = config.serverMetadata().jwks_uri;
-      if (!jwksUri) throw new CoreError("BAD_REQUEST", `the identity provider ${s.issuerUrl} publishes no jwks_uri; its ID tokens cannot be verified`);
-      return { config, jwks: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: DISCOVERY_TIMEOUT_SECONDS * 1000 }) };
-    });
+    // At sign-in time a discovery failure is the provider's (down, or its document changed since it was saved): 502.
+    entry = discover(s.issuerUrl, s.clientId, s.clientSecret).then(
+      (config) => {
+        const jwksUri = config.serverMetadata().jwks_uri;
+        if (!jwksUri) throw unavailable(`the identity provider ${s.issuerUrl} publishes no jwks_uri; its ID tokens cannot be verified`);
+        return { config, jwks: createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: DISCOVERY_TIMEOUT_SECONDS * 1000 }) };
+      },
+      (err: unknown) => {
+        throw err instanceof CoreError ? unavailable(err.message, err) : err;
+      },
+    );
     // A failure is not cached: the next sign-in tries again (the provider may be back).
     entry.catch(() => clients.delete(key));
     clients.set(key, entry);
@@ -62,7 +92,8 @@ export function providerClient(s: ClientSettings): Promise<ProviderClient> {
 export function describeError(err: unknown): string {
   if (err instanceof oidc.ResponseBodyError) return `${err.error}${err.error_description ? ` (${err.error_description})` : ""}`;
   if (err instanceof Error) {
-    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+    // jose and openid-client often repeat the cause's text in their own message; say it once.
+    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `: ${err.cause.message}` : "";
     return `${err.message}${cause}`;
   }
   return String(err);

@@ -4,11 +4,14 @@ import type { z } from "zod";
 import type { Core } from "../../core.ts";
 import { CoreError } from "../../errors.ts";
 import type { RestResult } from "../../http/types.ts";
+import type { IncomingMessage } from "node:http";
 import { checkRedirectUri, deliverTokens, redirectTo, redirectWithError } from "../token-delivery.ts";
+import { bindingCookie, clearedBindingCookie, hashBinding, newBinding, presentsBinding } from "./browser-binding.ts";
 import { describeError } from "./client.ts";
-import { claimsOf } from "./id-token.ts";
+import { checkPartyAndIssueTime, claimsOf } from "./id-token.ts";
 import { enabledProvider } from "./providers.ts";
 import { beforeSsoRequest } from "./rate-limit.ts";
+import { redirectCodeOf, SsoRefusal } from "./refusals.ts";
 import type { authorizeQuery, callbackQuery } from "./schema.ts";
 import * as sql from "./sql.ts";
 import { resolveUser } from "./users.ts";
@@ -19,7 +22,11 @@ export const LOGIN_STATE_TTL_SECONDS = 10 * 60;
 interface Meta {
   ip: string;
   userAgent: string | null;
+  /** The request itself: its cookie binds the callback to the browser that started the sign-in. */
+  req: IncomingMessage;
 }
+
+const secureCookies = (core: Core) => core.config.publicUrl.startsWith("https:");
 
 const stateHash = (state: string) => createHash("sha256").update(state).digest("hex");
 
@@ -28,7 +35,8 @@ export const callbackUrl = (core: Core) => `${core.config.publicUrl}/api/v1/auth
 
 /**
  * GET /auth/oidc/{provider}/authorize: remembers the sign-in in PostgreSQL (state, nonce, PKCE verifier, where
- * to return) and sends the browser to the provider with Authorization Code + PKCE (S256).
+ * to return) and sends the browser to the provider with Authorization Code + PKCE (S256), setting the cookie
+ * that binds the sign-in to this browser.
  */
 export async function authorize(core: Core, providerId: string, query: z.infer<typeof authorizeQuery>, meta: Meta): Promise<RestResult> {
   await beforeSsoRequest(core, meta.ip);
@@ -37,8 +45,10 @@ export async function authorize(core: Core, providerId: string, query: z.infer<t
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const verifier = oidc.randomPKCECodeVerifier();
+  const binding = newBinding();
   await sql.insertLoginState(core.db.pool, {
     stateHash: stateHash(state),
+    bindingHash: hashBinding(binding),
     providerId,
     nonce,
     pkceVerifier: verifier,
@@ -47,15 +57,23 @@ export async function authorize(core: Core, providerId: string, query: z.infer<t
     tokenDelivery: redirectUri ? (query.token_delivery ?? "nonce") : null,
     ttlSeconds: LOGIN_STATE_TTL_SECONDS,
   });
-  const url = oidc.buildAuthorizationUrl(client.config, {
-    redirect_uri: callbackUrl(core),
-    scope: provider.scopes.join(" "),
-    state,
-    nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-  });
-  return redirectTo(url);
+  const challenge = await oidc.calculatePKCECodeChallenge(verifier);
+  let url: URL;
+  try {
+    url = oidc.buildAuthorizationUrl(client.config, {
+      redirect_uri: callbackUrl(core),
+      scope: provider.scopes.join(" "),
+      state,
+      nonce,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    });
+  } catch (err) {
+    throw new SsoRefusal("BAD_GATEWAY", "provider_unavailable", `the identity provider ${provider.displayName} has no usable authorization endpoint: ${describeError(err)}`, { cause: err });
+  }
+  const result = redirectTo(url);
+  result.headers = { ...result.headers, "set-cookie": bindingCookie(binding, LOGIN_STATE_TTL_SECONDS, secureCookies(core)) };
+  return result;
 }
 
 /** Errors the provider reports because the person (or its policy) said no, rather than a broken request. */
@@ -63,18 +81,29 @@ const DENIALS = new Set(["access_denied", "login_required", "consent_required", 
 
 /**
  * GET /auth/oidc/callback: consumes the state once, exchanges the code (with the PKCE verifier), verifies the
- * ID token (signature, issuer, audience, expiry, nonce), resolves the user and signs them in with the delivery
- * the flow asked for. When the flow came from a page (a redirect_uri), every refusal goes back to that page as
- * a readable `error` parameter; otherwise it is the JSON error.
+ * ID token (signature, issuer, audience, azp, expiry, issue time, nonce), resolves the user and signs them in
+ * with the delivery the flow asked for. Only the browser that started the sign-in (its binding cookie) may
+ * finish it. When the flow came from a page (a redirect_uri), every refusal goes back to that page as an
+ * `error` code the page has its own sentence for; otherwise it is the JSON error with the full reason.
  */
 export async function callback(core: Core, query: z.infer<typeof callbackQuery>, rawQuery: URLSearchParams, meta: Meta): Promise<RestResult> {
   await beforeSsoRequest(core, meta.ip);
   const state = await sql.consumeLoginState(core.db.pool, stateHash(query.state));
   if (!state) throw new CoreError("BAD_REQUEST", "this sign-in is unknown, expired or already used; start the sign-in again");
+  const clearCookie = { "set-cookie": clearedBindingCookie(secureCookies(core)) };
   try {
+    // Checked after the state is consumed: a callback from the wrong browser also spends it, so it cannot be retried.
+    if (!presentsBinding(meta.req, state.binding_hash)) {
+      throw new SsoRefusal(
+        "BAD_REQUEST",
+        "browser_mismatch",
+        "this sign-in was started in another browser (or this browser did not keep its cookie); start the sign-in again from this browser",
+      );
+    }
     if (query.error) {
       const detail = query.error_description ? `${query.error}: ${query.error_description}` : query.error;
-      throw new CoreError(DENIALS.has(query.error) ? "FORBIDDEN" : "BAD_REQUEST", `the identity provider refused the sign-in (${detail})`);
+      const denied = DENIALS.has(query.error);
+      throw new SsoRefusal(denied ? "FORBIDDEN" : "BAD_REQUEST", denied ? "access_denied" : "sso_failed", `the identity provider refused the sign-in (${detail})`);
     }
     if (!query.code) throw new CoreError("BAD_REQUEST", "the callback has no code parameter");
     const { provider, client } = await enabledProvider(core, core.db.pool, state.provider_id);
@@ -94,12 +123,15 @@ export async function callback(core: Core, query: z.infer<typeof callbackQuery>,
     const exchangeMs = performance.now() - started;
     const idClaims = tokens.claims();
     if (!idClaims) throw new CoreError("UNAUTHORIZED", "the identity provider returned no ID token");
+    checkPartyAndIssueTime(idClaims, provider.clientId);
     const user = await resolveUser(core, provider, claimsOf(idClaims));
     core.log.info({ provider: provider.id, userId: user.id, resolution: user.resolution, exchangeMs: Math.round(exchangeMs * 10) / 10 }, "signed in with SSO");
-    return await deliverTokens(core, user, { redirectUri: state.redirect_uri, tokenDelivery: state.token_delivery }, meta);
+    const delivered = await deliverTokens(core, user, { redirectUri: state.redirect_uri, tokenDelivery: state.token_delivery }, meta);
+    return { ...delivered, headers: { ...delivered.headers, ...clearCookie } };
   } catch (err) {
     if (!(err instanceof CoreError) || !state.redirect_uri) throw err;
     core.log.info({ provider: state.provider_id, reason: err.message }, "SSO sign-in refused");
-    return redirectWithError(state.redirect_uri, err.message);
+    const back = redirectWithError(state.redirect_uri, redirectCodeOf(err));
+    return { ...back, headers: { ...back.headers, ...clearCookie } };
   }
 }

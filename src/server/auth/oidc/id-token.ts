@@ -39,11 +39,21 @@ export async function verifyIdToken(client: ProviderClient, clientId: string, to
   } catch (err) {
     throw invalid(reasonOf(err, meta.issuer), err);
   }
-  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== clientId) {
-    throw invalid("it names several audiences and its authorized party (azp) is not this client");
+  checkPartyAndIssueTime(payload, clientId);
+  return claimsOf(payload);
+}
+
+/**
+ * Checks both ways of signing in share (the callback's ID token and an exchanged one) beyond what the libraries
+ * check: an `azp` present must be this client (OIDC Core §3.1.3.7: the token was issued to whoever azp names,
+ * even with a single audience), and a token issued in the future is refused (a skewed or forged clock).
+ */
+export function checkPartyAndIssueTime(payload: JWTPayload, clientId: string): void {
+  if (payload.azp !== undefined && payload.azp !== clientId) throw invalid("its authorized party (azp) is another client");
+  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp === undefined) {
+    throw invalid("it names several audiences and no authorized party (azp)");
   }
   if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw invalid("it was issued in the future");
-  return claimsOf(payload);
 }
 
 /** The claims the Core needs, with a readable refusal when the email is missing. */

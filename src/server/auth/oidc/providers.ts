@@ -65,6 +65,7 @@ export async function updateProvider(core: Core, principal: Principal, patch: Pr
     defaultRole: patch.defaultRole ?? current.defaultRole,
     roleClaim: patch.roleClaim === undefined ? current.roleClaim : patch.roleClaim,
     enabled: patch.enabled ?? current.enabled,
+    trustEmail: patch.trustEmail ?? current.trustEmail,
   };
   return store(core, principal, merged, patch.clientSecret);
 }
@@ -141,6 +142,7 @@ export async function seedProviderFromEnv(core: Core): Promise<void> {
       autoRegister: true,
       defaultRole: BASE_ROLE,
       roleClaim: null,
+      trustEmail: false,
       enabled: true,
     };
     if (!(await sql.insertProviderIfAbsent(tx, values))) return false;
@@ -176,5 +178,6 @@ const auditView = (p: sql.ProviderValues) => ({
   autoRegister: p.autoRegister,
   defaultRole: p.defaultRole,
   roleClaim: p.roleClaim,
+  trustEmail: p.trustEmail,
   enabled: p.enabled,
 });

@@ -29,12 +29,12 @@ export const oidcRoutes: RestRoute[] = [
   {
     method: "GET",
     path: "/auth/oidc/:provider/authorize",
-    handler: ({ core, params, query, ip, userAgent }) => authorize(core, params.provider ?? "", authorizeQuery.parse(queryObject(query)), { ip, userAgent }),
+    handler: ({ core, params, query, ip, userAgent, raw }) => authorize(core, params.provider ?? "", authorizeQuery.parse(queryObject(query)), { ip, userAgent, req: raw }),
   },
   {
     method: "GET",
     path: "/auth/oidc/callback",
-    handler: ({ core, query, ip, userAgent }) => callback(core, callbackQuery.parse(queryObject(query)), query, { ip, userAgent }),
+    handler: ({ core, query, ip, userAgent, raw }) => callback(core, callbackQuery.parse(queryObject(query)), query, { ip, userAgent, req: raw }),
   },
   {
     method: "POST",

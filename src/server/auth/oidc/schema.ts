@@ -15,7 +15,8 @@ const issuerUrl = z
   .string({ message: "issuerUrl is required" })
   .trim()
   .max(2048, { message: "issuerUrl is too long" })
-  .refine((v) => URL.canParse(v), { message: "issuerUrl must be an absolute URL" })
+  // abort: the refines below construct a URL, which would throw (a 500) on what is not one.
+  .refine((v) => URL.canParse(v), { message: "issuerUrl must be an absolute URL", abort: true })
   .refine((v) => ifUrl(v, isHttpsOrLoopback), { message: "issuerUrl must use https (plain http is allowed only for localhost and 127.0.0.1)" })
   .refine((v) => ifUrl(v, (u) => u.username === "" && u.password === "" && u.search === "" && u.hash === ""), {
     message: "issuerUrl must not carry credentials, a query or a fragment",
@@ -51,6 +52,7 @@ const providerFields = {
     .nullable()
     .transform((v) => (v ? v : null)),
   enabled: z.boolean({ message: "enabled must be true or false" }),
+  trustEmail: z.boolean({ message: "trustEmail must be true or false" }),
 };
 
 /** POST /auth/oidc/providers: seed 002's body with its defaults, except `defaultRole`, which is `base`. */
@@ -62,6 +64,7 @@ export const providerInput = z.object({
   defaultRole: providerFields.defaultRole.default("base"),
   roleClaim: providerFields.roleClaim.optional().transform((v) => v ?? null),
   enabled: providerFields.enabled.default(true),
+  trustEmail: providerFields.trustEmail.default(false),
 });
 
 /** A partial change of an existing provider (Studio); what is omitted stays. */
@@ -76,6 +79,7 @@ export const providerPatch = z.object({
   defaultRole: providerFields.defaultRole.optional(),
   roleClaim: providerFields.roleClaim.optional(),
   enabled: providerFields.enabled.optional(),
+  trustEmail: providerFields.trustEmail.optional(),
 });
 
 export const discoveryInput = z.object({ issuerUrl });
@@ -97,6 +101,7 @@ export const providerDto = z.object({
   autoRegister: z.boolean(),
   defaultRole: z.string(),
   roleClaim: z.string().nullable(),
+  trustEmail: z.boolean(),
   enabled: z.boolean(),
   linkedUsers: z.number(),
   createdAt: z.string(),
@@ -137,7 +142,8 @@ export const tokenExchangeInput = z.object({
   idToken: z.string({ message: "idToken is required" }).min(1, { message: "idToken is required" }).max(16_384, { message: "idToken is too long" }),
 });
 
-export const nonceExchangeInput = z.object({ nonce: z.string({ message: "nonce is required" }).max(256, { message: "invalid or expired nonce" }) });
+/** Any string reaches the nonce check, which answers 401 for every one that is not a live nonce (docs/API.md); an over-long one is cut first. */
+export const nonceExchangeInput = z.object({ nonce: z.string({ message: "nonce is required" }).transform((v) => v.slice(0, 64)) });
 
 export const tokenPair = z.object({ accessToken: z.string(), refreshToken: z.string(), expiresIn: z.number() });
 export const accessOnly = z.object({ accessToken: z.string(), expiresIn: z.number() });
@@ -145,8 +151,16 @@ export const accessOnly = z.object({ accessToken: z.string(), expiresIn: z.numbe
 /** The claims the Core reads from an ID token once its signature and registered claims are verified. */
 export const idTokenClaims = z
   .object({
-    sub: z.string().min(1).max(255),
-    email: z.string({ message: "the identity provider sent no email claim; add the email scope" }).trim().toLowerCase().max(254).pipe(z.email({ message: "the identity provider sent an email claim that is not an address" })),
+    sub: z
+      .string({ message: "the identity provider sent a subject (sub) that is not a string; ID tokens must name the user with a string" })
+      .min(1, { message: "the identity provider sent an empty subject (sub)" })
+      .max(255, { message: "the identity provider sent a subject (sub) longer than 255 characters" }),
+    email: z
+      .string({ message: "the identity provider sent no email claim; add the email scope" })
+      .trim()
+      .toLowerCase()
+      .max(254, { message: "the identity provider sent an email address longer than 254 characters" })
+      .pipe(z.email({ message: "the identity provider sent an email claim that is not an address" })),
     email_verified: z.unknown().optional(),
     name: z.string().max(200).optional().catch(undefined),
     preferred_username: z.string().max(200).optional().catch(undefined),

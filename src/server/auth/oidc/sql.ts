@@ -10,6 +10,7 @@ export interface ProviderRow {
   auto_register: boolean;
   default_role: string;
   role_claim: string | null;
+  trust_email: boolean;
   enabled: boolean;
   created_at: Date;
   updated_at: Date;
@@ -24,10 +25,12 @@ export interface ProviderValues {
   autoRegister: boolean;
   defaultRole: string;
   roleClaim: string | null;
+  /** Registers accounts even from e-mails the provider does not assert verified (never links by them). */
+  trustEmail: boolean;
   enabled: boolean;
 }
 
-const COLUMNS = "id, display_name, issuer_url, client_id, scopes, auto_register, default_role, role_claim, enabled, created_at, updated_at";
+const COLUMNS = "id, display_name, issuer_url, client_id, scopes, auto_register, default_role, role_claim, trust_email, enabled, created_at, updated_at";
 
 export const toValues = (r: ProviderRow): ProviderValues => ({
   id: r.id,
@@ -38,6 +41,7 @@ export const toValues = (r: ProviderRow): ProviderValues => ({
   autoRegister: r.auto_register,
   defaultRole: r.default_role,
   roleClaim: r.role_claim,
+  trustEmail: r.trust_email,
   enabled: r.enabled,
 });
 
@@ -81,13 +85,14 @@ export async function getProvider(db: Queryable, id: string, opts: { forUpdate?:
 /** Inserts or replaces a provider; says whether it existed. */
 export async function upsertProvider(db: Queryable, p: ProviderValues): Promise<{ created: boolean }> {
   const { rows } = await db.query<{ created: boolean }>(
-    `INSERT INTO rootcx_system.oidc_providers (id, display_name, issuer_url, client_id, scopes, auto_register, default_role, role_claim, enabled)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO rootcx_system.oidc_providers (id, display_name, issuer_url, client_id, scopes, auto_register, default_role, role_claim, enabled, trust_email)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, issuer_url = EXCLUDED.issuer_url,
        client_id = EXCLUDED.client_id, scopes = EXCLUDED.scopes, auto_register = EXCLUDED.auto_register,
-       default_role = EXCLUDED.default_role, role_claim = EXCLUDED.role_claim, enabled = EXCLUDED.enabled, updated_at = now()
+       default_role = EXCLUDED.default_role, role_claim = EXCLUDED.role_claim, enabled = EXCLUDED.enabled,
+       trust_email = EXCLUDED.trust_email, updated_at = now()
      RETURNING (xmax = 0) AS created`,
-    [p.id, p.displayName, p.issuerUrl, p.clientId, p.scopes, p.autoRegister, p.defaultRole, p.roleClaim, p.enabled],
+    [p.id, p.displayName, p.issuerUrl, p.clientId, p.scopes, p.autoRegister, p.defaultRole, p.roleClaim, p.enabled, p.trustEmail],
   );
   return rows[0]!;
 }
@@ -95,9 +100,9 @@ export async function upsertProvider(db: Queryable, p: ProviderValues): Promise<
 /** Inserts the provider only if no provider with this id exists (seeding from the environment). */
 export async function insertProviderIfAbsent(db: Queryable, p: ProviderValues): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO rootcx_system.oidc_providers (id, display_name, issuer_url, client_id, scopes, auto_register, default_role, role_claim, enabled)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-    [p.id, p.displayName, p.issuerUrl, p.clientId, p.scopes, p.autoRegister, p.defaultRole, p.roleClaim, p.enabled],
+    `INSERT INTO rootcx_system.oidc_providers (id, display_name, issuer_url, client_id, scopes, auto_register, default_role, role_claim, enabled, trust_email)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+    [p.id, p.displayName, p.issuerUrl, p.clientId, p.scopes, p.autoRegister, p.defaultRole, p.roleClaim, p.enabled, p.trustEmail],
   );
   return (rowCount ?? 0) > 0;
 }
@@ -127,18 +132,19 @@ export interface LoginState {
   pkce_verifier: string;
   redirect_uri: string | null;
   token_delivery: "nonce" | "legacy" | null;
+  binding_hash: string;
 }
 
 export async function insertLoginState(
   db: Queryable,
-  s: { stateHash: string; providerId: string; nonce: string; pkceVerifier: string; redirectUri: string | null; tokenDelivery: "nonce" | "legacy" | null; ttlSeconds: number },
+  s: { stateHash: string; bindingHash: string; providerId: string; nonce: string; pkceVerifier: string; redirectUri: string | null; tokenDelivery: "nonce" | "legacy" | null; ttlSeconds: number },
 ): Promise<void> {
   // Abandoned sign-ins are swept as new ones start, so the table never grows beyond ten minutes of traffic.
   await db.query("DELETE FROM rootcx_system.oidc_login_states WHERE expires_at < now()");
   await db.query(
-    `INSERT INTO rootcx_system.oidc_login_states (state_hash, provider_id, nonce, pkce_verifier, redirect_uri, token_delivery, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
-    [s.stateHash, s.providerId, s.nonce, s.pkceVerifier, s.redirectUri, s.tokenDelivery, s.ttlSeconds],
+    `INSERT INTO rootcx_system.oidc_login_states (state_hash, provider_id, nonce, pkce_verifier, redirect_uri, token_delivery, expires_at, binding_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8)`,
+    [s.stateHash, s.providerId, s.nonce, s.pkceVerifier, s.redirectUri, s.tokenDelivery, s.ttlSeconds, s.bindingHash],
   );
 }
 
@@ -146,7 +152,7 @@ export async function insertLoginState(
 export async function consumeLoginState(db: Queryable, stateHash: string): Promise<LoginState | undefined> {
   const { rows } = await db.query<LoginState & { expired: boolean }>(
     `DELETE FROM rootcx_system.oidc_login_states WHERE state_hash = $1
-     RETURNING provider_id, nonce, pkce_verifier, redirect_uri, token_delivery, expires_at < now() AS expired`,
+     RETURNING provider_id, nonce, pkce_verifier, redirect_uri, token_delivery, binding_hash, expires_at < now() AS expired`,
     [stateHash],
   );
   const row = rows[0];
