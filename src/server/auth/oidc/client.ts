@@ -58,7 +58,7 @@ function checkEndpoints(issuerUrl: string, meta: oidc.ServerMetadata): void {
     if (typeof value !== "string" || !URL.canParse(value) || !isHttpsOrLoopback(new URL(value))) {
       throw new CoreError(
         "BAD_REQUEST",
-        `the discovery document of ${issuerUrl} names a ${name} that is not an https address (plain http is allowed only for localhost and 127.0.0.1)`,
+        `the discovery document of ${issuerUrl} gives as its ${name} an address that is not https (plain http is allowed only for localhost and 127.0.0.1)`,
       );
     }
   }

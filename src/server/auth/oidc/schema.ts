@@ -15,8 +15,7 @@ const issuerUrl = z
   .string({ message: "issuerUrl is required" })
   .trim()
   .max(2048, { message: "issuerUrl is too long" })
-  // abort: the refines below construct a URL, which would throw (a 500) on what is not one.
-  .refine((v) => URL.canParse(v), { message: "issuerUrl must be an absolute URL", abort: true })
+  .refine((v) => URL.canParse(v), { message: "issuerUrl must be an absolute URL" })
   .refine((v) => ifUrl(v, isHttpsOrLoopback), { message: "issuerUrl must use https (plain http is allowed only for localhost and 127.0.0.1)" })
   .refine((v) => ifUrl(v, (u) => u.username === "" && u.password === "" && u.search === "" && u.hash === ""), {
     message: "issuerUrl must not carry credentials, a query or a fragment",
