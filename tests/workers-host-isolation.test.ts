@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pidsOfUids } from "../src/server/workers/uid-procs.ts";
 import { workerIdsOf } from "../src/server/workers/worker-uids.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 import { isAlive, manifest, placeFixture, waitFor } from "./workers-helpers.ts";
@@ -65,6 +66,38 @@ describe.runIf(asRoot)("what an app's workers leave running", () => {
     expect((await api(a, "POST", "/api/v1/apps/kit/worker/stop", undefined, adminA.accessToken)).status).toBe(200);
     expect(isAlive(child)).toBe(false);
     expect((await api(a, "POST", "/api/v1/apps/kit/worker/start", undefined, adminA.accessToken)).status).toBe(200);
+  });
+
+  // The hopper's parent exits as soon as its child is born, so a /proc scan rarely meets it: it shows as pids being
+  // used up fast (100 in 300 ms; it takes about 1000 a second here). kill(-1, 0) as the uid is no probe: it succeeds
+  // whenever any other process exists, even one it may not signal.
+  const lastPid = () => Number(readFileSync("/proc/loadavg", "utf8").trim().split(/\s+/)[4]);
+  const pidMax = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8"));
+  const hopping = async () => {
+    const before = lastPid();
+    await sleep(300);
+    return (lastPid() - before + pidMax) % pidMax > 100;
+  };
+
+  it("an administrator's stop kills a process that keeps forking: within 1 s no process of the app's uid is left", async () => {
+    const uid = workerIdsOf(a.dataDir).get("kit")!;
+    expect((await rpc(a, adminA.accessToken, "kit", "spawnHopper")).status).toBe(200);
+    await waitFor("the hopper", hopping);
+    expect((await api(a, "POST", "/api/v1/apps/kit/worker/stop", undefined, adminA.accessToken)).status).toBe(200);
+    await sleep(1000);
+    expect(pidsOfUids(new Set([uid]))).toEqual([]);
+    expect(await hopping()).toBe(false);
+    expect((await api(a, "POST", "/api/v1/apps/kit/worker/start", undefined, adminA.accessToken)).status).toBe(200);
+  });
+
+  it("uninstall kills a process that keeps forking", async () => {
+    const uid = workerIdsOf(b.dataDir).get("other")!;
+    expect((await rpc(b, adminB.accessToken, "other", "spawnHopper")).status).toBe(200);
+    await waitFor("the hopper", hopping);
+    expect((await api(b, "DELETE", "/api/v1/apps/other", undefined, adminB.accessToken)).status).toBe(200);
+    await sleep(1000);
+    expect(pidsOfUids(new Set([uid]))).toEqual([]);
+    expect(await hopping()).toBe(false);
   });
 
   it("uninstall kills a detached child and removes the app's worker home", async () => {

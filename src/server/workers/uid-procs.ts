@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /**
@@ -62,9 +63,31 @@ function sweepable(uids: ReadonlySet<number>): void {
   for (const uid of uids) if (uid === 0 || uid === process.getuid?.()) throw new Error(`refusing to kill every process of uid ${uid}`);
 }
 
-/** One SIGKILL round to every process of `uids` (one /proc scan whatever their number); how many were signalled. */
+/** procps' kill(1), in Debian's base system; the Core sends the signal through it as the app's uid. */
+const KILL = "/bin/kill";
+
+/**
+ * As root, SIGKILLs every process of `uid` in one atomic step: a short-lived `kill -s KILL -- -1` run as that uid.
+ * Linux's kill(-1) signals every process the caller may signal except itself while holding the task list lock, and
+ * a fork that has not finished by then is aborted by the pending signal, so a process forking as fast as it can
+ * cannot slip a child past it the way it slips one past a /proc scan (its child is born after the scan read its
+ * parent). Whether the step ran: false without root or without /bin/kill, when only the scan is left.
+ */
+function killAllAsUid(uid: number): boolean {
+  if (process.getuid?.() !== 0 || !existsSync(KILL)) return false;
+  // `-KILL`, not `-s KILL`: procps-ng 4 reads `-s KILL -- -1` as a usage error and signals nothing. The exit
+  // status says nothing useful (1 when no process was left to signal); the /proc scan confirms.
+  const r = spawnSync(KILL, ["-KILL", "--", "-1"], { uid, gid: uid, env: {}, stdio: "ignore", cwd: "/", timeout: 2000 });
+  return r.error === undefined;
+}
+
+/**
+ * One SIGKILL round to every process of `uids`: as root the atomic kill(-1) as each uid (twice, the second for a
+ * fork the first caught half-way), then one /proc scan whatever their number. How many the scan signalled.
+ */
 export function killUidsNow(uids: ReadonlySet<number>): number {
   sweepable(uids);
+  for (const uid of uids) if (killAllAsUid(uid)) killAllAsUid(uid);
   let n = 0;
   for (const pid of pidsOfUids(uids)) {
     try {
