@@ -77,7 +77,8 @@ function killAllAsUid(uid: number): boolean {
   if (process.getuid?.() !== 0 || !existsSync(KILL)) return false;
   // `-KILL`, not `-s KILL`: procps-ng 4 reads `-s KILL -- -1` as a usage error and signals nothing. The exit
   // status says nothing useful (1 when no process was left to signal); the /proc scan confirms.
-  const r = spawnSync(KILL, ["-KILL", "--", "-1"], { uid, gid: uid, env: {}, stdio: "ignore", cwd: "/", timeout: 2000 });
+  const env: Record<string, string> = {};
+  const r = spawnSync(KILL, ["-KILL", "--", "-1"], { uid, gid: uid, env: env as NodeJS.ProcessEnv, stdio: "ignore", cwd: "/", timeout: 2000 });
   return r.error === undefined;
 }
 
