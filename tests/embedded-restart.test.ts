@@ -144,4 +144,20 @@ describe("the embedded PostgreSQL across a Core killed with SIGKILL", () => {
     first.child.kill("SIGTERM");
     expect(await first.exit).toBe(0);
   }, 150_000);
+
+  it("without a core.pid record, a postmaster whose parent is still a node process is left alone (a Core from before the record)", async () => {
+    const { dataDir, port, url } = await fresh();
+    const first = startCore(dataDir, port);
+    await waitHealthy(url, first);
+    const pid = postmasterPid(dataDir);
+    rmSync(path.join(dataDir, "run", "core.pid"));
+
+    const second = startCore(dataDir, await freePort());
+    expect(await Promise.race([second.exit, sleep(60_000).then(() => "still running")])).toBe(1);
+    expect(second.output()).toContain(`did not start: its postmaster (pid ${pid}) is running under process ${first.child.pid}; is another Core using this data directory?`);
+    expect(isRunning(pid)).toBe(true);
+    expect(((await (await fetch(`${url}/health?full=true`)).json()) as { database: { reachable: boolean } }).database.reachable).toBe(true);
+    first.child.kill("SIGTERM");
+    expect(await first.exit).toBe(0);
+  }, 150_000);
 });
