@@ -169,22 +169,50 @@ test("invite by magic link from the users panel: mailed, copied, and opened in a
   const mail = await smtp.next(INVITEE);
   expect(linkIn(mail)).toBe(link);
 
+  // Waiting to be used: listed under the outstanding sign-in links.
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId(`invitation-row-${INVITEE}`)).toContainText(ADMIN.email);
+
   const invitee = await freshPage(browser);
   await invitee.goto(link);
   await expect(invitee.getByTestId("signed-in-as")).toContainText(INVITEE);
   expect(invitee.url()).not.toContain("auth_nonce");
   await invitee.context().close();
 
-  // Used once: a second browser gets the refusal, not a session.
+  // Used once: a second browser lands on the sign-in page with the refusal, not a session and not raw JSON.
   const second = await freshPage(browser);
-  const again = await second.request.get(link, { maxRedirects: 0 });
-  expect(again.status()).toBe(401);
-  expect(await again.json()).toEqual({ error: "this sign-in link is invalid, expired or already used" });
+  await second.goto(link);
+  await expect(second).toHaveURL(/\/login\?error=/);
+  await expect(second.getByRole("alert").filter({ hasText: "invalid, expired or already used" })).toBeVisible();
   await second.context().close();
 
-  await page.keyboard.press("Escape");
   await page.reload();
   await expect(page.getByTestId(`user-row-${INVITEE}`)).toContainText("base");
+  await expect(page.getByTestId(`invitation-row-${INVITEE}`)).toHaveCount(0);
+});
+
+test("an outstanding invitation can be revoked from the users panel, and its link then refuses", async ({ page, browser }) => {
+  const email = `revoked-${RUN}@magic.test`;
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/users");
+  await page.getByRole("button", { name: "Invite by magic link" }).click();
+  const form = page.getByRole("form", { name: "Invite by magic link" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByRole("button", { name: "Make the link" }).click();
+  const link = await page.getByTestId("invite-result").getByLabel(`Sign-in link for ${email}`).inputValue();
+  await page.keyboard.press("Escape");
+
+  const row = page.getByTestId(`invitation-row-${email}`);
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByTestId("toast-success").filter({ hasText: `The sign-in link for ${email} is revoked.` })).toBeVisible();
+  await expect(row).toHaveCount(0);
+  await expectNoSeriousA11yViolations(page, ["[data-testid=outstanding-invitations]"]);
+
+  const someone = await freshPage(browser);
+  await someone.goto(link);
+  await expect(someone.getByRole("alert").filter({ hasText: "invalid, expired or already used" })).toBeVisible();
+  await someone.context().close();
 });
 
 test("e-mail me a sign-in link: the same answer for anyone, and the mailed link signs an existing person in", async ({ browser }) => {

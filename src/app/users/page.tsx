@@ -13,6 +13,7 @@ import { useFormErrors } from "../components/use-form-errors.ts";
 import { errorSentence } from "../components/api-error.ts";
 import { useTRPC } from "../trpc.ts";
 import { InviteLink } from "./invite-link.tsx";
+import { OutstandingInvitations } from "./outstanding-invitations.tsx";
 import { UserActions, type UserDetails } from "./user-row.tsx";
 
 /** Making sign-in links (an administrator holds it through `*`). */
@@ -98,7 +99,11 @@ export default function UsersPage() {
   return (
     <section className="space-y-6">
       {header}
-      <InviteLink open={inviting} onClose={() => setInviting(false)} onInvited={() => void refresh()} />
+      <InviteLink
+        open={inviting}
+        onClose={() => setInviting(false)}
+        onInvited={() => void Promise.all([refresh(), queryClient.invalidateQueries({ queryKey: trpc.magicLink.outstanding.queryKey() })])}
+      />
       <SlideOver open={adding} title="Add user" onClose={() => setAdding(false)}>
         <form noValidate onSubmit={addUser} aria-label="Add user" className="space-y-3">
           <FormField kind="email" label="Email" name="email" required error={errors.fields.email} onChange={() => clear("email")} />
@@ -125,6 +130,7 @@ export default function UsersPage() {
           empty="No users yet."
         />
       )}
+      {canInvite ? <OutstandingInvitations /> : null}
     </section>
   );
 }
