@@ -117,6 +117,22 @@ describe("the sign-in is bound to the browser that started it (login CSRF)", () 
     expect(rows[0].binding_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("a browser on another host name than the public URL is first sent to the public URL (where the callback lands), once", async () => {
+    const port = new URL(f.publicUrl).port;
+    const back = `${f.publicUrl}/login`;
+    const res = await get(`http://localhost:${port}/api/v1/auth/oidc/test-idp/authorize?redirect_uri=${encodeURIComponent(back)}&token_delivery=nonce`);
+    expect(res.status).toBe(307);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    const to = new URL(res.headers.get("location")!);
+    expect(`${to.origin}${to.pathname}`).toBe(`${f.publicUrl}/api/v1/auth/oidc/test-idp/authorize`);
+    expect(Object.fromEntries(to.searchParams)).toEqual({ redirect_uri: back, token_delivery: "nonce", via_public_url: "1" });
+    // Marked as the detour's: never a second one, even if a proxy rewrote the host.
+    const once = await get(`http://localhost:${port}${to.pathname}${to.search}`);
+    expect(once.status).toBe(307);
+    expect(new URL(once.headers.get("location")!).origin).toBe(f.idp.issuer);
+    expect(once.headers.getSetCookie()[0]).toMatch(/^rootcx_sso_binding=/);
+  });
+
   it("a callback from a browser without the cookie, or with another one, is refused and spends the state", async () => {
     const mismatch = "this sign-in was started in another browser (or this browser did not keep its cookie); start the sign-in again from this browser";
     const callback = await throughProvider(f, "alice");

@@ -56,6 +56,7 @@ export function ProviderForm({ onSaved }: { onSaved(id: string): void }) {
         ...(text("clientSecret") ? { clientSecret: text("clientSecret") } : {}),
         scopes: text("scopes").split(/\s+/).filter(Boolean),
         autoRegister: f.get("autoRegister") === "on",
+        trustEmail: f.get("trustEmail") === "on",
         defaultRole: text("defaultRole") || "base",
         roleClaim: text("roleClaim") || null,
         enabled: f.get("enabled") === "on",
@@ -99,8 +100,9 @@ export function ProviderForm({ onSaved }: { onSaved(id: string): void }) {
       <FormField kind="password" label="Client secret" name="clientSecret" autoComplete="off" hint="Kept in the vault; never shown again. Leave empty for a public client." error={errors.fields.clientSecret} onChange={() => clear("clientSecret")} />
       <FormField label="Scopes" name="scopes" defaultValue="openid email profile" hint="Separated by spaces; openid is required." error={errors.fields.scopes} onChange={() => clear("scopes")} />
       <FormField kind="select" label="Default role" name="defaultRole" options={roleOptions.length > 0 ? roleOptions : [{ value: "base", label: "base" }]} defaultValue="base" error={errors.fields.defaultRole} />
-      <FormField label="Role claim" name="roleClaim" hint="Optional: a claim naming a role to give new users instead." error={errors.fields.roleClaim} onChange={() => clear("roleClaim")} />
+      <FormField label="Role claim" name="roleClaim" hint="Optional: a claim naming a role to give new users instead. It can name admin: use only a claim your provider's administrators alone control." error={errors.fields.roleClaim} onChange={() => clear("roleClaim")} />
       <FormField kind="checkbox" label="Create accounts on first sign-in" name="autoRegister" defaultChecked />
+      <FormField kind="checkbox" label="Also create accounts for e-mail addresses the provider does not mark verified" name="trustEmail" />
       <FormField kind="checkbox" label="Enabled" name="enabled" defaultChecked />
       <FormError>{errors.form}</FormError>
       <Button type="submit" disabled={create.isPending}>

@@ -41,6 +41,8 @@ export const callbackUrl = (core: Core) => `${core.config.publicUrl}/api/v1/auth
 export async function authorize(core: Core, providerId: string, query: z.infer<typeof authorizeQuery>, meta: Meta): Promise<RestResult> {
   await beforeSsoRequest(core, meta.ip);
   const redirectUri = query.redirect_uri === undefined ? null : checkRedirectUri(core, query.redirect_uri);
+  const detour = throughPublicUrl(core, providerId, query, meta.req);
+  if (detour) return detour;
   const { provider, client } = await enabledProvider(core, core.db.pool, providerId);
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -74,6 +76,22 @@ export async function authorize(core: Core, providerId: string, query: z.infer<t
   const result = redirectTo(url);
   result.headers = { ...result.headers, "set-cookie": bindingCookie(binding, LOGIN_STATE_TTL_SECONDS, secureCookies(core)) };
   return result;
+}
+
+/**
+ * The provider sends the browser back to the public URL, and the binding cookie must be there: a browser that
+ * reached authorize under another host name (127.0.0.1 for a public localhost, an internal name) is first sent
+ * to the same authorize on the public URL. Once only (`via_public_url`), so a proxy that rewrites Host cannot
+ * make it loop; the cookie is then set wherever the browser is, as before.
+ */
+function throughPublicUrl(core: Core, providerId: string, query: z.infer<typeof authorizeQuery>, req: IncomingMessage): RestResult | null {
+  const pub = new URL(core.config.publicUrl);
+  if (query.via_public_url || req.headers.host === undefined || req.headers.host === pub.host) return null;
+  const again = new URL(`${core.config.publicUrl}/api/v1/auth/oidc/${encodeURIComponent(providerId)}/authorize`);
+  if (query.redirect_uri !== undefined) again.searchParams.set("redirect_uri", query.redirect_uri);
+  if (query.token_delivery !== undefined) again.searchParams.set("token_delivery", query.token_delivery);
+  again.searchParams.set("via_public_url", "1");
+  return redirectTo(again);
 }
 
 /** Errors the provider reports because the person (or its policy) said no, rather than a broken request. */

@@ -127,6 +127,8 @@ export const authorizeQuery = z.object({
     .max(32, { message: "token_delivery is too long" })
     .optional()
     .transform((v): "nonce" | "legacy" | undefined => (v === undefined ? undefined : v === "nonce" ? "nonce" : "legacy")),
+  /** Set by the Core's own detour to its public URL (flow.ts), so it happens once. */
+  via_public_url: z.literal("1").optional(),
 });
 
 export const callbackQuery = z.object({
