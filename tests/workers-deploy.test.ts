@@ -40,7 +40,7 @@ describe("who may deploy what", () => {
   });
 
   it("refuses the reserved id core, invalid ids and apps that are not installed", async () => {
-    expect(await deploy("core", backend("v1"))).toMatchObject({ status: 400, body: { error: 'the app id "core" is reserved' } });
+    expect(await deploy("core", backend("v1"))).toMatchObject({ status: 400, body: { error: 'app id "core" is reserved' } });
     expect((await deploy("Bad-Id", backend("v1"))).status).toBe(400);
     expect(await deploy("nowhere", backend("v1"))).toMatchObject({ status: 404, body: { error: "app nowhere is not installed; install its manifest (POST /apps) before deploying to it" } });
     expect(existsSync(appDir(core.dataDir, "nowhere"))).toBe(false);

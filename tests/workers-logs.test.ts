@@ -71,7 +71,10 @@ describe("GET /apps/:appId/logs", () => {
     s.close();
     const bad = await api(a, "GET", `${LOGS}?level=info,loud`, undefined, admin.accessToken);
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toMatch(/level must be among .*not "loud"/);
+    expect(bad.body.error).toBe('level "loud" is not a log level: use one or more of info, warn, error, debug, system, stdout, stderr, event, separated by commas');
+    const bogus = await api(a, "GET", `${LOGS}?level=bogus`, undefined, admin.accessToken);
+    expect(bogus.body.error).toMatch(/^level "bogus" is not a log level: use one or more of /);
+    expect((await api(a, "GET", `${LOGS}?level=,`, undefined, admin.accessToken)).body.error).toMatch(/^level names no level: use one or more of /);
     const badReplay = await api(a, "GET", `${LOGS}?replay=maybe`, undefined, admin.accessToken);
     expect(badReplay.status).toBe(400);
     expect(badReplay.body.error).toMatch(/replay must be/);

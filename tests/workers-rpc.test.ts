@@ -14,7 +14,7 @@ const rpc = (appId: string, body: unknown, token?: string) => api(core, "POST", 
 beforeAll(async () => {
   core = await startTestCore({});
   admin = await signUpAndIn(core, "admin@example.com");
-  const kit = manifest("kit", { public: { rpcs: [{ name: "echo" }, { name: "scoped", scope: ["ticket_id"] }] }, actions: [{ id: "echo", name: "Echo" }] });
+  const kit = manifest("kit", { public: { rpcs: [{ name: "echo" }, { name: "scoped", scope: ["ticket_id"] }, { name: "ghost" }] }, actions: [{ id: "echo", name: "Echo" }] });
   expect((await api(core, "POST", "/api/v1/apps", kit, admin.accessToken)).status).toBe(200);
   expect((await api(core, "POST", "/api/v1/apps", manifest("frontonly"), admin.accessToken)).status).toBe(200);
   placeFixture(core, "kit", "kit");
@@ -55,6 +55,16 @@ describe("callers", () => {
     expect((await rpc("kit", { method: "scoped" })).status).toBe(401);
   });
 
+  it("tells an anonymous caller of a public name the backend does not serve only that, never the private method names", async () => {
+    expect(await rpc("kit", { method: "ghost" })).toMatchObject({ status: 404, body: { error: "unknown method: ghost" } });
+    // A caller holding app:kit:invoke, and an administrator, get the list.
+    for (const token of [member.accessToken, admin.accessToken]) {
+      const res = await rpc("kit", { method: "ghost" }, token);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatch(/^unknown method: ghost \(the backend serves: echo, env, /);
+    }
+  });
+
   it("says share tokens are not supported yet, and refuses a bad JWT", async () => {
     const share = await fetch(`${core.url}/api/v1/apps/kit/rpc`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" }, body: JSON.stringify({ method: "echo" }) });
     expect(share.status).toBe(401);
@@ -65,7 +75,11 @@ describe("callers", () => {
 
 describe("requests", () => {
   it("validates the body", async () => {
-    expect(await rpc("kit", {}, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must be a string" } });
+    const needsMethod = 'the body needs a method: {"method": "…", "params": {…}}';
+    expect(await rpc("kit", {}, admin.accessToken)).toMatchObject({ status: 400, body: { error: needsMethod } });
+    expect(await rpc("kit", undefined, admin.accessToken)).toMatchObject({ status: 400, body: { error: needsMethod } });
+    expect(await rpc("kit", { params: {} }, admin.accessToken)).toMatchObject({ status: 400, body: { error: needsMethod } });
+    expect(await rpc("kit", { method: 3 }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must be a string" } });
     expect(await rpc("kit", { method: "" }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must not be empty" } });
     expect(await rpc("kit", { method: "m".repeat(201) }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must be at most 200 characters" } });
     expect((await rpc("kit", [1, 2], admin.accessToken)).status).toBe(400);

@@ -33,7 +33,6 @@ export interface DeployAnswer {
  */
 export async function authorizeDeploy(core: Core, principal: Principal, id: string): Promise<string> {
   await requirePermission(core, principal, DEPLOY_PERMISSION);
-  if (id === "core") throw new CoreError("BAD_REQUEST", 'the app id "core" is reserved');
   const appId = appIdSchema.parse(id);
   if (!(await appsSql.getApp(core.db.pool, appId))) {
     throw new CoreError("NOT_FOUND", `app ${appId} is not installed; install its manifest (POST /apps) before deploying to it`);

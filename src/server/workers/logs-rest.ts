@@ -16,10 +16,19 @@ import { SseWriter } from "./sse.ts";
 /** The per-app key an install mints (apps/service.ts): logs hold what the app's code prints, so plain users do not get them. */
 export const logsReadKey = (appId: string) => `app:${appId}:logs.read`;
 
-const levelsSchema = z
-  .string()
-  .transform((s) => s.split(",").map((l) => l.trim()).filter((l) => l !== ""))
-  .pipe(z.array(z.enum(LOG_LEVELS, { error: (iss) => `level must be among ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(iss.input)}` })).min(1, "level names no level"));
+const isLevel = (l: string): l is WorkerLogLevel => (LOG_LEVELS as readonly string[]).includes(l);
+
+/** `?level=a,b`: one sentence naming the first bad value (an array schema would prefix its index, "0: …"). */
+const levelsSchema = z.string().transform((s, ctx): WorkerLogLevel[] => {
+  const levels = s.split(",").map((l) => l.trim()).filter((l) => l !== "");
+  const bad = levels.find((l) => !isLevel(l));
+  if (levels.length === 0 || bad !== undefined) {
+    const what = bad === undefined ? "level names no level" : `level ${JSON.stringify(bad)} is not a log level`;
+    ctx.addIssue({ code: "custom", message: `${what}: use one or more of ${LOG_LEVELS.join(", ")}, separated by commas` });
+    return z.NEVER;
+  }
+  return levels.filter(isLevel);
+});
 const replaySchema = z.enum(["0", "1", "false", "true"], { error: 'replay must be "0" or "1"' }).transform((v) => v === "1" || v === "true");
 
 async function requireLogsRead(core: Core, principal: Principal, appId: string): Promise<void> {

@@ -6,7 +6,7 @@ import { holdsPermission } from "../governance/permissions.ts";
 import { appDir } from "./app-files.ts";
 import type { RpcCaller } from "./contracts.ts";
 import { ANON_IDENTITY, type WorkerIdentity } from "./identity.ts";
-import { appIdSchema, publicSection, rpcBody } from "./schema.ts";
+import { appIdSchema, parseRpcBody, publicSection } from "./schema.ts";
 
 export const invokeKey = (appId: string) => `app:${appId}:invoke`;
 
@@ -44,7 +44,7 @@ async function resolveCaller(core: Core, appId: string, method: string, auth: Rp
 /** `POST /apps/:appId/rpc`: validates, authorizes, and runs the call on the caller's identity worker. */
 export async function invokeRpc(core: Core, rawAppId: string, auth: RpcAuth, body: unknown): Promise<unknown> {
   const appId = appIdSchema.parse(rawAppId);
-  const input = rpcBody.parse(body ?? {});
+  const input = parseRpcBody(body);
   const installed = await core.apps.get(appId);
   const hasBackend = core.workers.hasBackend(appId);
   if (!installed && !hasBackend && !existsSync(appDir(core.config.dataDir, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);

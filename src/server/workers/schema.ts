@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appIdSchema } from "../apps/manifest.ts";
+import { CoreError } from "../errors.ts";
 
 export { appIdSchema };
 
@@ -13,6 +14,16 @@ export const rpcBody = z.object(
   { error: "the body must be a JSON object {method, params?, id?}" },
 );
 export type RpcBody = z.infer<typeof rpcBody>;
+
+/** What a body without a method is told: the shape of a call, rather than zod's "method: method must be a string". */
+export const NEEDS_METHOD = 'the body needs a method: {"method": "…", "params": {…}}';
+
+/** Parses an RPC body; an empty body or an object without `method` gets NEEDS_METHOD. */
+export function parseRpcBody(body: unknown): RpcBody {
+  const missing = body === undefined || body === null || (typeof body === "object" && !Array.isArray(body) && (body as { method?: unknown }).method === undefined);
+  if (missing) throw new CoreError("BAD_REQUEST", NEEDS_METHOD);
+  return rpcBody.parse(body);
+}
 
 /** `?detail=true` on GET /workers; any other spelling is refused rather than read as false. */
 export const detailFlag = z

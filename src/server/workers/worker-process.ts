@@ -197,11 +197,14 @@ export class WorkerProcess {
 
   /**
    * Calls `method`; a method the worker did not list is a 404 (nothing is dispatched), params the wire cannot carry
-   * a 400, a worker error a 502, the timeout a 504, a crash fails the call at once with a 502.
+   * a 400, a worker error a 502, the timeout a 504, a crash fails the call at once with a 502. The 404 lists the
+   * served methods only to a signed-in caller (one who passed the `app:{id}:invoke` check): an anonymous caller of a
+   * public name the backend does not serve must not learn the private ones.
    */
   call(method: string, params: unknown, caller: RpcCaller | null, timeoutMs: number): Promise<unknown> {
     if (this.methods.length > 0 && !this.methods.includes(method)) {
-      return Promise.reject(new CoreError("NOT_FOUND", `unknown method: ${method} (the backend serves: ${this.methods.join(", ")})`));
+      const served = caller ? ` (the backend serves: ${this.methods.join(", ")})` : "";
+      return Promise.reject(new CoreError("NOT_FOUND", `unknown method: ${method}${served}`));
     }
     const id = this.#nextId++;
     let line: string;
