@@ -4,6 +4,7 @@ import { SignJWT, type JWTPayload } from "jose";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redirectErrorSentence } from "../src/app/login/redirect-error.ts";
+import { describeError } from "../src/server/auth/oidc/client.ts";
 import { api, signUpAndIn, type Session } from "./harness.ts";
 import { addProvider, asJson, bindingFor, get, providerBody, ssoCallback, startSsoFixture, throughProvider, type SsoFixture } from "./oidc-setup.ts";
 
@@ -241,6 +242,13 @@ describe("smaller refusals", () => {
     for (const nonce of ["", "short", "x".repeat(300)]) {
       expect(await api(f.core, "POST", "/api/v1/auth/nonce-exchange", { nonce })).toMatchObject({ status: 401, body: { error: "invalid or expired nonce; sign in again" } });
     }
+  });
+
+  it("a provider error whose text repeats its cause's is said once", () => {
+    const text = "error when selecting a JWT verification key, no applicable keys found";
+    expect(describeError(new Error(text, { cause: new Error(text) }))).toBe(text);
+    expect(describeError(new Error("error when selecting a JWT verification key", { cause: new Error(text) }))).toBe(text);
+    expect(describeError(new Error("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") }))).toBe("fetch failed: connect ECONNREFUSED 127.0.0.1:1");
   });
 
   it("the login page shows only its own sentences: an unknown ?error= gets the generic one, never the text", () => {

@@ -92,9 +92,11 @@ export function providerClient(s: ClientSettings): Promise<ProviderClient> {
 export function describeError(err: unknown): string {
   if (err instanceof oidc.ResponseBodyError) return `${err.error}${err.error_description ? ` (${err.error_description})` : ""}`;
   if (err instanceof Error) {
-    // jose and openid-client often repeat the cause's text in their own message; say it once.
-    const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `: ${err.cause.message}` : "";
-    return `${err.message}${cause}`;
+    if (!(err.cause instanceof Error)) return err.message;
+    // jose and openid-client often repeat one text in the other ("error when selecting a JWT verification key"); say it once.
+    const cause = err.cause.message;
+    if (err.message.includes(cause)) return err.message;
+    return cause.includes(err.message) ? cause : `${err.message}: ${cause}`;
   }
   return String(err);
 }
