@@ -178,6 +178,15 @@ describe("the entry point rule", () => {
     expect(await rpcVersion("nested")).toBe("live");
   });
 
+  it("refuses an archive whose entry point is two folders down, naming the path found", async () => {
+    const res = await deploy("nested", filesTarGz({ "a/b/index.ts": "serve({ rpc: {} });\n", "a/README.md": "x" }));
+    expect(res).toMatchObject({
+      status: 400,
+      body: { error: "no entry point at the archive's root (index.ts, index.js, main.ts, main.js, src/index.ts, src/index.js); it holds a/b/index.ts — archive the folder's contents: tar czf app.tgz -C a/b ." },
+    });
+    expect(await rpcVersion("nested")).toBe("live");
+  });
+
   it("refuses an archive with no entry point and no migrations, naming the accepted entry points", async () => {
     const res = await deploy("nested", filesTarGz({ "README.md": "hello", "lib/util.ts": "export {};\n" }));
     expect(res).toMatchObject({

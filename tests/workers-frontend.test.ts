@@ -164,6 +164,15 @@ describe("static serving of an app's frontend", () => {
     expect(audit.rows[0]).toEqual({ n: 2 });
   });
 
+  it("refuses an archive whose index.html is in a folder (tar czf fe.tgz -C fe dist), or absent, and keeps the live frontend", async () => {
+    const nested = await upload(core, "/api/v1/apps/web/frontend", filesTarGz({ "dist/index.html": "<p>v3</p>", "dist/assets/a.js": JS }), admin.accessToken);
+    expect(nested).toMatchObject({ status: 400, body: { error: "no index.html at the archive's root; it holds dist/index.html — archive the folder's contents: tar czf fe.tgz -C dist ." } });
+    const none = await upload(core, "/api/v1/apps/web/frontend", filesTarGz({ "app.js": JS }), admin.accessToken);
+    expect(none.status).toBe(400);
+    expect(none.body.error).toMatch(/^the archive holds no index\.html at its root/);
+    expect(await (await fetch(`${core.url}/apps/web/`)).text()).toBe("<p>v2</p>");
+  });
+
   it("lists the app with hasFrontend", async () => {
     const apps = (await api(core, "GET", "/api/v1/apps", undefined, admin.accessToken)).body as { id: string; hasFrontend: boolean }[];
     expect(Object.fromEntries(apps.map((a) => [a.id, a.hasFrontend]))).toEqual({ bare: false, other: true, web: true });

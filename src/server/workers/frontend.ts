@@ -3,6 +3,7 @@ import type { Core } from "../core.ts";
 import { withActor } from "../governance/actor.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
 import { frontendDir } from "./app-files.ts";
+import { checkFrontendEntry } from "./entry-check.ts";
 import { lockDeploys } from "./migrations.ts";
 import type { UploadedFile } from "./multipart.ts";
 import { stageArchive, swapInto } from "./release.ts";
@@ -16,6 +17,7 @@ export async function deployFrontend(core: Core, principal: Principal, appId: st
   try {
     const staged = await stageArchive(core.config.dataDir, upload.file, `${appId}-frontend`);
     try {
+      checkFrontendEntry(staged.root);
       await swapInto(staged, frontendDir(core.config.dataDir, appId));
     } finally {
       await staged.dispose();
