@@ -41,9 +41,9 @@ export const callbackUrl = (core: Core) => `${core.config.publicUrl}/api/v1/auth
 export async function authorize(core: Core, providerId: string, query: z.infer<typeof authorizeQuery>, meta: Meta): Promise<RestResult> {
   await beforeSsoRequest(core, meta.ip);
   const redirectUri = query.redirect_uri === undefined ? null : checkRedirectUri(core, query.redirect_uri);
+  const { provider, client } = await enabledProvider(core, core.db.pool, providerId);
   const detour = throughPublicUrl(core, providerId, query, meta.req);
   if (detour) return detour;
-  const { provider, client } = await enabledProvider(core, core.db.pool, providerId);
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const verifier = oidc.randomPKCECodeVerifier();
