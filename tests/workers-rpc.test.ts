@@ -80,6 +80,10 @@ describe("requests", () => {
     expect(await rpc("kit", undefined, admin.accessToken)).toMatchObject({ status: 400, body: { error: needsMethod } });
     expect(await rpc("kit", { params: {} }, admin.accessToken)).toMatchObject({ status: 400, body: { error: needsMethod } });
     expect(await rpc("kit", { method: 3 }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must be a string" } });
+    // Content types are not checked on JSON routes (curl -d works): a form-encoded body is malformed JSON, a 400.
+    const form = await fetch(`${core.url}/api/v1/apps/kit/rpc`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Bearer ${admin.accessToken}` }, body: "method=echo" });
+    expect(form.status).toBe(400);
+    expect(((await form.json()) as { error: string }).error).toMatch(/^malformed JSON body: /);
     expect(await rpc("kit", { method: "" }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must not be empty" } });
     expect(await rpc("kit", { method: "m".repeat(201) }, admin.accessToken)).toMatchObject({ status: 400, body: { error: "method: method must be at most 200 characters" } });
     expect((await rpc("kit", [1, 2], admin.accessToken)).status).toBe(400);
