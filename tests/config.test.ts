@@ -79,9 +79,16 @@ describe("configuration", () => {
     [{ ROOTCX_AUDIT_RETENTION_DAYS: "ninety" }, "ROOTCX_AUDIT_RETENTION_DAYS"],
     [{ ROOTCX_LOGIN_RATE_PER_MINUTE: "0" }, "ROOTCX_LOGIN_RATE_PER_MINUTE"],
     [{ ROOTCX_LOGIN_RATE_PER_MINUTE: "lots" }, "ROOTCX_LOGIN_RATE_PER_MINUTE"],
+    [{ ROOTCX_MIGRATION_TIMEOUT_SECONDS: "0" }, "ROOTCX_MIGRATION_TIMEOUT_SECONDS"],
+    [{ ROOTCX_MIGRATION_TIMEOUT_SECONDS: "5m" }, "ROOTCX_MIGRATION_TIMEOUT_SECONDS"],
   ])("refuses %o with a message naming %s", (env, variable) => {
     expect(() => loadConfig({ ROOTCX_DATA_DIR: tmpData(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ROOTCX_DATA_DIR: tmpData(), ...env })).toThrow(variable);
+  });
+
+  it("reads the migration time limit, 300 s when unset", () => {
+    expect(loadConfig({ ROOTCX_DATA_DIR: tmpData(), ROOTCX_MIGRATION_TIMEOUT_SECONDS: "12" }).migrationTimeoutSeconds).toBe(12);
+    expect(loadConfig({ ROOTCX_DATA_DIR: tmpData() }).migrationTimeoutSeconds).toBe(300);
   });
 
   it("reads the sign-in rate per address, keeping the default when unset", () => {
