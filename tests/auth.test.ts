@@ -331,6 +331,8 @@ describe("administering users", () => {
     expect(refused).toHaveLength(1);
     expect([401, 403]).toContain(refused[0]!.status);
     expect(refused[0]!.body.error).toBe(refused[0]!.status === 403 ? "admin role required" : "session ended or user disabled");
+    // Either may win the race; the tests after this one act as whichever administrator is left.
+    if (results[1]!.status === 200) admin = other;
     const check = new pg.Client({ connectionString: core.database.url });
     await check.connect();
     const { rows } = await check.query(
@@ -368,7 +370,7 @@ describe("the Studio's cookie session over tRPC", () => {
 
   it("offers the same operations through the typed client", async () => {
     const client = createCoreClient(core.url, { headers: { authorization: `Bearer ${admin.accessToken}` } });
-    expect((await client.auth.me.query()).email).toBe("admin@test.local");
+    expect((await client.auth.me.query()).email).toBe(admin.email);
     expect((await client.auth.mode.query()).setupRequired).toBe(false);
     expect((await client.users.details.query()).length).toBeGreaterThan(3);
     await expect(createCoreClient(core.url).users.list.query()).rejects.toThrow(/missing bearer token/);
