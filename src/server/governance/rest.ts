@@ -2,6 +2,7 @@ import type { RestRoute } from "../http/types.ts";
 import { assignmentInput, createRoleInput, explainQuery, roleName, updateRoleInput } from "./schema.ts";
 import * as service from "./service.ts";
 import { z } from "zod";
+import { defineRoute } from "../http/define-route.ts";
 
 const userIdParam = z.guid({ message: "invalid userId" });
 
@@ -54,9 +55,11 @@ export const governanceRoutes: RestRoute[] = [
       return { body: await service.explain(core, await principal(), userId, key) };
     },
   },
-  {
+  defineRoute({
     method: "GET",
     path: "/permissions/:userId",
-    handler: async ({ core, principal, params }) => ({ body: await service.permissionsOf(core, await principal(), userIdParam.parse(params.userId)) }),
-  },
+    schemas: { params: z.object({ userId: userIdParam }) },
+    docs: { summary: "A user's effective permissions", tags: ["roles"] },
+    handler: async ({ core, principal, input }) => ({ body: await service.permissionsOf(core, await principal(), input.params.userId) }),
+  }),
 ];

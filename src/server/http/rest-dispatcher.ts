@@ -36,6 +36,12 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         }
         const route = found.store as RestRoute;
         const body = req.method === "GET" || req.method === "HEAD" || route.body === "raw" ? undefined : await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+        const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+        const input = {
+          params: route.schemas?.params ? route.schemas.params.parse(found.params) : undefined,
+          query: route.schemas?.query ? route.schemas.query.parse(queryObject(query)) : undefined,
+          body: route.schemas?.body ? route.schemas.body.parse(body) : undefined,
+        };
         let principal: Promise<Principal> | undefined;
         const result = await route.handler({
           ...ctx,
@@ -43,8 +49,9 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
           principal: () => (principal ??= authenticate(ctx.core, req.headers.authorization)),
           raw: req,
           params: found.params,
-          query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
+          query,
           body,
+          input,
         });
         if (result.stream) {
           if (result.headers) for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);
@@ -61,4 +68,14 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
       }
     },
   };
+}
+
+/** A query string as an object for schema validation: a key given once maps to its string, several times to an array. */
+export function queryObject(query: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>; // `__proto__` is a key like any other
+  for (const [k, v] of query) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HTTPMethod } from "find-my-way";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
+import type { z } from "zod";
 
 export interface RestRequest {
   core: Core;
@@ -15,6 +16,19 @@ export interface RestRequest {
   query: URLSearchParams;
   /** The parsed JSON body; undefined when the request had none, or when the route reads `raw` itself. */
   body: unknown;
+  /** `params`, `query` and `body` as validated by the route's `schemas` (each undefined where none is declared). */
+  input: { params: unknown; query: unknown; body: unknown };
+}
+
+/** How a route's answers and access are described in the OpenAPI document (src/server/http/define-route.ts). */
+export interface RouteDocs {
+  summary: string;
+  /** Groups in the API reference; defaults to the first path segment. */
+  tags?: string[];
+  /** "bearer" (the default): a user's access token or a service account's API key; "none": public; "share": a public-share token or none. */
+  auth?: "bearer" | "none" | "share";
+  /** Answers by status: a zod schema for JSON, or a media type for streamed answers (files, SSE). Errors share one documented shape. */
+  responses?: Record<number, z.ZodType | { mediaType: string; description?: string }>;
 }
 
 export interface RestResult {
@@ -39,6 +53,9 @@ export interface RestRoute {
    * streams `raw` itself (multipart uploads), honouring `bodyLimit`.
    */
   body?: "json" | "raw";
+  /** Validated by the dispatcher before the handler runs; declare routes with `defineRoute` to get typed `input`. */
+  schemas?: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
+  docs?: RouteDocs;
   handler(req: RestRequest): Promise<RestResult> | RestResult;
 }
 
