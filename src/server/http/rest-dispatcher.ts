@@ -37,16 +37,19 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         const route = found.store as RestRoute;
         const body = req.method === "GET" || req.method === "HEAD" || route.body === "raw" ? undefined : await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
         const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+        let principal: Promise<Principal> | undefined;
+        const authenticated = () => (principal ??= authenticate(ctx.core, req.headers.authorization));
+        // A route documented as needing a bearer token refuses an unauthenticated caller before saying anything about its input.
+        if (route.docs && (route.docs.auth ?? "bearer") === "bearer") await authenticated();
         const input = {
           params: route.schemas?.params ? route.schemas.params.parse(found.params) : undefined,
           query: route.schemas?.query ? route.schemas.query.parse(queryObject(query)) : undefined,
           body: route.schemas?.body ? route.schemas.body.parse(body) : undefined,
         };
-        let principal: Promise<Principal> | undefined;
         const result = await route.handler({
           ...ctx,
           userAgent: req.headers["user-agent"] ?? null,
-          principal: () => (principal ??= authenticate(ctx.core, req.headers.authorization)),
+          principal: authenticated,
           raw: req,
           params: found.params,
           query,
