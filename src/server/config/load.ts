@@ -44,6 +44,12 @@ export interface CoreConfig {
   maxUserWorkers: number;
   /** BUN_PATH; undefined: the `bun` npm package's binary. */
   bunPath: string | undefined;
+  /** ROOTCX_METRICS: false stops recording metrics altogether. */
+  metricsEnabled: boolean;
+  /** ROOTCX_METRICS_TOKEN; undefined: /metrics answers loopback callers only. */
+  metricsToken: string | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME; undefined: no OpenTelemetry export (the SDK is not loaded). */
+  otel: { endpoint: string; serviceName: string } | undefined;
 }
 
 export interface SmtpConfig {
@@ -105,6 +111,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     workerIdleSeconds: e.ROOTCX_WORKER_IDLE_SECONDS ?? 300,
     maxUserWorkers: e.ROOTCX_MAX_USER_WORKERS ?? 200,
     bunPath: e.BUN_PATH,
+    metricsEnabled: e.ROOTCX_METRICS !== "off",
+    metricsToken: e.ROOTCX_METRICS_TOKEN,
+    otel: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME ?? "rootcx-core" } : undefined,
   };
 }
 

@@ -106,6 +106,16 @@ export const envSchema = z.object({
   ROOTCX_MAX_USER_WORKERS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,4}$/, { message: "must be a whole number of processes (1 or more)" }).transform(Number).optional(),
   ),
+  /** "off" stops recording metrics (GET /metrics answers 404); on by default. */
+  ROOTCX_METRICS: optionalString.pipe(z.enum(["on", "off"], { message: "must be on or off" }).optional()),
+  /** The bearer token GET /metrics requires; unset, only loopback callers (not through a proxy) may scrape. */
+  ROOTCX_METRICS_TOKEN: optionalString.pipe(
+    z.string().regex(/^[\x21-\x7e]{16,256}$/, { message: "must be 16 to 256 printable characters without spaces" }).optional(),
+  ),
+  /** An OTLP/HTTP collector (http://collector:4318): HTTP spans are exported there; unset, nothing is loaded. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** The service.name of exported spans. */
+  OTEL_SERVICE_NAME: optionalString,
   /** The bun binary workers run on; the `bun` npm package's when unset. */
   BUN_PATH: optionalString,
   PORT: optionalString.pipe(
