@@ -29,6 +29,8 @@ export const ADMIN_ACTIONS = [
   "app.frontend",
   "vault.rotate",
   "settings.update",
+  "public_share.create",
+  "public_share.revoke",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
