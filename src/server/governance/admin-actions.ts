@@ -31,6 +31,15 @@ export const ADMIN_ACTIONS = [
   "settings.update",
   "public_share.create",
   "public_share.revoke",
+  "service_account.create",
+  "service_account.delete",
+  "service_account.disable",
+  "service_account.enable",
+  "service_account.transfer_ownership",
+  "service_account.credential_create",
+  "service_account.credential_delete",
+  "service_account.act_as_add",
+  "service_account.act_as_remove",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
