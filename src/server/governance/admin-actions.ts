@@ -29,6 +29,8 @@ export const ADMIN_ACTIONS = [
   "app.frontend",
   "vault.rotate",
   "settings.update",
+  "bucket.create",
+  "bucket.delete",
   "public_share.create",
   "public_share.revoke",
   "service_account.create",
