@@ -82,4 +82,14 @@ export interface WorkerSupervisorApi {
   states(): Record<string, WorkerState>;
   /** Every app's processes, one entry per identity, with pid, uptime, restarts, RSS and CPU. */
   details(): Record<string, WorkerDetail[]>;
+  /** Every worker slot's state and restarts, cheaply (no /proc reads), for /metrics. */
+  census(): WorkerCensusEntry[];
+}
+
+/** One (app, identity) slot as /metrics counts it: the identity's kind only, so user e-mails never become labels. */
+export interface WorkerCensusEntry {
+  appId: string;
+  kind: WorkerIdentity["kind"];
+  state: WorkerState;
+  restarts: number;
 }

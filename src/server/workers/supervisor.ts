@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { CoreError } from "../errors.ts";
 import { appDir, entryPoint } from "./app-files.ts";
-import type { LogSink, RpcCaller, WorkerDataContext, WorkerDetail, WorkerState, WorkerSupervisorApi } from "./contracts.ts";
+import type { LogSink, RpcCaller, WorkerCensusEntry, WorkerDataContext, WorkerDetail, WorkerState, WorkerSupervisorApi } from "./contracts.ts";
 import { identityKey, type WorkerIdentity } from "./identity.ts";
 import type { WorkerPidFile } from "./orphans.ts";
 import { forgetProcStats, procStats } from "./proc-stats.ts";
@@ -194,6 +194,13 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
         };
       });
     }
+    return out;
+  }
+
+  /** Every worker slot's app, identity kind, state and restarts, without reading /proc: what /metrics samples. */
+  census(): WorkerCensusEntry[] {
+    const out: WorkerCensusEntry[] = [];
+    for (const [appId, slots] of this.#apps) for (const slot of slots.values()) out.push({ appId, kind: slot.identity.kind, state: slot.state, restarts: slot.restarts });
     return out;
   }
 
