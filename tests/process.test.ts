@@ -1,55 +1,18 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, existsSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CoreProcesses, ROOT, waitHealthy } from "./core-process.ts";
 import { freePort } from "../src/server/db/embedded.ts";
 
 // These tests run `npm start`'s command as a real process: config, embedded PostgreSQL, Studio and signals.
-const ROOT = path.resolve(import.meta.dirname, "..");
 
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-const procs: Proc[] = [];
-const dirs: string[] = [];
-
-function startMain(env: Record<string, string>): Proc {
-  let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
-    cwd: ROOT,
-    // TMPDIR is the run's own (tests/global-setup.ts), so that what the Core leaves in it is found at the end.
-    env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TMPDIR: os.tmpdir(), LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const proc = { child, output: () => out, exit };
-  procs.push(proc);
-  return proc;
-}
-
-async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (proc.child.exitCode !== null) throw new Error(`the Core exited early:\n${proc.output()}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) return Date.now() - started;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(50);
-  }
-  throw new Error(`the Core did not become healthy:\n${proc.output()}`);
-}
+const procs = new CoreProcesses();
+const startMain = (env: Record<string, string>) => procs.start("main", env);
+const fresh = () => procs.fresh();
 
 async function statusOf(url: string, credentials: string): Promise<{ postgres: { port: number; data_dir: string } }> {
   const login = await fetch(`${url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: credentials });
@@ -59,46 +22,12 @@ async function statusOf(url: string, credentials: string): Promise<{ postgres: {
   return (await res.json()) as { postgres: { port: number; data_dir: string } };
 }
 
-/** A data directory and port of its own for each test, so a failure never leaks into the next one. */
-async function fresh(): Promise<{ dataDir: string; port: number; url: string }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-proc-"));
-  dirs.push(dataDir);
-  const port = await freePort();
-  return { dataDir, port, url: `http://127.0.0.1:${port}` };
-}
-
 beforeAll(() => {
   const build = spawnSync(process.execPath, ["scripts/ensure-build.mjs"], { cwd: ROOT, stdio: "inherit" });
   expect(build.status).toBe(0);
 }, 300_000);
-afterEach(async () => {
-  for (const p of procs.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) {
-      p.child.kill("SIGKILL");
-      await p.exit;
-    }
-  }
-});
-afterAll(async () => {
-  // A SIGKILLed Core leaves its cluster running; stop it before removing its directory.
-  for (const d of dirs) {
-    const pidFile = path.join(d, "postgres", "postmaster.pid");
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-      try {
-        process.kill(pid, "SIGQUIT");
-        // Removing the directory under a cluster that is still exiting could leave files it writes last.
-        for (let i = 0; i < 100; i++) {
-          process.kill(pid, 0);
-          await sleep(50);
-        }
-      } catch {
-        /* gone */
-      }
-    }
-    rmSync(d, { recursive: true, force: true });
-  }
-});
+afterEach(() => procs.stopAll("SIGKILL"));
+afterAll(() => procs.removeDirs());
 
 describe("npm start, as a process", () => {
   it("exits non-zero naming the variable when ROOTCX_MASTER_KEY is bad", async () => {
