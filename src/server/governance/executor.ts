@@ -21,6 +21,9 @@ export interface Claims {
   perms: string;
 }
 
+/** Told of each governed transaction once it ends: which entry point ran it, whether it committed, how long it took. */
+export type TransactionObserver = (kind: "run" | "one", committed: boolean, seconds: number) => void;
+
 export interface GovernedOptions {
   /** Recorded as the audit row's trigger_ref: api, app_sql, collection, agent_tool… */
   trigger?: string;
@@ -43,6 +46,7 @@ export class GovernedExecutor {
   readonly #key: Buffer;
 
   readonly #permissionsOf: (userId: string) => Promise<string[]>;
+  #observe: TransactionObserver | undefined;
 
   constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: (userId: string) => Promise<string[]>; max?: number }) {
     this.#key = Buffer.from(opts.claimsKeyHex, "hex");
@@ -81,7 +85,31 @@ export class GovernedExecutor {
     }).claims;
   }
 
+  /** Reports every transaction from now on to `observer` (metrics); the wait for a connection counts in its time. */
+  instrument(observer: TransactionObserver): void {
+    this.#observe = observer;
+  }
+
+  /** The governed pool's connections (open, idle) and the callers waiting for one. */
+  poolStats(): { total: number; idle: number; waiting: number } {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
+  }
+
   async run<T>(principal: Principal | null, opts: GovernedOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const observe = this.#observe;
+    if (!observe) return this.#run(principal, opts, fn);
+    const started = performance.now();
+    let committed = false;
+    try {
+      const result = await this.#run(principal, opts, fn);
+      committed = true;
+      return result;
+    } finally {
+      observe("run", committed, (performance.now() - started) / 1000);
+    }
+  }
+
+  async #run<T>(principal: Principal | null, opts: GovernedOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     const pid = (client as unknown as { processID: number }).processID;
     let claims: string;
@@ -117,6 +145,20 @@ export class GovernedExecutor {
    * (PostgreSQL types them from context). For the hot data paths, where round trips set the cost.
    */
   async runOne<R extends pg.QueryResultRow>(principal: Principal | null, opts: GovernedOptions, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    const observe = this.#observe;
+    if (!observe) return this.#runOne<R>(principal, opts, sql, params);
+    const started = performance.now();
+    let committed = false;
+    try {
+      const result = await this.#runOne<R>(principal, opts, sql, params);
+      committed = true;
+      return result;
+    } finally {
+      observe("one", committed, (performance.now() - started) / 1000);
+    }
+  }
+
+  async #runOne<R extends pg.QueryResultRow>(principal: Principal | null, opts: GovernedOptions, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
     const client = await this.#pool.connect();
     let broken = false;
     try {
