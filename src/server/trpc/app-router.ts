@@ -7,8 +7,10 @@ import { databaseRouter } from "../database-explorer/router.ts";
 import { auditRouter } from "../governance/audit-router.ts";
 import { permissionsRouter, rolesRouter } from "../governance/router.ts";
 import { platformSettingsRouter } from "../platform-settings/router.ts";
+import { publicSharesRouter } from "../public-shares/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { secretsRouter } from "../vault/router.ts";
+import { serviceAccountsRouter } from "../identities/router.ts";
 import { workersRouter } from "../workers/router.ts";
 import { router } from "./init.ts";
 
@@ -28,6 +30,8 @@ export const appRouter = router({
   database: databaseRouter,
   settings: platformSettingsRouter,
   workers: workersRouter,
+  serviceAccounts: serviceAccountsRouter,
+  publicShares: publicSharesRouter,
 });
 
 export type AppRouter = typeof appRouter;
