@@ -72,6 +72,7 @@ export function appPermissionKeys(m: Manifest): { key: string; description: stri
     { key: `app:${a}:invoke`, description: `Call ${m.name}'s backend` },
     { key: `app:${a}:logs.read`, description: `Watch ${m.name}'s backend logs (they show what its code prints)` },
     { key: `app:${a}:schema.history`, description: `See ${m.name}'s schema change history` },
+    { key: `app:${a}:public.share`, description: `Make public links to ${m.name}'s records (read-only, as their maker)` },
   );
   for (const p of m.permissions?.permissions ?? []) keys.push({ key: `app:${a}:${p.key}`, description: p.description });
   for (const act of m.actions ?? []) keys.push({ key: `app:${a}:action:${act.id}`, description: act.name });
