@@ -12,7 +12,8 @@ import { vaultRoutes } from "../vault/rest.ts";
 import { deployRoutes } from "../workers/deploy-rest.ts";
 import { logsRoutes } from "../workers/logs-rest.ts";
 import { workerRoutes } from "../workers/rest.ts";
+import { openApiRoute } from "../openapi/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...dataRoutes];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...dataRoutes, openApiRoute(() => restRoutes)];

@@ -29,6 +29,12 @@ export interface RouteDocs {
   auth?: "bearer" | "none" | "share";
   /** Answers by status: a zod schema for JSON, or a media type for streamed answers (files, SSE). Errors share one documented shape. */
   responses?: Record<number, z.ZodType | { mediaType: string; description?: string }>;
+  /**
+   * What the body is when no `schemas.body` describes it: "none" for a POST/PUT/PATCH that reads no body, or the
+   * media type a `body: "raw"` route streams (multipart uploads name their file field). Raw routes default to
+   * application/octet-stream.
+   */
+  requestBody?: "none" | { mediaType: string; fileField?: string; description?: string };
 }
 
 export interface RestResult {
