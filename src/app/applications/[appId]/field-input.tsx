@@ -1,6 +1,7 @@
 "use client";
 import { FormField } from "../../components/form-field.tsx";
 import type { FieldDef, InputValue } from "../field-values.ts";
+import { FileFieldInput } from "./file-field.tsx";
 
 function hintOf(field: FieldDef): string {
   switch (field.type) {
@@ -28,6 +29,7 @@ interface Props {
 
 /** One field's form control, chosen by its manifest type; the label is the field's name. */
 export function FieldInput({ field, value, error, onChange }: Props) {
+  if (field.type === "file") return <FileFieldInput field={field} value={typeof value === "string" ? value : ""} error={error} onChange={onChange} />;
   const hint = `${hintOf(field)}${field.required ? ", required" : ""}`;
   if (field.type === "boolean") {
     return <FormField kind="checkbox" label={field.name} error={error} checked={value === true} onChange={(e) => onChange(e.target.checked)} />;

@@ -3,6 +3,7 @@ import { Button } from "../../components/button.tsx";
 import { DataTable, type Column, type TableSort } from "../../components/data-table.tsx";
 import { display, SYSTEM_FIELDS, type FieldDef } from "../field-values.ts";
 import { EDIT_HINT_ID, EditableCell } from "./editable-cell.tsx";
+import { FileCell } from "./file-field.tsx";
 
 export type Row = Record<string, unknown> & { id: string };
 
@@ -58,14 +59,18 @@ export function RecordsTable({ fields, rows, loading, empty, sort, onSort, right
         header: f.name,
         // Arrays and json have no order the reader would expect.
         sortable: !(f.type === "json" || f.type.startsWith("[")),
-        cell: (row) => (
-          <EditableCell
-            field={f}
-            value={row[f.name]}
-            rowLabel={rowLabel(row)}
-            onSave={rights.update === undefined ? (value) => onSaveCell(row, f.name, value) : undefined}
-          />
-        ),
+        // A file field is changed through the record form (an upload), never typed into the cell.
+        cell: (row) =>
+          f.type === "file" ? (
+            <FileCell value={row[f.name]} label={`${f.name} of ${rowLabel(row)}`} />
+          ) : (
+            <EditableCell
+              field={f}
+              value={row[f.name]}
+              rowLabel={rowLabel(row)}
+              onSave={rights.update === undefined ? (value) => onSaveCell(row, f.name, value) : undefined}
+            />
+          ),
       }),
     ),
     system(CREATED, 170),
