@@ -6,6 +6,7 @@ import { dataRoutes } from "../data/rest.ts";
 import { databaseExplorerRoutes } from "../database-explorer/rest.ts";
 import { auditRoutes } from "../governance/audit-rest.ts";
 import { platformSettingsRoutes } from "../platform-settings/rest.ts";
+import { publicShareRoutes } from "../public-shares/rest.ts";
 import { governanceRoutes } from "../governance/rest.ts";
 import { systemRoutes } from "../system/rest.ts";
 import { vaultRoutes } from "../vault/rest.ts";
@@ -16,4 +17,4 @@ import { openApiRoute } from "../openapi/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...dataRoutes, openApiRoute(() => restRoutes)];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...dataRoutes, openApiRoute(() => restRoutes)];
