@@ -20,6 +20,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/workers", label: "Workers", requires: ["*"] },
   { href: "/audit", label: "Audit", requires: ["admin:audit.read"] },
   { href: "/secrets", label: "Secrets", requires: ["admin:secrets.manage"] },
+  { href: "/service-accounts", label: "Service accounts", requires: ["admin:service_accounts.manage"] },
   // Browsing schemas is open to every user; the SQL console inside needs admin:db.query.
   { href: "/database", label: "Database" },
   { href: "/settings", label: "Settings", requires: ["*"] },
