@@ -9,6 +9,7 @@ import { useTRPC } from "../../trpc.ts";
 import { AppBackendLinks } from "../../workers/app-backend-links.tsx";
 import { SYSTEM_NAMES } from "../field-values.ts";
 import { DataBrowser } from "./data-browser.tsx";
+import { PublicShares } from "./public-shares.tsx";
 import { ReinstallPanel } from "./reinstall-panel.tsx";
 import { SchemaHistory } from "./schema-history.tsx";
 import { UninstallApp } from "./uninstall-app.tsx";
@@ -91,6 +92,7 @@ function AppView() {
 
       <ReinstallPanel manifest={app.data.manifest} />
       <SchemaHistory appId={app.data.id} />
+      <PublicShares appId={app.data.id} />
     </section>
   );
 }
