@@ -3,7 +3,8 @@ import Router from "find-my-way";
 import { authenticate } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
-import { CoreError, toCoreError } from "../errors.ts";
+import { z } from "zod";
+import { CoreError, formatZodError, toCoreError } from "../errors.ts";
 import { readJsonBody } from "./body.ts";
 import { sendError, sendJson } from "./respond.ts";
 import { DEFAULT_BODY_LIMIT, type RestRoute } from "./types.ts";
@@ -42,8 +43,8 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         // A route documented as needing a bearer token refuses an unauthenticated caller before saying anything about its input.
         if (route.docs && (route.docs.auth ?? "bearer") === "bearer") await authenticated();
         const input = {
-          params: route.schemas?.params ? route.schemas.params.parse(found.params) : undefined,
-          query: route.schemas?.query ? route.schemas.query.parse(queryObject(query)) : undefined,
+          params: route.schemas?.params ? validate(route.schemas.params, found.params, "params") : undefined,
+          query: route.schemas?.query ? validate(route.schemas.query, queryObject(query), "query") : undefined,
           body: route.schemas?.body ? route.schemas.body.parse(body) : undefined,
         };
         const result = await route.handler({
@@ -81,4 +82,19 @@ export function queryObject(query: URLSearchParams): Record<string, string | str
     out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
   return out;
+}
+
+/**
+ * Path and query values as their schemas read them. A path segment has no field name the caller wrote, so its
+ * refusal is the bare sentence ("invalid app id"); a query refusal is prefixed with its key unless the sentence
+ * already starts with it ("detail must be …"), as the handlers answered before the schemas moved here.
+ */
+function validate(schema: z.ZodType, value: unknown, where: "params" | "query"): unknown {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const named = parsed.error.issues.map((i) => {
+    const key = String(i.path[0] ?? "");
+    return where === "params" || i.message.startsWith(key) ? { ...i, path: [] } : i;
+  });
+  throw new CoreError("BAD_REQUEST", formatZodError(new z.ZodError(named)), { cause: parsed.error });
 }
