@@ -7,7 +7,7 @@ import { z } from "zod";
 import { CoreError, formatZodError, toCoreError } from "../errors.ts";
 import { readJsonBody } from "./body.ts";
 import { sendError, sendJson } from "./respond.ts";
-import { DEFAULT_BODY_LIMIT, type RestRoute } from "./types.ts";
+import { DEFAULT_BODY_LIMIT, type RestRequest, type RestRoute } from "./types.ts";
 
 export const REST_PREFIX = "/api/v1";
 
@@ -42,12 +42,7 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         const authenticated = () => (principal ??= authenticate(ctx.core, req.headers.authorization));
         // A route documented as needing a bearer token refuses an unauthenticated caller before saying anything about its input.
         if (route.docs && (route.docs.auth ?? "bearer") === "bearer") await authenticated();
-        const input = {
-          params: route.schemas?.params ? validate(route.schemas.params, found.params, "params") : undefined,
-          query: route.schemas?.query ? validate(route.schemas.query, queryObject(query), "query") : undefined,
-          body: route.schemas?.body ? route.schemas.body.parse(body) : undefined,
-        };
-        const result = await route.handler({
+        const request: RestRequest = {
           ...ctx,
           userAgent: req.headers["user-agent"] ?? null,
           principal: authenticated,
@@ -55,8 +50,15 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
           params: found.params,
           query,
           body,
-          input,
-        });
+          input: { params: undefined, query: undefined, body: undefined },
+        };
+        if (route.guard) await route.guard(request);
+        request.input = {
+          params: route.schemas?.params ? validate(route.schemas.params, found.params, "params") : undefined,
+          query: route.schemas?.query ? validate(route.schemas.query, queryObject(query), "query") : undefined,
+          body: route.schemas?.body ? route.schemas.body.parse(body) : undefined,
+        };
+        const result = await route.handler(request);
         if (result.stream) {
           if (result.headers) for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);
           await result.stream(res);
