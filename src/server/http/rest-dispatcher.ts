@@ -5,6 +5,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { z } from "zod";
 import { CoreError, formatZodError, toCoreError } from "../errors.ts";
+import { claimRoute } from "../tracing/context.ts";
 import { readJsonBody } from "./body.ts";
 import { sendError, sendJson } from "./respond.ts";
 import { DEFAULT_BODY_LIMIT, type RestRequest, type RestRoute } from "./types.ts";
@@ -21,6 +22,8 @@ export interface RestDispatcher {
 export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
   const router = Router({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 1000 });
   for (const route of routes) router.on(route.method, route.path, () => undefined, route);
+  // Each route's template as metrics and spans label it, built once (`/api/v1/apps/:appId/rpc`, never the raw path).
+  const templates = new Map(routes.map((r) => [r, `${REST_PREFIX}${r.path}`]));
 
   return {
     async dispatch(req, res, ctx) {
@@ -36,6 +39,7 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
           throw new CoreError("NOT_FOUND", `no route for ${req.method} ${REST_PREFIX}${path}`);
         }
         const route = found.store as RestRoute;
+        claimRoute(templates.get(route)!);
         const body = req.method === "GET" || req.method === "HEAD" || route.body === "raw" ? undefined : await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
         const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
         let principal: Promise<Principal> | undefined;
