@@ -1,16 +1,9 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+import { freePort } from "../src/server/db/embedded.ts";
 import { api, signUpAndIn, startTestCore, type Json, type Session, type TestCore } from "./harness.ts";
 import { signInAtProvider, startTestIdp, type IdpUser, type TestIdp } from "./oidc-idp.ts";
 
-/** A port nothing listens on right now: the Core's public URL (and the provider's redirect URI) must name it up front. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+// The Core's public URL (and the provider's redirect URI) must name its port before it starts.
+export { freePort };
 
 export const SSO_USERS: Record<string, IdpUser> = {
   alice: { email: "alice@example.com", emailVerified: true, name: "Alice Liddell" },
