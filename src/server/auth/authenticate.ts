@@ -1,21 +1,32 @@
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
+import { credentialDirectory } from "../identities/credential-directory.ts";
+import { isApiKey } from "../identities/keys.ts";
 import type { Principal } from "./principal.ts";
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Adapters call this to turn an Authorization header into a principal: a valid access token (never a refresh
- * token) whose user still exists and is enabled and whose session is still open. Checked on every request.
+ * Adapters call this to turn an Authorization header into a principal: a service account's API key (`rcs_…`)
+ * that exists, is unexpired and whose account is enabled; or a valid access token (never a refresh token) whose
+ * user still exists and is enabled and whose session is still open. Checked on every request.
  */
 export async function authenticate(core: Core, authorization: string | undefined): Promise<Principal> {
   if (!authorization) throw new CoreError("UNAUTHORIZED", "missing bearer token");
   const token = BEARER.exec(authorization)?.[1];
   if (!token) throw new CoreError("UNAUTHORIZED", "invalid authorization header");
+  if (isApiKey(token)) return credentialDirectory(core).authenticate(token);
   const claims = await core.auth.tokens.verifyAccess(token);
   if (!UUID.test(claims.sub)) throw new CoreError("UNAUTHORIZED", "invalid token");
   const user = await core.auth.principals.lookup(claims.sub, claims.sid);
   if (!user) throw new CoreError("UNAUTHORIZED", "session ended or user disabled");
-  return { userId: user.id, email: user.email, sessionId: claims.sid, displayName: user.displayName, createdAt: user.createdAt };
+  return {
+    userId: user.id,
+    email: user.email,
+    sessionId: claims.sid,
+    displayName: user.displayName,
+    createdAt: user.createdAt,
+    kind: user.kind === "service" ? "service" : "user",
+  };
 }

@@ -10,6 +10,16 @@ export interface PrincipalUser {
   displayName: string | null;
   createdAt: Date;
   disabled: boolean;
+  /** "service" for a service account (spec §0), else "human". */
+  kind: "human" | "service";
+}
+
+/** Another cache that must forget what it holds on the same notifications (identities' API keys). */
+export interface AuthChangeSubscriber {
+  /** `kind` is the payload's first part (user, session, credential…), `id` the rest. */
+  changed(kind: string, id: string): void;
+  /** Notifications may have been missed: drop everything. */
+  reset(): void;
 }
 
 interface SessionEntry {
@@ -22,8 +32,11 @@ const CHANNEL = "rootcx_auth";
 const RBAC_CHANNEL = "rootcx_rbac";
 const TTL_MS = 10_000;
 
-/** Tells every Core process that a user or session changed; delivered when the surrounding transaction commits. */
-export async function notifyAuthChange(db: Queryable, kind: "user" | "session", id: string): Promise<void> {
+/**
+ * Tells every Core process that a user, session or API key (credential) changed; delivered when the surrounding
+ * transaction commits.
+ */
+export async function notifyAuthChange(db: Queryable, kind: "user" | "session" | "credential", id: string): Promise<void> {
   await db.query("SELECT pg_notify($1, $2)", [CHANNEL, `${kind}:${id}`]);
 }
 
@@ -39,6 +52,7 @@ export class PrincipalDirectory {
   readonly #permissions = new Map<string, { permissions: string[]; at: number }>();
   #epoch = 0;
   readonly #listener: NotifyListener;
+  readonly #subscribers = new Set<AuthChangeSubscriber>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -48,7 +62,10 @@ export class PrincipalDirectory {
     this.#listener = new NotifyListener(databaseUrl, log, "auth change", {
       [CHANNEL]: (payload) => {
         const [kind, id] = payload.split(":");
-        if (kind && id) this.invalidate(kind === "session" ? "session" : "user", id);
+        if (kind && id) {
+          if (kind === "user" || kind === "session") this.invalidate(kind, id);
+          for (const s of this.#subscribers) s.changed(kind, id);
+        }
       },
       [RBAC_CHANNEL]: () => this.invalidatePermissions(),
     }, () => this.#clear());
@@ -56,6 +73,16 @@ export class PrincipalDirectory {
 
   get #listening(): boolean {
     return this.#listener.listening;
+  }
+
+  /** Whether notifications are arriving, so that a subscriber may trust what it cached. */
+  get listening(): boolean {
+    return this.#listener.listening;
+  }
+
+  /** Hears every auth-change notification and every reset, for caches kept outside this directory. */
+  subscribe(s: AuthChangeSubscriber): void {
+    this.#subscribers.add(s);
   }
 
   start(): Promise<void> {
@@ -88,6 +115,7 @@ export class PrincipalDirectory {
     this.#users.clear();
     this.#sessions.clear();
     this.#permissions.clear();
+    for (const s of this.#subscribers) s.reset();
   }
 
   /** The user's permissions through its roles, cached like the principal itself. */
@@ -101,7 +129,10 @@ export class PrincipalDirectory {
     return permissions;
   }
 
-  /** The user if it exists, is not a system principal and is enabled, and the session is open, unexpired and its own. */
+  /**
+   * The user if it exists, is a person or a service account (no other system principal), is enabled, and the
+   * session is open, unexpired and its own.
+   */
   async lookup(userId: string, sessionId: string): Promise<PrincipalUser | undefined> {
     const now = Date.now();
     const cachedUser = this.#listening ? this.#users.get(userId) : undefined;
@@ -115,14 +146,14 @@ export class PrincipalDirectory {
       const epoch = this.#epoch;
       const { rows } = await this.pool.query<PrincipalUser & { session_user: string | null; session_expires: Date | null }>(
         `SELECT u.id, u.email, u.display_name AS "displayName", u.created_at AS "createdAt",
-                u.disabled_at IS NOT NULL AS disabled, s.user_id AS session_user, s.expires_at AS session_expires
+                u.disabled_at IS NOT NULL AS disabled, u.kind, s.user_id AS session_user, s.expires_at AS session_expires
            FROM rootcx_system.users u
            LEFT JOIN rootcx_system.sessions s ON s.id = $2::uuid
-          WHERE u.id = $1::uuid AND NOT u.is_system`,
+          WHERE u.id = $1::uuid AND (NOT u.is_system OR (u.kind = 'service' AND u.owner_of_record IS NOT NULL))`,
         [userId, sessionId],
       );
       const row = rows[0];
-      user = row ? { id: row.id, email: row.email, displayName: row.displayName, createdAt: row.createdAt, disabled: row.disabled } : null;
+      user = row ? { id: row.id, email: row.email, displayName: row.displayName, createdAt: row.createdAt, disabled: row.disabled, kind: row.kind } : null;
       session = row?.session_user && row.session_expires ? { userId: row.session_user, expiresAt: row.session_expires.getTime() } : null;
       // A change that committed while this read was in flight bumped the epoch: do not cache a stale answer.
       if (this.#listening && epoch === this.#epoch) {

@@ -11,6 +11,7 @@ import { publicSharesRouter } from "../public-shares/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { secretsRouter } from "../vault/router.ts";
 import { serviceAccountsRouter } from "../identities/router.ts";
+import { serviceAccountsRouter } from "../identities/router.ts";
 import { workersRouter } from "../workers/router.ts";
 import { router } from "./init.ts";
 
@@ -30,6 +31,7 @@ export const appRouter = router({
   database: databaseRouter,
   settings: platformSettingsRouter,
   workers: workersRouter,
+  serviceAccounts: serviceAccountsRouter,
   serviceAccounts: serviceAccountsRouter,
   publicShares: publicSharesRouter,
 });

@@ -1,0 +1,100 @@
+import { z } from "zod";
+
+/** The permission every service-account route needs (spec §2.19). */
+export const SERVICE_ACCOUNTS_MANAGE = "admin:service_accounts.manage";
+
+// Any 8-4-4-4-12 hex id, as the auth subsystem accepts ids.
+export const id = z.guid({ message: "invalid id" });
+
+export const slug = z
+  .string({ message: "slug is required" })
+  .regex(/^[a-z0-9_-]{1,48}$/, { message: "slug must be 1 to 48 of a-z, 0-9, _ and -" });
+
+const displayName = z.string().trim().min(1, { message: "displayName cannot be empty" }).max(200, { message: "displayName is too long" });
+
+export const createInput = z.object({ slug, displayName: displayName.optional() });
+
+/** Days a key lives: 90 unless said, clamped to 1..365 as the original does. */
+export const DEFAULT_KEY_DAYS = 90;
+export const expiresInDays = z
+  .number({ message: "expiresInDays must be a whole number of days" })
+  .int({ message: "expiresInDays must be a whole number of days" })
+  .optional()
+  .transform((d) => Math.min(365, Math.max(1, d ?? DEFAULT_KEY_DAYS)));
+
+export const credentialName = z
+  .string({ message: "name is required" })
+  .trim()
+  .min(1, { message: "name cannot be empty" })
+  .max(100, { message: "name is at most 100 characters" });
+
+export const createCredentialInput = z.object({ name: credentialName, expiresInDays });
+
+/** `new_owner` as the original spells it; `newOwner` for TypeScript callers. */
+export const transferInput = z
+  .object({ new_owner: id.optional(), newOwner: id.optional() })
+  .transform((v, ctx) => {
+    const owner = v.newOwner ?? v.new_owner;
+    if (!owner) {
+      ctx.addIssue({ code: "custom", message: "new_owner is required" });
+      return z.NEVER;
+    }
+    return { newOwner: owner };
+  });
+
+export const actAsInput = z.object({ userId: id });
+
+export const accountParams = z.object({ id });
+export const credentialParams = z.object({ id, credId: id });
+
+export const createdAccountDto = z.object({ id: z.string(), email: z.string() });
+
+export const ownerDto = z.object({ id: z.string(), email: z.string() });
+
+export const serviceAccountDto = z.object({
+  id: z.string(),
+  email: z.string(),
+  slug: z.string(),
+  displayName: z.string().nullable(),
+  disabled: z.boolean(),
+  owner: ownerDto,
+  roles: z.array(z.string()),
+  credentialCount: z.number(),
+  /** The latest use of any of its keys (recorded at most once a minute per key). */
+  lastUsedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+/** A key as lists show it: never the key itself, nor its hash. */
+export const credentialDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  expiresAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  createdAt: z.string(),
+  expired: z.boolean(),
+});
+
+export const actAsDto = z.object({
+  id: z.string(),
+  userId: z.string(),
+  email: z.string(),
+  createdAt: z.string(),
+});
+
+export const serviceAccountDetailsDto = serviceAccountDto.extend({
+  credentials: z.array(credentialDto),
+  actAs: z.array(actAsDto),
+});
+
+/** The one answer that carries a key: right after it was made. */
+export const createdCredentialDto = z.object({ id: z.string(), key: z.string(), prefix: z.string(), expiresAt: z.string() });
+
+export const messageDto = z.object({ message: z.string() });
+
+export type ServiceAccountDto = z.infer<typeof serviceAccountDto>;
+export type ServiceAccountDetailsDto = z.infer<typeof serviceAccountDetailsDto>;
+export type CredentialDto = z.infer<typeof credentialDto>;
+export type CreatedCredentialDto = z.infer<typeof createdCredentialDto>;
+export type ActAsDto = z.infer<typeof actAsDto>;
