@@ -11,7 +11,6 @@ import { publicSharesRouter } from "../public-shares/router.ts";
 import { systemRouter } from "../system/router.ts";
 import { secretsRouter } from "../vault/router.ts";
 import { serviceAccountsRouter } from "../identities/router.ts";
-import { serviceAccountsRouter } from "../identities/router.ts";
 import { workersRouter } from "../workers/router.ts";
 import { router } from "./init.ts";
 
@@ -31,7 +30,6 @@ export const appRouter = router({
   database: databaseRouter,
   settings: platformSettingsRouter,
   workers: workersRouter,
-  serviceAccounts: serviceAccountsRouter,
   serviceAccounts: serviceAccountsRouter,
   publicShares: publicSharesRouter,
 });
