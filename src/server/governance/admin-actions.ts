@@ -31,6 +31,7 @@ export const ADMIN_ACTIONS = [
   "settings.update",
   "bucket.create",
   "bucket.delete",
+  "storage.signing_key_rotate",
   "public_share.create",
   "public_share.revoke",
   "service_account.create",
