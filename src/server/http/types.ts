@@ -23,6 +23,8 @@ export interface RestRequest {
 /** How a route's answers and access are described in the OpenAPI document (src/server/http/define-route.ts). */
 export interface RouteDocs {
   summary: string;
+  /** More about the route than the summary says (a query language, what a stream sends), shown under it. */
+  description?: string;
   /** Groups in the API reference; defaults to the first path segment. */
   tags?: string[];
   /** "bearer" (the default): a user's access token or a service account's API key; "none": public; "share": a public-share token or none. */
@@ -62,6 +64,11 @@ export interface RestRoute {
   /** Validated by the dispatcher before the handler runs; declare routes with `defineRoute` to get typed `input`. */
   schemas?: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType };
   docs?: RouteDocs;
+  /**
+   * Runs after authentication and before `schemas` are checked: for a route that must refuse a caller without the
+   * right permission before saying anything about its input (a 403, not a 400 that reveals the input's rules).
+   */
+  guard?(req: RestRequest): Promise<void>;
   handler(req: RestRequest): Promise<RestResult> | RestResult;
 }
 

@@ -90,6 +90,7 @@ export function routeOperation(route: RestRoute): ZodOpenApiOperationObject {
   return {
     operationId: operationId(route),
     summary: docs?.summary,
+    description: docs?.description,
     tags: docs?.tags ?? [route.path.split("/")[1] ?? "api"],
     security: securityOf(docs?.auth),
     requestParams: {
