@@ -14,6 +14,8 @@ export const ERROR_TABLE = {
   CONFLICT: { status: 409, trpc: "CONFLICT" },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
+  /** A download's Range lies outside the file. */
+  RANGE_NOT_SATISFIABLE: { status: 416, trpc: "BAD_REQUEST" },
   TOO_MANY_REQUESTS: { status: 429, trpc: "TOO_MANY_REQUESTS" },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR" },
   /** An app's backend (worker) failed the call: it answered an error, crashed or stopped reading. */
