@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { authedProcedure, router } from "../../trpc/init.ts";
+import * as bucketsService from "./buckets-service.ts";
+import { bucketName, objectName } from "./names.ts";
+import * as objects from "./objects-service.ts";
+import { breadcrumbDto, bucketDto, createBucketInput, createFolderInput, deletedDto, objectDto, objectId } from "./schema.ts";
+
+const inBucket = z.object({ bucket: bucketName });
+const anObject = inBucket.extend({ id: objectId });
+
+/** Platform storage for TypeScript clients and the Studio: the same services as /api/v1/storage (uploads and downloads stay REST). */
+const bucketsRouter = router({
+  list: authedProcedure.output(z.array(bucketDto)).query(({ ctx }) => bucketsService.listBuckets(ctx.core, ctx.principal)),
+  create: authedProcedure.input(createBucketInput).output(bucketDto).mutation(({ ctx, input }) => bucketsService.createBucket(ctx.core, ctx.principal, input)),
+  delete: authedProcedure.input(z.object({ name: bucketName })).output(deletedDto).mutation(({ ctx, input }) => bucketsService.deleteBucket(ctx.core, ctx.principal, input.name)),
+});
+
+const objectsRouter = router({
+  list: authedProcedure
+    .input(inBucket.extend({ parent_id: objectId.nullish() }))
+    .output(z.array(objectDto))
+    .query(({ ctx, input }) => objects.listObjects(ctx.core, ctx.principal, input.bucket, input.parent_id ?? null)),
+  createFolder: authedProcedure
+    .input(inBucket.extend(createFolderInput.shape))
+    .output(objectDto)
+    .mutation(({ ctx, input }) => objects.createFolder(ctx.core, ctx.principal, input.bucket, { name: input.name, parent_id: input.parent_id })),
+  rename: authedProcedure
+    .input(anObject.extend({ name: objectName }))
+    .output(objectDto)
+    .mutation(({ ctx, input }) => objects.updateObject(ctx.core, ctx.principal, input.bucket, input.id, { name: input.name })),
+  move: authedProcedure
+    .input(anObject.extend({ parent_id: objectId.nullable() }))
+    .output(objectDto)
+    .mutation(({ ctx, input }) => objects.updateObject(ctx.core, ctx.principal, input.bucket, input.id, { parent_id: input.parent_id })),
+  delete: authedProcedure.input(anObject).output(deletedDto).mutation(({ ctx, input }) => objects.deleteObject(ctx.core, ctx.principal, input.bucket, input.id)),
+  ancestors: authedProcedure.input(anObject).output(breadcrumbDto).query(({ ctx, input }) => objects.ancestors(ctx.core, ctx.principal, input.bucket, input.id)),
+});
+
+export const storageRouter = router({ buckets: bucketsRouter, objects: objectsRouter });
