@@ -14,7 +14,10 @@ import { deployRoutes } from "../workers/deploy-rest.ts";
 import { logsRoutes } from "../workers/logs-rest.ts";
 import { workerRoutes } from "../workers/rest.ts";
 import { openApiRoute } from "../openapi/rest.ts";
+import { bucketRoutes } from "../storage/buckets/rest.ts";
+import { serviceAccountRoutes } from "../identities/rest.ts";
+import { tokenRoutes } from "../identities/token-rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...dataRoutes, openApiRoute(() => restRoutes)];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...serviceAccountRoutes, ...tokenRoutes, ...dataRoutes, ...bucketRoutes, openApiRoute(() => restRoutes)];

@@ -12,6 +12,7 @@ import { systemRouter } from "../system/router.ts";
 import { secretsRouter } from "../vault/router.ts";
 import { serviceAccountsRouter } from "../identities/router.ts";
 import { workersRouter } from "../workers/router.ts";
+import { storageRouter } from "../storage/buckets/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
@@ -30,6 +31,7 @@ export const appRouter = router({
   database: databaseRouter,
   settings: platformSettingsRouter,
   workers: workersRouter,
+  storage: storageRouter,
   serviceAccounts: serviceAccountsRouter,
   publicShares: publicSharesRouter,
 });
