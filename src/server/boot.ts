@@ -18,6 +18,8 @@ import type { RestRoute } from "./http/types.ts";
 import { LogBus, type LogBusLimits } from "./workers/logs.ts";
 import { createWorkerSupervisor, startLifecycleWorkers } from "./workers/boot-workers.ts";
 import { reapOrphans } from "./workers/orphans.ts";
+import { createMetrics } from "./metrics/metrics.ts";
+import { startSpanExport, type SpanExport } from "./tracing/otel.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -75,6 +77,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   let auth: AuthRuntime;
   let governed: GovernedExecutor;
   let vault: Vault;
+  let spans: SpanExport | undefined;
+  const metrics = createMetrics({ enabled: config.metricsEnabled, version: VERSION });
   const apps = new AppRegistry(db.pool, db.url, log);
   const logs = new LogBus({ databaseUrl: db.url, pool: db.pool, log, limits: opts.logLimits });
   try {
@@ -85,8 +89,10 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
       await principals.stop();
       throw err;
     });
+    if (metrics.enabled) governed.instrument(metrics.observeTransaction);
     await apps.start();
     await logs.start();
+    if (config.otel) spans = await startSpanExport({ ...config.otel, version: VERSION }, log);
   } catch (err) {
     await logs.stop();
     await apps.stop();
@@ -98,7 +104,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   reapOrphans(config.dataDir, log);
   let runtimeUrl = config.publicUrl;
   const workers = createWorkerSupervisor({ config, log, vault, apps, auth, sink: logs, runtimeUrl: () => runtimeUrl, core: () => core });
-  const core: Core = { config, log, db, auth, governed, vault, apps, logs, workers, version: VERSION, startedAt: new Date(), state: "starting" };
+  const core: Core = { config, log, db, auth, governed, vault, apps, logs, workers, metrics, spans, version: VERSION, startedAt: new Date(), state: "starting" };
+  metrics.watch(core);
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
   try {
@@ -112,6 +119,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     await seedProviderFromEnv(core);
     http = await listen(createRequestHandler(core, studio, opts.routes), config.host, config.port);
   } catch (err) {
+    await spans?.shutdown();
     await studio?.close().catch(() => undefined);
     await logs.stop();
     await auth.stop();
@@ -149,6 +157,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         await workers.shutdown();
         process.off("exit", killWorkers);
         await server.close();
+        // Spans still batched leave before the process may.
+        await spans?.shutdown();
         await studio?.close().catch((err: unknown) => log.warn({ err }, "the Studio did not close cleanly"));
         await core.auth.stop();
         await core.apps.stop();

@@ -7,6 +7,8 @@ import type { Vault } from "./vault/vault.ts";
 import type { AppRegistry } from "./apps/registry.ts";
 import type { WorkerSupervisorApi } from "./workers/contracts.ts";
 import type { LogBus } from "./workers/logs.ts";
+import type { Metrics } from "./metrics/metrics.ts";
+import type { SpanExport } from "./tracing/otel.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -26,6 +28,10 @@ export interface Core {
   workers: WorkerSupervisorApi;
   /** Worker output, fanned out to log subscribers on every Core process (src/server/workers/logs.ts). */
   logs: LogBus;
+  /** Prometheus metrics (src/server/metrics/): records nothing when ROOTCX_METRICS=off. */
+  metrics: Metrics;
+  /** OpenTelemetry span export, only when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/server/tracing/otel.ts). */
+  spans: SpanExport | undefined;
   version: string;
   startedAt: Date;
   state: ComponentState;
