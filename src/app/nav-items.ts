@@ -20,6 +20,8 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/workers", label: "Workers", requires: ["*"] },
   { href: "/audit", label: "Audit", requires: ["admin:audit.read"] },
   { href: "/secrets", label: "Secrets", requires: ["admin:secrets.manage"] },
+  // Buckets are listed to anyone; the panel is for those who may read every bucket (a per-bucket key opens /storage/{bucket}).
+  { href: "/storage", label: "Storage", requires: ["storage:read"] },
   { href: "/service-accounts", label: "Service accounts", requires: ["admin:service_accounts.manage"] },
   // Browsing schemas is open to every user; the SQL console inside needs admin:db.query.
   { href: "/database", label: "Database" },
