@@ -59,13 +59,16 @@ export async function insertSession(
   );
 }
 
-/** The session's user if the session is open, matches the token and the user is enabled; marks it used. */
+/**
+ * The session's user if the session is open, matches the token and the user is an enabled person; marks it used.
+ * Service accounts never refresh: their tokens come from POST /auth/token, one key exchange at a time.
+ */
 export async function touchSession(db: Queryable, sessionId: string, userId: string, tokenHash: string): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
     `UPDATE rootcx_system.sessions s SET last_used_at = now()
        FROM rootcx_system.users u
       WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND s.expires_at > now()
-        AND u.id = s.user_id AND u.disabled_at IS NULL
+        AND u.id = s.user_id AND u.disabled_at IS NULL AND u.kind = 'human' AND NOT u.is_system
       RETURNING u.id, u.email, u.display_name, u.created_at`,
     [sessionId, userId, tokenHash],
   );

@@ -80,7 +80,7 @@ export async function assign(core: Core, principal: Principal, userId: string, r
   await requireAdmin(core, principal);
   await withActor(core, principal, async (tx) => {
     if (!(await sql.roleExists(tx, role))) throw new CoreError("NOT_FOUND", `role ${role} not found`);
-    if (!(await sql.humanUserExists(tx, userId))) throw new CoreError("NOT_FOUND", "user not found");
+    if (!(await sql.assignableUserExists(tx, userId))) throw new CoreError("NOT_FOUND", "user not found");
     await assignRole(tx, userId, role);
   });
   core.log.info({ userId, role, by: principal.userId }, "role assigned");

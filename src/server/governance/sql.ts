@@ -66,6 +66,15 @@ export async function humanUserExists(db: Queryable, userId: string): Promise<bo
   return ((await db.query("SELECT 1 FROM rootcx_system.users WHERE id = $1 AND NOT is_system", [userId])).rowCount ?? 0) > 0;
 }
 
+/** A person or a service account (identities/): the principals roles are assigned to. */
+export async function assignableUserExists(db: Queryable, userId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "SELECT 1 FROM rootcx_system.users WHERE id = $1 AND (NOT is_system OR (kind = 'service' AND owner_of_record IS NOT NULL))",
+    [userId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 export async function directRoles(db: Queryable, userId: string): Promise<string[]> {
   const { rows } = await db.query<{ role: string }>("SELECT role FROM rootcx_system.rbac_assignments WHERE user_id = $1 ORDER BY role", [userId]);
   return rows.map((r) => r.role);

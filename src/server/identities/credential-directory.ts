@@ -50,13 +50,18 @@ export class CredentialDirectory implements AuthChangeSubscriber {
   }
 
   async authenticate(key: string): Promise<Principal> {
+    return (await this.resolve(key)).principal;
+  }
+
+  /** The key's account, the key's id and when it expires; 401 for an unknown or expired key or a disabled account. */
+  async resolve(key: string): Promise<{ principal: Principal; credentialId: string; expiresAt: number }> {
     if (!wellFormedKey(key)) throw invalidKey();
     const entry = await this.#find(key);
     if (!entry) throw invalidKey();
     if (entry.expiresAt <= Date.now()) throw new CoreError("UNAUTHORIZED", "API key expired");
     if (entry.disabled) throw new CoreError("UNAUTHORIZED", "service account disabled");
     this.#touch(entry.credentialId);
-    return entry.principal;
+    return entry;
   }
 
   async #find(key: string): Promise<KeyEntry | undefined> {

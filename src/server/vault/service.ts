@@ -11,6 +11,11 @@ import { PLATFORM_SCOPE, type RotationResult } from "./vault.ts";
 export const SECRETS_MANAGE = "admin:secrets.manage";
 const authorize = (core: Core, p: Principal) => requirePermission(core, p, SECRETS_MANAGE);
 
+/** Seed 003: "System users cannot manage platform secrets", whatever roles a service account holds. */
+function refuseServiceAccount(p: Principal): void {
+  if (p.kind === "service") throw new CoreError("FORBIDDEN", "service accounts cannot manage platform secrets; a person must make this change");
+}
+
 /**
  * App secrets belong to an installed app: naming one that is not installed is a 404, never a silent write. In a
  * write's transaction the uninstall lock is shared first, so no secret outlives the app it was written for.
@@ -67,6 +72,7 @@ export async function listPlatformSecrets(core: Core, p: Principal): Promise<str
 
 /** Setting or deleting a platform secret restarts every worker (they receive secrets at start). */
 export async function setPlatformSecret(core: Core, p: Principal, key: string, value: string): Promise<{ message: string; workers_restarted: number }> {
+  refuseServiceAccount(p);
   await authorize(core, p);
   await setAudited(core, p, PLATFORM_SCOPE, key, value);
   core.log.info({ key, by: p.userId }, "platform secret set");
@@ -74,6 +80,7 @@ export async function setPlatformSecret(core: Core, p: Principal, key: string, v
 }
 
 export async function deletePlatformSecret(core: Core, p: Principal, key: string): Promise<{ message: string; workers_restarted: number }> {
+  refuseServiceAccount(p);
   await authorize(core, p);
   if (!(await deleteAudited(core, p, PLATFORM_SCOPE, key))) throw new CoreError("NOT_FOUND", `platform secret ${key} not found`);
   core.log.info({ key, by: p.userId }, "platform secret deleted");
@@ -82,11 +89,13 @@ export async function deletePlatformSecret(core: Core, p: Principal, key: string
 
 /** The decrypted platform map the Studio's configuration screens read; an unreadable value is left out and logged. */
 export async function platformEnv(core: Core, p: Principal): Promise<Record<string, string>> {
+  refuseServiceAccount(p);
   await authorize(core, p);
   return (await core.vault.values(PLATFORM_SCOPE)).values;
 }
 
 export async function rotateMasterKey(core: Core, p: Principal, newKeyHex: string | undefined): Promise<RotationResult> {
+  refuseServiceAccount(p);
   await requireAdmin(core, p);
   return core.vault.rotate(newKeyHex ? Buffer.from(newKeyHex, "hex") : undefined, { actor: (tx) => actAs(core, tx, p.userId) });
 }
