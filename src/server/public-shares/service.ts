@@ -57,7 +57,7 @@ export async function createShare(core: Core, principal: Principal, appId: strin
       );
     }
     const expiresAt = row.expires_at?.toISOString() ?? null;
-    await recordAdminEvent(tx, { action: "public_share.create", target: row.id, after: { app_id: appId, context: row.context, token_prefix: minted.prefix, expires_at: expiresAt } });
+    await recordAdminEvent(tx, { action: "share.create", target: row.id, after: { app_id: appId, context: row.context, token_prefix: minted.prefix, expires_at: expiresAt } });
     return {
       id: row.id,
       url: shareUrl(core, minted.token),
@@ -102,7 +102,7 @@ export async function revokeShare(core: Core, principal: Principal, appId: strin
       throw new CoreError("FORBIDDEN", `only the share's creator or an administrator of app ${appId} (${appAdminKey(appId)}) can revoke it`);
     }
     await sql.revokeShare(tx, share.id);
-    await recordAdminEvent(tx, { action: "public_share.revoke", target: share.id, before: { app_id: appId, context: share.context, token_prefix: share.token_prefix, created_by: share.created_by } });
+    await recordAdminEvent(tx, { action: "share.revoke", target: share.id, before: { app_id: appId, context: share.context, token_prefix: share.token_prefix, created_by: share.created_by } });
     return { message: `share ${share.id} revoked` };
   });
 }
