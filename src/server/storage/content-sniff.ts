@@ -42,6 +42,14 @@ function isZipFamily(mime: string): boolean {
 const canonical = (mime: string) => ALIASES[mime] ?? mime;
 const KNOWN = new Set<string>([...supportedMimeTypes].map(canonical));
 
+// RFC 9110 token characters on both sides of the slash, parameters allowed after a semicolon.
+const MEDIA_TYPE = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,127}\/[A-Za-z0-9!#$%&'*+.^_`|~-]{1,127}\s*(;[\x20-\x7e]*)?$/;
+
+/** Whether `value` is a media type (`type/subtype`, optionally with parameters), at most 255 characters. */
+export function isMediaType(value: string): boolean {
+  return value.length <= 255 && MEDIA_TYPE.test(value);
+}
+
 /** `Image/PNG; charset=x` → `image/png`; undefined for nothing or application/octet-stream (which claims nothing). */
 export function mediaTypeEssence(declared: string | undefined): string | undefined {
   const essence = declared?.split(";", 1)[0]!.trim().toLowerCase();

@@ -12,6 +12,7 @@ import type { WorkerDataContext, WorkerReply, WorkerRequest } from "./contracts.
 import { HeldTransaction } from "./held-transaction.ts";
 import { principalOf } from "./identity.ts";
 import { selfAction } from "./self-action.ts";
+import { workerUploadUrl } from "../storage/worker-upload.ts";
 import { refusal } from "./sql-guard.ts";
 import { isPgError, runStatement, sqlErrorSentence, type SqlAnswer } from "./sql-run.ts";
 
@@ -50,7 +51,7 @@ const messages = {
   sql_rollback: z.object({ id, tx_id: txId }),
   collection_op: z.object({ id, op: z.enum(COLLECTION_OPS), entity: z.string().max(100), data: z.unknown().optional() }),
   self_action: z.object({ id, action: z.string().max(100), params: z.unknown().optional() }),
-  storage_upload: z.object({ id }),
+  storage_upload: z.object({ id, name: z.string().max(4096), content_type: z.string().max(1024), size: z.number().int().nonnegative() }),
 } as const;
 type MessageType = keyof typeof messages;
 
@@ -142,9 +143,10 @@ export class WorkerDataSession {
         const m = parse(messages.self_action, raw);
         return { result: await selfAction(this.core, this.ctx, m.action, m.params) };
       }
-      case "storage_upload":
-        parse(messages.storage_upload, raw);
-        throw new CoreError("BAD_REQUEST", "file storage is not available yet");
+      case "storage_upload": {
+        const m = parse(messages.storage_upload, raw);
+        return workerUploadUrl(this.core, this.ctx.appId, this.ctx.identity, m);
+      }
     }
   }
 
