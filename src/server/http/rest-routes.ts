@@ -17,7 +17,8 @@ import { openApiRoute } from "../openapi/rest.ts";
 import { bucketRoutes } from "../storage/buckets/rest.ts";
 import { serviceAccountRoutes } from "../identities/rest.ts";
 import { tokenRoutes } from "../identities/token-rest.ts";
+import { storageRoutes } from "../storage/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...serviceAccountRoutes, ...tokenRoutes, ...dataRoutes, ...bucketRoutes, openApiRoute(() => restRoutes)];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...serviceAccountRoutes, ...tokenRoutes, ...dataRoutes, ...bucketRoutes, ...storageRoutes, openApiRoute(() => restRoutes)];
