@@ -72,3 +72,9 @@ CREATE UNIQUE INDEX delegations_active_ref_idx ON rootcx_system.delegations (tri
 CREATE UNIQUE INDEX delegations_active_act_as_idx ON rootcx_system.delegations (delegator_uid, delegatee_uid)
   WHERE revoked_at IS NULL AND trigger_type = 'act_as';
 CREATE INDEX delegations_delegatee_idx ON rootcx_system.delegations (delegatee_uid);
+
+-- Administrative actions may name their subject with an underscore (service_account.create): the first
+-- segment now takes the same alphabet as the others.
+ALTER TABLE rootcx_system.audit_log DROP CONSTRAINT audit_log_operation_check;
+ALTER TABLE rootcx_system.audit_log ADD CONSTRAINT audit_log_operation_check
+  CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'ARCHIVE') OR operation ~ '^[a-z_]+(\.[a-z_]+)+$');
