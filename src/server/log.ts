@@ -1,5 +1,6 @@
 import pino, { type Logger } from "pino";
 import type { LogLevel } from "./config/schema.ts";
+import { currentRequest } from "./tracing/context.ts";
 
 /**
  * Paths that may carry credentials anywhere in a log object. Request logging never includes bodies or
@@ -32,11 +33,22 @@ export const REDACTED_PATHS = [
   "*.jwtSecret",
 ];
 
+/**
+ * Every line logged while a request is being served carries its ids, however deep in a service it is written: the
+ * request's context travels in AsyncLocalStorage (tracing/context.ts). A fresh object per line, also when empty:
+ * pino merges the line's own fields into what the mixin returns.
+ */
+function requestFields(): object {
+  const ctx = currentRequest();
+  return ctx ? { requestId: ctx.requestId, traceId: ctx.traceId } : {};
+}
+
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: "rootcx-core" },
+      mixin: requestFields,
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -1,6 +1,7 @@
 import { emit, log, writeLog } from "./logging.ts";
 import { request, type Reply } from "./requests.ts";
 import { errorText } from "./serialize.ts";
+import { currentTrace } from "./trace.ts";
 import type { Collection, Row, SqlResult, Transaction, WorkerContext } from "./types.ts";
 import { uploadFile } from "./upload.ts";
 
@@ -112,5 +113,8 @@ export function buildContext(boot: BootData): WorkerContext {
     callIntegration: (integrationId, action, input, asUser) =>
       selfAction("call_integration", { integrationId, action, input: input ?? {}, ...(asUser === undefined ? {} : { asUser }) }),
     uploadFile: (content, filename, contentType) => uploadFile(runtimeUrl, content, filename, contentType),
+    get trace() {
+      return currentTrace() ?? null;
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { toJson } from "./serialize.ts";
 import { REPLY_TYPE, type RequestType } from "./protocol.ts";
+import { traceFields } from "./trace.ts";
 import { send } from "./wire.ts";
 
 /**
@@ -33,7 +34,8 @@ export function request(type: RequestType, fields: Record<string, unknown>): Pro
   const id = `${type}:${++sequence}`;
   return new Promise<Reply>((resolve, reject) => {
     try {
-      send({ type, id, ...fields });
+      // The Core runs the request as part of the call's request, so its own log lines about it carry the id too.
+      send({ type, id, ...fields, ...traceFields() });
     } catch (err) {
       reject(err instanceof Error ? new Error(`${type}: ${err.message}`) : new Error(`${type}: ${String(err)}`));
       return;

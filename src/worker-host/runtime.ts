@@ -4,6 +4,7 @@ import { shutdown } from "./lifetime.ts";
 import { writeLog } from "./logging.ts";
 import { isReplyType, settle, type Reply } from "./requests.ts";
 import { errorText, truncateUtf8 } from "./serialize.ts";
+import { runTraced, traceOf } from "./trace.ts";
 import type { WorkerContext } from "./types.ts";
 import { lineReader, MAX_LINE_BYTES, MessageTooLargeError, send } from "./wire.ts";
 
@@ -79,7 +80,7 @@ function onRpc(message: Message, active: Handlers): void {
   if (!isId(id)) return writeLog("warn", "ignored an rpc message without an id");
   const fn = typeof method === "string" ? rpcHandler(active, method) : undefined;
   if (!fn) return errorReply("rpc_response", id, `unknown method: ${String(method)}`);
-  invoke(fn, message.params, message.caller ?? null, ctx).then(
+  runTraced(traceOf(message), () => invoke(fn, message.params, message.caller ?? null, ctx)).then(
     (result) => replyResult(id, result),
     (err: unknown) => errorReply("rpc_response", id, err),
   );
@@ -90,7 +91,7 @@ function onJob(message: Message, active: Handlers): void {
   if (!isId(id)) return writeLog("warn", "ignored a job message without an id");
   const job = active.onJob;
   if (!job) return send({ type: "job_result", id });
-  invoke(job, message.payload, message.caller ?? null, ctx).then(
+  runTraced(traceOf(message), () => invoke(job, message.payload, message.caller ?? null, ctx)).then(
     () => send({ type: "job_result", id }),
     (err: unknown) => errorReply("job_result", id, err),
   );

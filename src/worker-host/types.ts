@@ -68,6 +68,8 @@ export interface WorkerContext {
   callIntegration(integrationId: string, action: string, input?: unknown, asUser?: string): Promise<unknown>;
   /** Resolves with the stored file's id. */
   uploadFile(content: UploadContent, filename?: string, contentType?: string): Promise<string>;
+  /** The Core request the running rpc or job serves (its X-Request-Id and W3C traceparent); null outside one. */
+  readonly trace: { requestId: string; traceparent: string | null } | null;
 }
 
 /**

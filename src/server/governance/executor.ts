@@ -21,6 +21,18 @@ export interface Claims {
   perms: string;
 }
 
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+/** A pg pool's counters as /metrics reports them. */
+export function poolStats(pool: pg.Pool): PoolStats {
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
+}
+
 /** Told of each governed transaction once it ends: which entry point ran it, whether it committed, how long it took. */
 export type TransactionObserver = (kind: "run" | "one", committed: boolean, seconds: number) => void;
 
@@ -90,9 +102,9 @@ export class GovernedExecutor {
     this.#observe = observer;
   }
 
-  /** The governed pool's connections (open, idle) and the callers waiting for one. */
-  poolStats(): { total: number; idle: number; waiting: number } {
-    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
+  /** The governed pool's connections (open, idle, most allowed) and the callers waiting for one. */
+  poolStats(): PoolStats {
+    return poolStats(this.#pool);
   }
 
   async run<T>(principal: Principal | null, opts: GovernedOptions, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

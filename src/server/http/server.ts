@@ -18,6 +18,12 @@ import { createRestDispatcher, REST_PREFIX } from "./rest-dispatcher.ts";
 import { restRoutes } from "./rest-routes.ts";
 import type { StudioHandler } from "../studio/in-process.ts";
 import { isAppFrontendPath, serveAppFrontend } from "../workers/static-files.ts";
+import { isSharePath, serveSharePage } from "../public-shares/share-page.ts";
+import { METRICS_PATH, serveMetrics } from "../metrics/endpoint.ts";
+import { ROUTE_LABEL, trpcRouteLabel } from "../metrics/route-labels.ts";
+import { runInRequest, traceparentOf, type RequestContext } from "../tracing/context.ts";
+import type { HttpSpan } from "../tracing/otel.ts";
+import { newSpanId, newTraceId, parseTraceparent } from "../tracing/traceparent.ts";
 import { DEFAULT_BODY_LIMIT, type RestRoute } from "./types.ts";
 
 export const TRPC_PREFIX = "/api/trpc";
@@ -25,10 +31,11 @@ export const TRPC_PREFIX = "/api/trpc";
 const requestIds = new WeakMap<IncomingMessage, string>();
 
 
+/** Whether the raw header list holds Origin, X-Request-Id or traceparent: a probe with none takes the fast path. */
 function hasOriginOrRequestId(raw: string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if ((name.length === 6 || name.length === 12) && /^(origin|x-request-id)$/i.test(name)) return true;
+    if ((name.length === 6 || name.length === 11 || name.length === 12) && /^(origin|x-request-id|traceparent)$/i.test(name)) return true;
   }
   return false;
 }
@@ -69,28 +76,50 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
   });
 
   const logHealth = core.log.isLevelEnabled("debug");
+  const metrics = core.metrics;
 
   return function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? "/";
     // The liveness probe is polled constantly: it is answered synchronously, with no listener or promise, and
-    // without building the request's header object when the raw list holds neither Origin nor X-Request-Id.
+    // without building the request's header object when the raw list holds neither Origin, X-Request-Id nor traceparent.
     if (url === "/health" && !logHealth && (req.method === "GET" || req.method === "HEAD") && !hasOriginOrRequestId(req.rawHeaders)) {
+      if (!metrics.enabled) return answerHealth(res, newRequestId());
+      const started = performance.now();
       answerHealth(res, newRequestId());
+      metrics.observeHttp(ROUTE_LABEL.health, req.method, 200, (performance.now() - started) / 1000);
       return;
     }
-    void route(req, res, url, pickRequestId(req.headers["x-request-id"]));
+    // A valid traceparent makes this request a span of the caller's trace; a malformed one is ignored (W3C: start anew).
+    const parent = parseTraceparent(req.headers.traceparent);
+    const ctx: RequestContext = {
+      requestId: pickRequestId(req.headers["x-request-id"]),
+      traceId: parent?.traceId ?? newTraceId(),
+      spanId: newSpanId(),
+      parentSpanId: parent?.parentId,
+      flags: parent?.flags ?? "00",
+      route: ROUTE_LABEL.unmatched,
+    };
+    const span = core.spans?.startHttpSpan(ctx, req.method ?? "GET", parent);
+    // Everything the request causes, however deep, runs in its context: log lines carry its ids (log.ts).
+    runInRequest(ctx, () => void route(req, res, url, ctx, span));
   };
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext, span: HttpSpan | undefined): Promise<void> {
+    const requestId = ctx.requestId;
     res.setHeader("x-request-id", requestId);
+    res.setHeader("traceparent", traceparentOf(ctx));
     setHeaders(res, API_SECURITY_HEADERS);
     const path = loggablePath(url);
     // Liveness probes would drown everything else at info level.
     const level = path === "/health" ? "debug" : "info";
-    if (core.log.isLevelEnabled(level)) {
+    const logged = core.log.isLevelEnabled(level);
+    if (logged || metrics.enabled || span) {
       const started = performance.now();
       res.once("finish", () => {
-        core.log[level]({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
+        const ms = performance.now() - started;
+        metrics.observeHttp(ctx.route, req.method, res.statusCode, ms / 1000);
+        span?.end(ctx.route, res.statusCode);
+        if (logged) core.log[level]({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, "request");
       });
     }
 
@@ -105,21 +134,34 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         throw new CoreError("BAD_REQUEST", "the request target must be a path");
       }
       if (url === "/health" || url.startsWith("/health?")) {
+        ctx.route = ROUTE_LABEL.health;
         applyCors(req, res);
         await handleHealth(req, res, core);
+      } else if (url === METRICS_PATH || url.startsWith(`${METRICS_PATH}?`)) {
+        ctx.route = ROUTE_LABEL.metrics;
+        await serveMetrics(req, res, core);
       } else if (startsWithSegment(url, REST_PREFIX)) {
-        if (applyCors(req, res)) return;
+        if (applyCors(req, res)) {
+          ctx.route = ROUTE_LABEL.preflight;
+          return;
+        }
+        // The dispatcher names the matched route template (claimRoute); an unknown path stays "unmatched".
         await rest.dispatch(req, res, { core, requestId, ip: clientIp(req) });
       } else if (startsWithSegment(url, TRPC_PREFIX)) {
+        ctx.route = trpcRouteLabel(url, TRPC_PREFIX.length);
         if (applyCors(req, res)) return;
         // tRPC speaks GET (queries) and POST (mutations, batches); it answers some other methods with a 500.
         if (req.method !== "GET" && req.method !== "POST") throw new CoreError("METHOD_NOT_ALLOWED", `method ${req.method} not allowed`, { headers: { allow: "GET, POST" } });
         requestIds.set(req, requestId);
         await screenTrpcInput(req, url, DEFAULT_BODY_LIMIT);
         trpc(req, res);
+      } else if (isSharePath(url)) {
+        await serveSharePage(req, res, core, url);
       } else if (isAppFrontendPath(url)) {
+        ctx.route = ROUTE_LABEL.appFrontend;
         await serveAppFrontend(req, res, core.config.dataDir, url);
       } else if (studio) {
+        ctx.route = ROUTE_LABEL.studio;
         setHeaders(res, studioSecurityHeaders(studio.dev ?? false));
         await studio.handle(req, res);
       } else {

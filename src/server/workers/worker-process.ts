@@ -1,8 +1,10 @@
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { CoreError } from "../errors.ts";
+import { runInRequest } from "../tracing/context.ts";
 import type { LogSink, RpcCaller, WorkerLogLevel, WorkerReply, WorkerRequest, WorkerState } from "./contracts.ts";
 import type { WorkerIdentity } from "./identity.ts";
 import { LineReader, parseMessage } from "./line-reader.ts";
+import { callTraceFields, requestContextOf, withRequestId } from "./call-trace.ts";
 
 /** The data plane a process's requests go to (data-access.ts's WorkerDataSession). */
 export interface DataSession {
@@ -209,7 +211,8 @@ export class WorkerProcess {
     const id = this.#nextId++;
     let line: string;
     try {
-      line = JSON.stringify({ type: "rpc", id, method, params: params ?? {}, caller });
+      // The request this call serves (its id and span) travels with it: the worker's log lines then name it.
+      line = JSON.stringify({ type: "rpc", id, method, params: params ?? {}, caller, ...callTraceFields() });
     } catch (err) {
       return Promise.reject(new CoreError("BAD_REQUEST", `the rpc params cannot be sent to the worker: ${unserialisable(err)}`));
     }
@@ -362,7 +365,7 @@ export class WorkerProcess {
         return;
       case "log": {
         const level = typeof msg.level === "string" && WORKER_LOG_LEVELS.has(msg.level as WorkerLogLevel) ? (msg.level as WorkerLogLevel) : "info";
-        this.#output(level, truncate(typeof msg.message === "string" ? msg.message : JSON.stringify(msg.message ?? ""), MAX_LOG_BYTES));
+        this.#output(level, truncate(withRequestId(msg, typeof msg.message === "string" ? msg.message : JSON.stringify(msg.message ?? "")), MAX_LOG_BYTES));
         return;
       }
       case "event":
@@ -395,8 +398,9 @@ export class WorkerProcess {
   #onDataRequest(msg: WorkerRequest): void {
     this.#dataInFlight++;
     if (this.#dataInFlight >= MAX_DATA_IN_FLIGHT) this.#child.stdout.pause();
-    this.#opts.session
-      .handle(msg)
+    // A request made while the worker serves a traced call runs in that call's request context (its log lines name it).
+    const traced = requestContextOf(msg);
+    (traced ? runInRequest(traced, () => this.#opts.session.handle(msg)) : this.#opts.session.handle(msg))
       .catch((err: unknown): WorkerReply => ({ type: DATA_REQUESTS[msg.type]!, id: msg.id, error: err instanceof Error ? err.message : String(err) }))
       .then((reply) => {
         try {

@@ -1,0 +1,58 @@
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Core } from "../core.ts";
+import type { TransactionObserver } from "../governance/executor.ts";
+import { registerCoreCollectors } from "./collectors.ts";
+import { HTTP_BUCKETS, HttpMetrics } from "./http-metrics.ts";
+
+/** What the Core records, and the text Prometheus scrapes. A Core started with ROOTCX_METRICS=off records nothing. */
+export interface Metrics {
+  readonly enabled: boolean;
+  /** One answered request: `route` is its template (see tracing/context.ts), never the raw path. */
+  observeHttp(route: string, method: string | undefined, status: number, seconds: number): void;
+  observeTransaction: TransactionObserver;
+  /** Adds the gauges sampled at scrape time from the running Core (pools, workers, SSE). */
+  watch(core: Core): void;
+  /** The text exposition format. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+const OFF: Metrics = {
+  enabled: false,
+  observeHttp: () => undefined,
+  observeTransaction: () => undefined,
+  watch: () => undefined,
+  render: () => Promise.resolve({ contentType: "text/plain; charset=utf-8", body: "" }),
+};
+
+/**
+ * One registry per Core (tests run several Cores in one process). Process metrics (CPU, memory, heap, GC,
+ * event-loop delay) are prom-client's defaults; the rest are the Core's own, prefixed `rootcx_`.
+ */
+export function createMetrics(opts: { enabled: boolean; version: string }): Metrics {
+  if (!opts.enabled) return OFF;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const http = new HttpMetrics(registry);
+  const transactions = new Histogram({
+    name: "rootcx_governed_transaction_duration_seconds",
+    help: "Governed (row-level security) transactions by entry point (one: a single statement; run: several) and outcome, with their duration including the wait for a connection.",
+    labelNames: ["kind", "outcome"],
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
+  const tx = {
+    one: { commit: transactions.labels("one", "commit"), error: transactions.labels("one", "error") },
+    run: { commit: transactions.labels("run", "commit"), error: transactions.labels("run", "error") },
+  };
+  new Gauge({ name: "rootcx_build_info", help: "The running Core's version (always 1).", labelNames: ["version"], registers: [registry] }).set({ version: opts.version }, 1);
+
+  return {
+    enabled: true,
+    observeHttp: (route, method, status, seconds) => http.observe(route, method, status, seconds),
+    observeTransaction: (kind, committed, seconds) => tx[kind][committed ? "commit" : "error"].observe(seconds),
+    watch: (core) => registerCoreCollectors(registry, core),
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * The Core request an rpc or job serves: the Core sends `request_id` and `traceparent` with the call (fields added to
+ * spec §4.1's messages; an older Core sends neither). Held in AsyncLocalStorage while the handler runs, so every log
+ * line and every request it makes to the Core, however deep, carries the id.
+ */
+export interface CallTrace {
+  requestId: string;
+  /** The W3C traceparent of the Core's span for the call, to continue the trace in the app's own outbound calls. */
+  traceparent: string | null;
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const storage = new AsyncLocalStorage<CallTrace>();
+
+/** The trace fields of a Core message, when it carries valid ones. */
+export function traceOf(message: Record<string, unknown>): CallTrace | undefined {
+  const id = message.request_id;
+  if (typeof id !== "string" || !SAFE_ID.test(id)) return undefined;
+  const tp = message.traceparent;
+  return { requestId: id, traceparent: typeof tp === "string" && TRACEPARENT.test(tp) ? tp : null };
+}
+
+/** Runs `fn` as part of `trace` (or plainly, without one). */
+export function runTraced<T>(trace: CallTrace | undefined, fn: () => T): T {
+  return trace ? storage.run(trace, fn) : fn();
+}
+
+/** The call the running code serves, if any. */
+export const currentTrace = (): CallTrace | undefined => storage.getStore();
+
+/** The fields the worker adds to what it sends the Core while serving a traced call. */
+export function traceFields(): { request_id: string; traceparent?: string } | undefined {
+  const trace = storage.getStore();
+  if (!trace) return undefined;
+  return trace.traceparent ? { request_id: trace.requestId, traceparent: trace.traceparent } : { request_id: trace.requestId };
+}
