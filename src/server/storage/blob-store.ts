@@ -124,12 +124,6 @@ export async function openBlob(db: pg.Pool, blobId: string, range?: ByteRange): 
 
 const CHUNK_SLICE = "SELECT substring(data FROM $3 FOR $4) AS data FROM rootcx_system.storage_blob_chunks WHERE blob_id = $1 AND seq = $2";
 
-/** A query whose results come in binary format: pg supports `binary` at run time, its type declarations omit it. */
-function binaryQuery(text: string, values: unknown[]): pg.QueryConfig {
-  const config: pg.QueryConfig & { binary: boolean } = { text, values, binary: true };
-  return config;
-}
-
 function chunkStream(db: pg.Pool, blobId: string, size: number, sha256: string, from: number, to: number, verify: boolean): Readable {
   const hash = verify ? createHash("sha256") : undefined;
   let pos = from;
@@ -147,8 +141,9 @@ function chunkStream(db: pg.Pool, blobId: string, size: number, sha256: string, 
         const seq = Math.floor(pos / CHUNK_SIZE);
         const offset = pos - seq * CHUNK_SIZE;
         const length = Math.min(CHUNK_SIZE - offset, to - pos + 1);
-        // Binary results: bytea arrives as the bytes, not as hex text twice their size.
-        const { rows } = await db.query<{ data: Buffer }>(binaryQuery(CHUNK_SLICE, [blobId, seq, offset + 1, length]));
+        // bytea arrives as hex text (pg's parser decodes every value as UTF-8 text, so binary results would be
+        // corrupted): about three chunk sizes of transient memory per chunk read.
+        const { rows } = await db.query<{ data: Buffer }>(CHUNK_SLICE, [blobId, seq, offset + 1, length]);
         const data = rows[0]?.data;
         if (!data || data.length !== length) throw new BlobIntegrityError(`blob ${blobId}: chunk ${seq} is missing or short`);
         pos += length;
