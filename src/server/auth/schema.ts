@@ -22,7 +22,9 @@ export const registerInput = z
   .transform(({ display_name, displayName: dn, ...rest }) => ({ ...rest, displayName: dn ?? display_name ?? null }));
 
 export const loginInput = z.object({
-  email,
+  // Any address is looked up, not only well-formed ones: one that is no person's (a service account's
+  // sa+…@localhost, a typo) is answered like a wrong password, never told apart by a 400.
+  email: z.string({ message: "email is required" }).trim().toLowerCase().max(254, { message: "email is too long" }),
   password: z.string({ message: "password is required" }).max(PASSWORD_MAX_LENGTH, { message: "invalid credentials" }),
 });
 
