@@ -25,7 +25,7 @@ test.beforeAll(async ({ request }) => {
 });
 
 /** Makes a key in the open details panel and returns it as read from the one-time display (through the clipboard). */
-async function makeKey(page: Page, name: string, days: string): Promise<string> {
+async function makeKey(page: Page, name: string, days: string, screenshot?: string): Promise<string> {
   const panel = details(page);
   const form = panel.getByRole("form", { name: `Create an API key for ${SLUG}` });
   await form.getByLabel("Key name").fill(name);
@@ -39,6 +39,7 @@ async function makeKey(page: Page, name: string, days: string): Promise<string> 
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(copied).toMatch(/^rcs_[A-Za-z0-9_-]{20,}$/);
   await expect(shown.getByLabel(`API key ${name}`)).toHaveValue(copied);
+  if (screenshot) await page.screenshot({ path: `playwright/screenshots/${screenshot}.png` });
   await shown.getByRole("button", { name: "I have stored it" }).click();
   await expect(shown).toHaveCount(0);
   return copied;
@@ -82,7 +83,7 @@ test("an administrator creates a service account and a key, uses the key from ou
   await keyForm.getByRole("button", { name: "Create key" }).click();
   await expect(keyForm.getByTestId("field-error")).toHaveText("Enter a whole number of days from 1 to 365.");
 
-  const key = await makeKey(page, "ci", "30");
+  const key = await makeKey(page, "ci", "30", "service-accounts-new-key");
   const keyRow = panel.getByTestId("key-row-ci");
   await expect(keyRow).toBeVisible();
   const prefix = (await keyRow.locator(".font-mono").innerText()).replace(/…$/, "");

@@ -7,7 +7,7 @@ import { Button } from "../components/button.tsx";
 import { DataTable, type Column } from "../components/data-table.tsx";
 import { FormError } from "../components/form-field.tsx";
 import { PageHeader } from "../components/page-header.tsx";
-import { forbiddenReason, useCan } from "../components/permissions.tsx";
+import { forbiddenReason, usePermissions } from "../components/permissions.tsx";
 import { SlideOver } from "../components/slide-over.tsx";
 import { useTRPC } from "../trpc.ts";
 import { AccountActions } from "./account-actions.tsx";
@@ -51,7 +51,8 @@ const COLUMNS: Column<AccountRow>[] = [
 export default function ServiceAccountsPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const canManage = useCan(MANAGE_KEY);
+  const perms = usePermissions();
+  const canManage = perms.can(MANAGE_KEY);
   const accounts = useQuery(trpc.serviceAccounts.list.queryOptions(undefined, { enabled: canManage }));
   const [creating, setCreating] = useState(false);
   const [detailsId, setDetailsId] = useState<string>();
@@ -93,8 +94,9 @@ export default function ServiceAccountsPage() {
         <DataTable
           label="Service accounts"
           columns={COLUMNS}
-          rows={canManage ? accounts.data : []}
-          loading={accounts.isPending && canManage}
+          // Until the caller's keys are known the table is loading; without the key it is empty, saying why.
+          rows={perms.ready && !canManage ? [] : accounts.data}
+          loading={!perms.ready || (canManage && accounts.isPending)}
           rowKey={(a) => a.id}
           rowProps={(a) => ({ "data-testid": `account-row-${a.slug}` })}
           actions={(a) => <AccountActions account={a} onDetails={() => setDetailsId(a.id)} onChanged={refresh} />}
