@@ -54,6 +54,8 @@ export async function assertMayActAs(core: Core, callerUserId: string, targetUse
   const parties = await sql.actAsParties(core.db.pool, callerUserId, targetUserId);
   if (!parties.caller || parties.caller.disabled) throw refuse("the principal asking is disabled or no longer exists");
   if (parties.caller.kind === "agent") throw refuse("an agent may not act as another principal");
+  // Spec §5: a person is never a delegatee, whatever rows the delegations table holds.
+  if (parties.caller.kind === "human") throw refuse("a person may not act as another person");
   if (!parties.target) throw refuse("no such user");
   if (parties.target.kind !== "human" || parties.target.isSystem) throw refuse("only a person can be acted as");
   if (parties.target.disabled) throw refuse("that user is disabled");
