@@ -29,8 +29,11 @@ export interface RouteDocs {
   tags?: string[];
   /** "bearer" (the default): a user's access token or a service account's API key; "none": public; "share": a public-share token or none. */
   auth?: "bearer" | "none" | "share";
-  /** Answers by status: a zod schema for JSON, or a media type for streamed answers (files, SSE). Errors share one documented shape. */
-  responses?: Record<number, z.ZodType | { mediaType: string; description?: string }>;
+  /**
+   * Answers by status: a zod schema for JSON, a media type for streamed answers (files, SSE), or only a description
+   * for an answer without a body (a redirect). Errors share one documented shape.
+   */
+  responses?: Record<number, z.ZodType | { mediaType?: string; description?: string }>;
   /**
    * What the body is when no `schemas.body` describes it: "none" for a POST/PUT/PATCH that reads no body, or the
    * media type a `body: "raw"` route streams (multipart uploads name their file field). Raw routes default to

@@ -42,13 +42,15 @@ function successResponses(route: RestRoute): ZodOpenApiResponsesObject {
   const out: ZodOpenApiResponsesObject = {};
   for (const [status, answer] of Object.entries(route.docs?.responses ?? {})) {
     const key = status as `${1 | 2 | 3 | 4 | 5}${string}`;
-    if (answer && typeof answer === "object" && "mediaType" in answer) {
-      const { mediaType, description } = answer as { mediaType: string; description?: string };
-      const schema: oas31.SchemaObject = mediaType.startsWith("text/") ? { type: "string" } : { type: "string", contentMediaType: mediaType };
+    if ("_zod" in answer) {
+      out[key] = { description: describeStatus(Number(status)), content: { "application/json": { schema: answer } } };
+    } else if (answer.mediaType) {
+      const { mediaType, description } = answer;
       // Streams (SSE, files) are described by their media type; their bytes have no JSON schema.
+      const schema: oas31.SchemaObject = mediaType.startsWith("text/") ? { type: "string" } : { type: "string", contentMediaType: mediaType };
       out[key] = { description: description ?? mediaType, content: { [mediaType]: { schema } } };
     } else {
-      out[key] = { description: describeStatus(Number(status)), content: { "application/json": { schema: answer as z.ZodType } } };
+      out[key] = { description: answer.description ?? describeStatus(Number(status)) };
     }
   }
   // A route that documents no success answer still answers JSON; its shape is simply not described.
