@@ -15,7 +15,8 @@ export interface FilePart {
 
 /**
  * Streams the FIRST file part of a multipart body into `store` (spec §2.11: the original takes the first file;
- * later file parts and fields are read past and ignored). `check` sees the part's name and type before a byte
+ * later file parts are read past and ignored). Fields, before or after the file, come back in `fields` (the
+ * first value of each name; bucket uploads take `parent_id` there). `check` sees the part's name and type before a byte
  * of it is read and may throw to refuse. Resolves only once the whole body has arrived, so a client that goes
  * away half-way (its last part cut short) is an error, never a shortened file. Any refusal stops parsing and
  * waits for `store` to settle, so the caller's transaction is idle before it is rolled back.
@@ -25,7 +26,7 @@ export function receiveFirstFile<T>(
   maxBytes: number,
   check: (part: FilePart) => void,
   store: (stream: Readable, part: FilePart) => Promise<T>,
-): Promise<{ stored: T; part: FilePart }> {
+): Promise<{ stored: T; part: FilePart; fields: Map<string, string> }> {
   if (!/^multipart\/form-data\s*;/i.test(req.headers["content-type"] ?? "")) {
     return Promise.reject(new CoreError("UNSUPPORTED_MEDIA_TYPE", "the body must be multipart/form-data with a file part"));
   }
@@ -43,6 +44,7 @@ export function receiveFirstFile<T>(
     let file: Readable | undefined;
     let part: FilePart | undefined;
     let settled = false;
+    const fields = new Map<string, string>();
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
@@ -52,6 +54,9 @@ export function receiveFirstFile<T>(
       file?.destroy(err instanceof Error ? err : new Error(String(err)));
       (storing ?? Promise.resolve()).then(() => reject(err), () => reject(err));
     };
+    parser.on("field", (name: string, value: string) => {
+      if (!fields.has(name)) fields.set(name, value);
+    });
     parser.on("file", (_field: string, stream: Readable, info: busboy.FileInfo) => {
       // busboy destroys a file stream on a cut-off body; unhandled, that error would end the process.
       stream.on("error", () => undefined);
@@ -85,7 +90,7 @@ export function receiveFirstFile<T>(
       storing.then((stored) => {
         if (settled) return;
         settled = true;
-        resolve({ stored, part: done });
+        resolve({ stored, part: done, fields });
       }, fail);
     });
     const cutOff = () => {
