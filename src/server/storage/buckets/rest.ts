@@ -6,11 +6,18 @@ import * as bucketsService from "./buckets-service.ts";
 import { bucketName } from "./names.ts";
 import * as objects from "./objects-service.ts";
 import { breadcrumbDto, bucketDto, createBucketInput, createFolderInput, deletedDto, objectDto, objectId, PLATFORM_MAX_FILE_SIZE, updateObjectInput } from "./schema.ts";
+import { signedQuery, signedUrlInput, urlDto } from "../schema.ts";
+import { sendStoredFile } from "../send-file.ts";
+import { asStoredFile, signedObject, signObjectUrl } from "./signed-objects.ts";
 import { uploadObject } from "./upload.ts";
 
 const tags = ["storage"];
 const bucketParams = z.object({ bucket: bucketName });
 const objectParams = z.object({ bucket: bucketName, id: objectId });
+const download = {
+  200: { mediaType: "application/octet-stream", description: "the file (Content-Disposition: attachment; nosniff; ETag: its SHA-256)" },
+  206: { mediaType: "application/octet-stream", description: "one byte range" },
+};
 const listQuery = z.object({ parent_id: z.union([z.literal(""), objectId], { error: "parent_id: object ids are UUIDs" }).optional() });
 
 /**
@@ -63,6 +70,30 @@ export const bucketRoutes: RestRoute[] = [
     schemas: { params: bucketParams },
     docs: { summary: "Upload one file (multipart; optional parent_id field)", tags, responses: { 201: objectDto } },
     handler: async ({ core, principal, input, raw }) => ({ status: 201, body: await uploadObject(core, await principal(), input.params.bucket, raw) }),
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/storage/objects/:bucket/:id",
+    schemas: { params: objectParams },
+    docs: { summary: "Download a file (Range requests; If-None-Match); public buckets need no token", tags, auth: "none", responses: download },
+    handler: async (req) => sendStoredFile(req.core, req.raw, asStoredFile(await objects.fileFor(req.core, await optionalCaller(req), req.input.params.bucket, req.input.params.id))),
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/storage/objects/:bucket/:id/signed-url",
+    schemas: { params: objectParams, body: signedUrlInput.optional() },
+    docs: { summary: "A URL that downloads the file without a token until it expires (1 s to 7 days, default 1 h)", tags, responses: { 200: urlDto } },
+    handler: async ({ core, principal, input }) => ({
+      body: await signObjectUrl(core, await principal(), input.params.bucket, input.params.id, input.body?.expiresInSeconds ?? 3600),
+    }),
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/storage/objects/:bucket/:id/signed",
+    schemas: { params: objectParams, query: signedQuery },
+    docs: { summary: "Download through a signed URL (no token; refused once expired or after a key rotation)", tags, auth: "none", responses: download },
+    handler: async ({ core, raw, input }) =>
+      sendStoredFile(core, raw, await signedObject(core, input.params.bucket, input.params.id, input.query.expires, input.query.signature)),
   }),
   defineRoute({
     method: "PATCH",

@@ -3,7 +3,9 @@ import { authedProcedure, router } from "../../trpc/init.ts";
 import * as bucketsService from "./buckets-service.ts";
 import { bucketName, objectName } from "./names.ts";
 import * as objects from "./objects-service.ts";
+import { signObjectUrl } from "./signed-objects.ts";
 import { breadcrumbDto, bucketDto, createBucketInput, createFolderInput, deletedDto, objectDto, objectId } from "./schema.ts";
+import { signedUrlInput, urlDto } from "../schema.ts";
 
 const inBucket = z.object({ bucket: bucketName });
 const anObject = inBucket.extend({ id: objectId });
@@ -36,4 +38,11 @@ const objectsRouter = router({
   ancestors: authedProcedure.input(anObject).output(breadcrumbDto).query(({ ctx, input }) => objects.ancestors(ctx.core, ctx.principal, input.bucket, input.id)),
 });
 
-export const storageRouter = router({ buckets: bucketsRouter, objects: objectsRouter });
+export const storageRouter = router({
+  buckets: bucketsRouter,
+  objects: objectsRouter,
+  signedUrl: authedProcedure
+    .input(anObject.extend(signedUrlInput.shape))
+    .output(urlDto)
+    .mutation(({ ctx, input }) => signObjectUrl(ctx.core, ctx.principal, input.bucket, input.id, input.expiresInSeconds)),
+});

@@ -64,3 +64,4 @@ export type UpdateObjectInput = z.infer<typeof updateObjectInput>;
 export const breadcrumbDto = z.array(z.object({ id: z.string(), name: z.string() }));
 
 export const deletedDto = z.object({ deleted: z.literal(true) });
+
