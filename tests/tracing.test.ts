@@ -1,0 +1,236 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defineRoute } from "../src/server/http/define-route.ts";
+import { restRoutes } from "../src/server/http/rest-routes.ts";
+import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
+import { collectLogs, manifest, placeFixture, waitFor } from "./workers-helpers.ts";
+
+// One request followed through the logs: its id on every line it causes (also lines written after awaits on the
+// database, in the governed executor's pool and after timers), W3C traceparent in and out, the id carried to a
+// worker's log lines, and spans exported over OTLP when an endpoint is configured.
+
+interface LogLine {
+  msg: string;
+  requestId?: string;
+  traceId?: string;
+  probe?: number;
+  path?: string;
+}
+
+/** A route that logs at several depths: in the handler, after a pool query, after a governed statement, after a timer. */
+const probeRoute = defineRoute({
+  method: "GET",
+  path: "/test/probe/:n",
+  docs: { summary: "test probe", auth: "none" },
+  handler: async ({ core, params }) => {
+    const n = Number(params.n);
+    core.log.info({ probe: n }, "probe: handler");
+    await core.db.pool.query("SELECT pg_sleep(0.01)");
+    await (async function deepInAService() {
+      core.log.info({ probe: n }, "probe: after a pool query");
+      await core.governed.runOne(null, { readOnly: true }, "SELECT 1");
+      core.log.warn({ probe: n }, "probe: after a governed statement");
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    core.log.debug({ probe: n }, "probe: after a timer");
+    return { body: { n } };
+  },
+});
+const PROBE_LINES = ["probe: handler", "probe: after a pool query", "probe: after a governed statement", "probe: after a timer"];
+
+let core: TestCore;
+let admin: Session;
+
+const lines = (): LogLine[] => core.logs.map((l) => JSON.parse(l) as LogLine);
+
+beforeAll(async () => {
+  core = await startTestCore({ routes: [...restRoutes, probeRoute] });
+  admin = await signUpAndIn(core, "admin@tracing.test");
+}, 60_000);
+afterAll(async () => {
+  await core?.dispose();
+});
+
+describe("the request id on every log line", () => {
+  it("each of 20 concurrent requests has its own id on every line it caused, the request line included", async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `probe-${i}-${Date.now()}`);
+    const answers = await Promise.all(ids.map((id, n) => fetch(`${core.url}/api/v1/test/probe/${n}`, { headers: { "x-request-id": id } })));
+    for (const [n, res] of answers.entries()) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-request-id")).toBe(ids[n]);
+    }
+    await waitFor("the request lines", () => lines().filter((l) => l.msg === "request" && l.path?.startsWith("/api/v1/test/probe/")).length >= 20);
+    const all = lines();
+    for (const [n, id] of ids.entries()) {
+      const caused = all.filter((l) => l.probe === n);
+      expect(caused.map((l) => l.msg).sort()).toEqual([...PROBE_LINES].sort());
+      for (const line of caused) expect(line, line.msg).toMatchObject({ requestId: id });
+      const traceIds = new Set(caused.map((l) => l.traceId));
+      expect(traceIds.size).toBe(1);
+      const request = all.filter((l) => l.msg === "request" && l.path === `/api/v1/test/probe/${n}`);
+      expect(request).toHaveLength(1);
+      expect(request[0]).toMatchObject({ requestId: id, traceId: [...traceIds][0] });
+    }
+  });
+
+  it("lines written outside any request carry no request id", async () => {
+    const before = core.logs.length;
+    core.core.log.info("outside any request");
+    const line = JSON.parse(core.logs[before]!) as LogLine;
+    expect(line.msg).toBe("outside any request");
+    expect(line.requestId).toBeUndefined();
+    expect(line.traceId).toBeUndefined();
+  });
+});
+
+describe("W3C traceparent", () => {
+  const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const PARENT = "00f067aa0ba902b7";
+
+  async function probe(headers: Record<string, string>, n: number): Promise<{ traceparent: string; lines: LogLine[] }> {
+    const res = await fetch(`${core.url}/api/v1/test/probe/${n}`, { headers });
+    expect(res.status).toBe(200);
+    const caused = await waitFor("the probe's lines", () => {
+      const found = lines().filter((l) => l.probe === n);
+      return found.length === PROBE_LINES.length ? found : undefined;
+    });
+    return { traceparent: res.headers.get("traceparent") ?? "", lines: caused };
+  }
+
+  it("a valid one makes the request a child span of the caller's trace: answered, and on every log line", async () => {
+    const { traceparent, lines: caused } = await probe({ traceparent: `00-${TRACE}-${PARENT}-01` }, 100);
+    const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(traceparent);
+    expect(m, traceparent).not.toBeNull();
+    expect(m![1]).toBe(TRACE);
+    expect(m![2]).not.toBe(PARENT);
+    expect(m![2]).not.toBe("0000000000000000");
+    for (const line of caused) expect(line.traceId).toBe(TRACE);
+  });
+
+  it("a later version's header is read by its first four fields", async () => {
+    const { traceparent } = await probe({ traceparent: `cc-${TRACE}-${PARENT}-01-future-field` }, 101);
+    expect(traceparent.startsWith(`00-${TRACE}-`)).toBe(true);
+  });
+
+  it("malformed ones are ignored: the request succeeds in a new trace of its own", async () => {
+    const malformed = [
+      `00-${TRACE.toUpperCase()}-${PARENT}-01`,
+      `00-${"0".repeat(32)}-${PARENT}-01`,
+      `00-${TRACE}-${"0".repeat(16)}-01`,
+      `ff-${TRACE}-${PARENT}-01`,
+      `00-${TRACE}-${PARENT}-01-extra`,
+      `00-${TRACE.slice(1)}-${PARENT}-01`,
+      `00-${TRACE}-${PARENT}`,
+      "garbage",
+    ];
+    for (const [i, header] of malformed.entries()) {
+      const { traceparent, lines: caused } = await probe({ traceparent: header }, 200 + i);
+      const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-00$/.exec(traceparent);
+      expect(m, `${header} → ${traceparent}`).not.toBeNull();
+      expect(m![1]).not.toBe(TRACE);
+      expect(m![1]).not.toBe("0".repeat(32));
+      for (const line of caused) expect(line.traceId).toBe(m![1]);
+    }
+  });
+
+  it("without one, each request starts its own trace", async () => {
+    const a = (await fetch(`${core.url}/health?full=false`)).headers.get("traceparent");
+    const b = (await fetch(`${core.url}/api/v1/auth/mode`)).headers.get("traceparent");
+    expect(a).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(b).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(a!.slice(3, 35)).not.toBe(b!.slice(3, 35));
+  });
+});
+
+describe("worker RPC calls carry the request", () => {
+  beforeAll(async () => {
+    expect((await api(core, "POST", "/api/v1/apps", manifest("kit"), admin.accessToken)).status).toBe(200);
+    placeFixture(core, "kit", "kit");
+  }, 60_000);
+
+  it("the worker's log lines name the request, and ctx.trace holds its id and span", async () => {
+    const logs = collectLogs(core, "kit");
+    try {
+      const requestId = `rpc-trace-${Date.now()}`;
+      const trace = "0af7651916cd43dd8448eb211c80319c";
+      const res = await fetch(`${core.url}/api/v1/apps/kit/rpc`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${admin.accessToken}`, "x-request-id": requestId, traceparent: `00-${trace}-b7ad6b7169203331-01` },
+        body: JSON.stringify({ method: "trace", params: { message: "hello from the handler" } }),
+      });
+      const body = (await res.json()) as { requestId: string; traceparent: string };
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body.requestId).toBe(requestId);
+      // The worker sees the Core's span for the call: the caller's trace, the Core's own span id.
+      expect(body.traceparent).toBe(res.headers.get("traceparent"));
+      expect(body.traceparent.startsWith(`00-${trace}-`)).toBe(true);
+      const ours = await waitFor("the worker's lines", () => {
+        const found = logs.entries.filter((e) => e.message.includes("hello from the handler") || e.message.includes("from console"));
+        return found.length === 2 ? found : undefined;
+      });
+      // ctx.log and console.* alike; the user worker's label comes first, as on all its lines.
+      expect(ours.map((e) => e.message).sort()).toEqual([`[user:admin@tracing.test] [request_id=${requestId}] from console`, `[user:admin@tracing.test] [request_id=${requestId}] hello from the handler`]);
+    } finally {
+      logs.stop();
+    }
+  });
+
+  it("a call made outside a traced request (ctx.trace null, no prefix)", async () => {
+    const logs = collectLogs(core, "kit");
+    try {
+      const result = await core.core.workers.rpc("kit", { kind: "system" }, "trace", { message: "untraced line" }, null);
+      expect(result).toBeNull();
+      const line = await waitFor("the untraced line", () => logs.entries.find((e) => e.message.includes("untraced line")));
+      expect(line.message).toBe("untraced line");
+    } finally {
+      logs.stop();
+    }
+  });
+});
+
+describe("OpenTelemetry export", () => {
+  it("with OTEL_EXPORTER_OTLP_ENDPOINT, HTTP spans reach the collector as children of the caller's span", async () => {
+    const received: unknown[] = [];
+    const collector = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        received.push({ path: req.url, type: req.headers["content-type"], body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const traced = await startTestCore({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: "core-under-test" } });
+    try {
+      const trace = "5b8efff798038103d269b633813fc60c";
+      const res = await fetch(`${traced.url}/api/v1/auth/mode`, { headers: { traceparent: `00-${trace}-eee19b7ec3c1b174-01` } });
+      expect(res.status).toBe(200);
+      const answered = res.headers.get("traceparent")!;
+      await traced.dispose(); // flushes the batch
+      const spans = received.flatMap((r) => {
+        const { path, body } = r as { path: string; body: { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[] } };
+        expect(path).toBe("/v1/traces");
+        return body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => ({ ...s, service: rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue }))));
+      });
+      const span = spans.find((s) => s.traceId === trace) as { name: string; spanId: string; parentSpanId: string; service: string; attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[] } | undefined;
+      expect(span, JSON.stringify(spans).slice(0, 2000)).toBeDefined();
+      expect(span!.name).toBe("GET /api/v1/auth/mode");
+      expect(span!.parentSpanId).toBe("eee19b7ec3c1b174");
+      expect(answered).toBe(`00-${trace}-${span!.spanId}-01`);
+      expect(span!.service).toBe("core-under-test");
+      const attr = (k: string) => span!.attributes.find((a) => a.key === k)?.value;
+      expect(attr("http.route")?.stringValue).toBe("/api/v1/auth/mode");
+      expect(Number(attr("http.response.status_code")?.intValue)).toBe(200);
+    } finally {
+      await traced.dispose().catch(() => undefined);
+      collector.close();
+    }
+  }, 60_000);
+
+  it("without it, nothing is exported and the answers still carry a traceparent", async () => {
+    expect(core.core.spans).toBeUndefined();
+    expect((await fetch(`${core.url}/api/v1/auth/mode`)).headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+});
