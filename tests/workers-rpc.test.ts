@@ -65,10 +65,11 @@ describe("callers", () => {
     }
   });
 
-  it("says share tokens are not supported yet, and refuses a bad JWT", async () => {
-    const share = await fetch(`${core.url}/api/v1/apps/kit/rpc`, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" }, body: JSON.stringify({ method: "echo" }) });
+  it("refuses an unknown share token and a bad JWT", async () => {
+    // Share tokens are told apart by their rcsh_ prefix (tests/share-token-rpc.test.ts covers them whole).
+    const share = await fetch(`${core.url}/api/v1/apps/kit/rpc`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer rcsh_${"a".repeat(43)}` }, body: JSON.stringify({ method: "echo" }) });
     expect(share.status).toBe(401);
-    expect(await share.json()).toEqual({ error: "share tokens are not supported yet: call with a signed-in user's bearer token" });
+    expect(await share.json()).toEqual({ error: "this share link is unknown, revoked or expired" });
     expect((await rpc("kit", { method: "echo" }, "not.a.jwt")).status).toBe(401);
   });
 });

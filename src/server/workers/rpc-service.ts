@@ -1,12 +1,15 @@
 import { existsSync } from "node:fs";
+import type { Manifest } from "../apps/manifest.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { holdsPermission } from "../governance/permissions.ts";
+import { publicRpc, shareCaller } from "../public-shares/share-caller.ts";
+import { isShareToken } from "../public-shares/token.ts";
 import { appDir } from "./app-files.ts";
 import type { RpcCaller } from "./contracts.ts";
 import { ANON_IDENTITY, type WorkerIdentity } from "./identity.ts";
-import { appIdSchema, parseRpcBody, publicSection } from "./schema.ts";
+import { appIdSchema, parseRpcBody } from "./schema.ts";
 
 export const invokeKey = (appId: string) => `app:${appId}:invoke`;
 
@@ -16,22 +19,26 @@ export interface RpcAuth {
   principal(): Promise<Principal>;
 }
 
-/** The methods callable without a token: the manifest's `public.rpcs` without a scope (scoped ones need a share token). */
-function openPublicRpcs(manifest: unknown): Set<string> {
-  const section = publicSection.parse((manifest as { public?: unknown } | null)?.public);
-  const names = (section?.rpcs ?? []).flatMap((r) => (typeof r === "string" ? [r] : r.scope && r.scope.length > 0 ? [] : [r.name]));
-  return new Set(names);
-}
-
 /** Spec §2.5 "How the RPC handler authenticates the caller": which worker runs the call, and with which caller. */
-async function resolveCaller(core: Core, appId: string, method: string, auth: RpcAuth, manifest: unknown): Promise<{ identity: WorkerIdentity; caller: RpcCaller | null }> {
+async function resolveCaller(
+  core: Core,
+  appId: string,
+  call: { method: string; params: unknown },
+  auth: RpcAuth,
+  manifest: Manifest | null,
+): Promise<{ identity: WorkerIdentity; caller: RpcCaller | null }> {
+  const { method } = call;
   const header = auth.header?.trim();
   if (!header) {
-    if (openPublicRpcs(manifest).has(method)) return { identity: ANON_IDENTITY, caller: null };
+    // Without a token only a public method with no scope (a scoped one needs a share token naming its context).
+    const open = publicRpc(manifest, method);
+    if (open?.scope.length === 0) return { identity: ANON_IDENTITY, caller: null };
+    if (open) throw new CoreError("UNAUTHORIZED", `method ${method} of app ${appId} is public only through a share link (scoped by ${open.scope.join(", ")}): call with its token (Authorization: Bearer rcsh_…)`);
     throw new CoreError("UNAUTHORIZED", `method ${method} of app ${appId} is not public: sign in (Authorization: Bearer <token>)`);
   }
+  // Share tokens carry their own prefix; everything else (a JWT, a service account's rcs_ key) is a principal's.
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (token && !token.includes(".")) throw new CoreError("UNAUTHORIZED", "share tokens are not supported yet: call with a signed-in user's bearer token");
+  if (token && isShareToken(token)) return shareCaller(core, appId, manifest, method, call.params, token);
   const principal = await auth.principal();
   const perms = await core.auth.principals.permissions(principal.userId);
   if (!holdsPermission(perms, invokeKey(appId))) throw new CoreError("FORBIDDEN", `permission required: ${invokeKey(appId)}`);
@@ -49,6 +56,7 @@ export async function invokeRpc(core: Core, rawAppId: string, auth: RpcAuth, bod
   const hasBackend = core.workers.hasBackend(appId);
   if (!installed && !hasBackend && !existsSync(appDir(core.config.dataDir, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
   if (!hasBackend) throw new CoreError("NOT_FOUND", `app ${appId} has no backend`);
-  const { identity, caller } = await resolveCaller(core, appId, input.method, auth, installed?.manifest ?? null);
-  return core.workers.rpc(appId, identity, input.method, input.params ?? {}, caller);
+  const params = input.params ?? {};
+  const { identity, caller } = await resolveCaller(core, appId, { method: input.method, params }, auth, installed?.manifest ?? null);
+  return core.workers.rpc(appId, identity, input.method, params, caller);
 }

@@ -119,7 +119,26 @@ export async function serveAppFrontend(req: IncomingMessage, res: ServerResponse
   await sendFile(req, res, found.file, found.stats);
 }
 
-async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, stats: Stats): Promise<void> {
+/**
+ * Sends the app's frontend `index.html` (symlinks kept inside the frontend folder) with the given Cache-Control;
+ * false when the app has none. For pages served outside `/apps/{id}/`, such as a public share's `/share/{token}`.
+ */
+export async function sendAppIndex(req: IncomingMessage, res: ServerResponse, dataDir: string, appId: string, cacheControl: string): Promise<boolean> {
+  if (!APP_ID.test(appId) || isReservedSchema(appId)) return false;
+  const root = frontendDir(dataDir, appId);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch {
+    return false;
+  }
+  const found = await regularFileInside(path.join(root, "index.html"), realRoot);
+  if (!found) return false;
+  await sendFile(req, res, found.file, found.stats, cacheControl);
+  return true;
+}
+
+async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, stats: Stats, cacheControl?: string): Promise<void> {
   const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream";
   const html = type.startsWith("text/html");
   const etag = etagOf(stats);
@@ -127,7 +146,7 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
   res.removeHeader("content-security-policy");
   res.setHeader("content-security-policy", "frame-ancestors 'self'");
   res.setHeader("x-content-type-options", "nosniff");
-  res.setHeader("cache-control", html ? "public, max-age=60, must-revalidate" : "public, max-age=31536000, immutable");
+  res.setHeader("cache-control", cacheControl ?? (html ? "public, max-age=60, must-revalidate" : "public, max-age=31536000, immutable"));
   res.setHeader("etag", etag);
   res.setHeader("last-modified", stats.mtime.toUTCString());
   if (matchesEtag(req.headers["if-none-match"], etag)) {
