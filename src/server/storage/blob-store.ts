@@ -54,7 +54,7 @@ export async function writeBlob(client: Queryable, stream: AsyncIterable<Buffer 
   const hash = createHash("sha256");
   let size = 0;
   let seq = 0;
-  let chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
   let filled = 0;
   let sniffed: Sniffed | undefined;
 
@@ -64,9 +64,9 @@ export async function writeBlob(client: Queryable, stream: AsyncIterable<Buffer 
       opts.onSniff?.(sniffed);
     }
     if (filled === 0) return;
-    // A fresh buffer per chunk: the driver may still be writing the previous one to its socket.
+    // The driver copies a parameter into its message when it sends it, and the statement has completed when the
+    // await returns: the one buffer is refilled for the next chunk instead of leaving a chunk of garbage each time.
     await client.query(INSERT_CHUNK, [blobId, seq++, filled === CHUNK_SIZE ? chunk : chunk.subarray(0, filled)]);
-    chunk = Buffer.allocUnsafe(CHUNK_SIZE);
     filled = 0;
   };
 
