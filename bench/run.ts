@@ -5,15 +5,17 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { apiKeyBench } from "./api-key.ts";
 import { authBench } from "./auth.ts";
 import { dataBench } from "./data.ts";
 import { foundationBench } from "./foundation.ts";
 import { governanceBench } from "./governance.ts";
+import { metricsBench } from "./metrics.ts";
 import { vaultBench } from "./vault.ts";
 import { workersBench } from "./workers.ts";
 import { printTable, ROOT, type Row } from "./lib.ts";
 
-const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench };
+const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const rows: Row[] = [];
 for (const [name, run] of Object.entries(suites)) {

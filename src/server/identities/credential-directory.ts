@@ -3,7 +3,7 @@ import type { AuthChangeSubscriber } from "../auth/principal-directory.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
-import { hashKey, keyPrefix, sameHash, wellFormedKey } from "./keys.ts";
+import { hashKeyText, keyPrefix, sameHash, wellFormedKey } from "./keys.ts";
 import * as sql from "./sql.ts";
 
 /** As long as the principal directory keeps an answer: a change that NOTIFY somehow missed is seen within this. */
@@ -65,14 +65,14 @@ export class CredentialDirectory implements AuthChangeSubscriber {
   }
 
   async #find(key: string): Promise<KeyEntry | undefined> {
-    const hash = hashKey(key);
     // The map is keyed by the digest, which a caller cannot steer, so the lookup's timing reveals nothing.
-    const cacheKey = hash.toString("base64");
+    const cacheKey = hashKeyText(key);
     const listening = this.core.auth.principals.listening;
     const cached = listening ? this.#byHash.get(cacheKey) : undefined;
     if (cached && Date.now() - cached.at < TTL_MS) return cached.entry;
     const epoch = this.#epoch;
     const at = Date.now();
+    const hash = Buffer.from(cacheKey, "base64");
     const row = (await sql.credentialsByPrefix(this.core.db.pool, keyPrefix(key))).find((r) => sameHash(r.key_hash, hash));
     if (!row) return undefined;
     const entry: KeyEntry = {
