@@ -331,3 +331,32 @@ describe("signed URLs", () => {
     expect(audit.body.data ?? audit.body).toEqual(expect.arrayContaining([expect.objectContaining({ operation: "storage.signing_key_rotate", actor_uid: admin.userId, record_id: String(rotated.body.generation) })]));
   });
 });
+
+describe("manifest fields of type file", () => {
+  const DOCS = "docs";
+  let own: string;
+  let foreign: string;
+  beforeAll(async () => {
+    const m = { appId: DOCS, name: "Docs", version: "1.0.0", dataContract: [{ entityName: "doc", fields: [{ name: "title", type: "text" }, { name: "attachment", type: "file" }] }] };
+    expect((await api(core, "POST", "/api/v1/apps", m, admin.accessToken)).status).toBe(200);
+    own = (await uploadFile(core, DOCS, admin.accessToken, "own.txt", "text/plain", Buffer.from("own"))).body.file_id;
+    foreign = (await uploadFile(core, APP, admin.accessToken, "foreign.txt", "text/plain", Buffer.from("foreign"))).body.file_id;
+  });
+  const base = `/api/v1/apps/${DOCS}/collections/doc`;
+  const notAFile = (where: string, id: string) => `${where}: ${JSON.stringify(id)} is not a file of app ${DOCS} (upload it with POST /apps/${DOCS}/storage/upload)`;
+
+  it("accept a file of the app and null, refuse another app's file or an unknown id naming the field", async () => {
+    const ok = await api(core, "POST", base, { title: "a", attachment: own }, admin.accessToken);
+    expect(ok.status).toBe(201);
+    expect(ok.body.attachment).toBe(own);
+    expect((await api(core, "POST", base, { title: "b", attachment: null }, admin.accessToken)).status).toBe(201);
+    const other = await api(core, "POST", base, { title: "c", attachment: foreign }, admin.accessToken);
+    expect(other).toMatchObject({ status: 400, body: { error: notAFile('field "attachment"', foreign) } });
+    const unknown = await api(core, "PATCH", `${base}/${ok.body.id}`, { attachment: "not-a-file" }, admin.accessToken);
+    expect(unknown).toMatchObject({ status: 400, body: { error: notAFile('field "attachment"', "not-a-file") } });
+    const bulk = await api(core, "POST", `${base}/bulk`, [{ title: "d", attachment: own }, { title: "e", attachment: foreign }], admin.accessToken);
+    expect(bulk).toMatchObject({ status: 400, body: { error: notAFile('record 1, field "attachment"', foreign) } });
+    const { rows } = await pool().query("SELECT title FROM docs.doc ORDER BY title");
+    expect(rows.map((r) => r.title)).toEqual(["a", "b"]);
+  });
+});

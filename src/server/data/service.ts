@@ -10,6 +10,7 @@ import { CoreError } from "../errors.ts";
 import type { GovernedOptions } from "../governance/executor.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import type { ListQuery, QueryBody } from "./schema.ts";
+import { checkFileFields } from "../storage/file-fields.ts";
 import { coerceValue, isUuid, rowsJson, type SqlValue } from "./values.ts";
 import { columnOf, compileWhere, Params, typedParam } from "./where.ts";
 
@@ -184,6 +185,7 @@ async function insertRows(core: Core, principal: Principal | DataActor, entity: 
 export async function createRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, body: unknown): Promise<JsonText> {
   const values = writableValues(entity, body, "the body");
   if (Object.keys(values).length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
+  await checkFileFields(core, entity, [values]);
   return { json: (await insertRows(core, principal, entity, [values])).json.slice(1, -1) };
 }
 
@@ -195,6 +197,7 @@ export async function bulkCreate(core: Core, principal: Principal | DataActor, e
   if (!Array.isArray(body) || body.length === 0 || body.length > BULK_MAX_ROWS) throw new CoreError("BAD_REQUEST", `the body must be an array of 1 to ${BULK_MAX_ROWS} records`);
   const rows = body.map((r, i) => writableValues(entity, r, `record ${i}`));
   if (rows.every((r) => Object.keys(r).length === 0)) throw new CoreError("BAD_REQUEST", "the records have no writable field");
+  await checkFileFields(core, entity, rows, true);
   return insertRows(core, principal, entity, rows);
 }
 
@@ -215,6 +218,7 @@ export async function updateRecord(core: Core, principal: Principal | DataActor,
   const values = writableValues(entity, body, "the body");
   const columns = Object.keys(values);
   if (columns.length === 0) throw new CoreError("BAD_REQUEST", "the body has no writable field");
+  await checkFileFields(core, entity, [values]);
   const set = columns.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(", ");
   const sql = `UPDATE ${entity.table} r SET ${set}, updated_at = now() FROM jsonb_to_record($1::jsonb) AS x(${recordType(entity, columns)})
     WHERE r.id = $2::uuid RETURNING to_json(r)::text AS json`;
