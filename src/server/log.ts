@@ -56,9 +56,13 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   );
 }
 
-/** Drops the query string: it can carry tokens (magic links, webhooks), and paths are enough to trace a request. */
+/**
+ * Drops the query string: it can carry tokens (magic links, webhooks), and paths are enough to trace a request.
+ * A public share's page carries its token in the path (`/share/{token}`): only the token's first characters stay.
+ */
 export function loggablePath(url: string | undefined): string {
   if (!url) return "/";
   const q = url.indexOf("?");
-  return q === -1 ? url : url.slice(0, q);
+  const path = q === -1 ? url : url.slice(0, q);
+  return path.startsWith("/share/") && path.length > 18 ? `${path.slice(0, 18)}…` : path;
 }
