@@ -15,7 +15,7 @@ import { vaultBench } from "./vault.ts";
 import { workersBench } from "./workers.ts";
 import { printTable, ROOT, type Row } from "./lib.ts";
 
-const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench };
+const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench, metrics: metricsBench };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const rows: Row[] = [];
 for (const [name, run] of Object.entries(suites)) {

@@ -1,0 +1,99 @@
+/**
+ * The cost of recording metrics: the same Core build twice on one database, ROOTCX_METRICS on and off, loaded in
+ * alternating order within each round (on/off, then off/on) so that drift on this shared machine falls on both.
+ * `/health` (the synchronous fast path) and a governed GET by id. Reported: req/s and server CPU per request, the
+ * cost as the median over rounds of (1 − on/off); target ≤ 3 %.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type autocannon from "autocannon";
+import pg from "pg";
+import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
+import { createLogger } from "../src/server/log.ts";
+import { cpuSeconds, loadRun, median, removeOnFailure, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
+
+const ROWS = 10_000;
+const idOf = (n: number) => `00000000-0000-4000-8000-${100_000_000_000 + n}`;
+const randomId = () => idOf(1 + Math.floor(Math.random() * ROWS));
+
+interface Sample {
+  rps: number;
+  cpuUs: number;
+}
+
+async function measure(server: ServerProcess, opts: autocannon.Options): Promise<Sample> {
+  let before = 0;
+  const result = await loadRun(opts, () => {
+    before = cpuSeconds(server.child.pid!);
+  });
+  return { rps: result.requests.average, cpuUs: ((cpuSeconds(server.child.pid!) - before) / result.requests.total) * 1e6 };
+}
+
+async function post(url: string, body: unknown, token?: string): Promise<unknown> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export async function metricsBench(): Promise<Row[]> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-metrics-"));
+  const db = await removeOnFailure(dataDir, startEmbeddedDatabase(dataDir, createLogger("warn")));
+  const su = new pg.Pool({ connectionString: db.url, max: 1 });
+  const servers: ServerProcess[] = [];
+  try {
+    // Two Cores on one database share its keys (the vault's canary and the tokens must agree).
+    const keys = { DATABASE_URL: db.url, ROOTCX_JWT_SECRET: randomBytes(32).toString("hex"), ROOTCX_MASTER_KEY: randomBytes(32).toString("hex") };
+    const on = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ...keys, ROOTCX_DATA_DIR: path.join(dataDir, "on"), ROOTCX_METRICS: "on" }, await freePort());
+    servers.push(on);
+    const off = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ...keys, ROOTCX_DATA_DIR: path.join(dataDir, "off"), ROOTCX_METRICS: "off" }, await freePort());
+    servers.push(off);
+    if ((await fetch(`${off.url}/metrics`)).status !== 404 || (await fetch(`${on.url}/metrics`)).status !== 200) throw new Error("ROOTCX_METRICS did not switch /metrics");
+
+    const credentials = { email: "admin@bench.local", password: "Bench-Password-2026" };
+    await post(`${on.url}/api/v1/auth/register`, credentials);
+    const { accessToken: token } = (await post(`${on.url}/api/v1/auth/login`, credentials)) as { accessToken: string };
+    await post(`${on.url}/api/v1/apps`, { appId: "bench", name: "bench", version: "1.0.0", dataContract: [{ entityName: "items", fields: [{ name: "name", type: "text" }] }] }, token);
+    await su.query(`INSERT INTO bench.items (id, name) SELECT ('00000000-0000-4000-8000-' || (100000000000 + g))::uuid, 'Item ' || g FROM generate_series(1, ${ROWS}) g;`);
+    await su.query("VACUUM (ANALYZE) bench.items");
+
+    const auth = { authorization: `Bearer ${token}` };
+    const base = "/api/v1/apps/bench/collections/items";
+    for (const s of [on, off]) {
+      const res = await fetch(`${s.url}${base}/${idOf(42)}`, { headers: auth });
+      if (res.status !== 200) throw new Error(`GET by id on ${s.url}: ${res.status}`);
+    }
+    const health = (url: string): autocannon.Options => ({ url: `${url}/health` });
+    const get = (url: string): autocannon.Options => ({ url, headers: auth, requests: [{ setupRequest: (req) => ({ ...req, path: `${base}/${randomId()}` }) }] });
+
+    const m = { healthOn: [] as Sample[], healthOff: [] as Sample[], getOn: [] as Sample[], getOff: [] as Sample[] };
+    for (let r = 0; r < Math.max(3, ROUNDS); r++) {
+      const order = r % 2 === 0 ? ([[on, "On"], [off, "Off"]] as const) : ([[off, "Off"], [on, "On"]] as const);
+      for (const [server, which] of order) m[`health${which}`].push(await measure(server, health(server.url)));
+      for (const [server, which] of order) m[`get${which}`].push(await measure(server, get(server.url)));
+    }
+    // A sanity check that the metrics Core recorded what it served (and the other had nothing to record).
+    const scraped = await (await fetch(`${on.url}/metrics`)).text();
+    if (!scraped.includes('route="/api/v1/apps/:appId/collections/:entity/:id"')) throw new Error("the metrics Core did not record the GET by id");
+
+    const cost = (onS: Sample[], offS: Sample[]) => median(onS.map((x, i) => 1 - x.rps / offS[i]!.rps)) * 100;
+    const cpuCost = (onS: Sample[], offS: Sample[]) => median(onS.map((x, i) => x.cpuUs / offS[i]!.cpuUs - 1)) * 100;
+    const rps = (xs: Sample[]) => median(xs.map((x) => x.rps)).toFixed(0);
+    const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpuUs)).toFixed(1);
+    const rows: Row[] = [];
+    for (const [name, onS, offS] of [["/health", m.healthOn, m.healthOff], ["governed GET by id", m.getOn, m.getOff]] as const) {
+      const c = cost(onS, offS);
+      rows.push(
+        { metric: `${name} req/s, metrics on (median of ${onS.length} rounds)`, value: rps(onS), baseline: `${rps(offS)} (ROOTCX_METRICS=off)`, ratio: `cost ${c.toFixed(1)} % (median of rounds)`, target: "≤ 3 %", pass: c <= 3 },
+        { metric: `${name} server CPU per request, metrics on`, value: `${cpu(onS)} µs`, baseline: `${cpu(offS)} µs (off)`, ratio: `${cpuCost(onS, offS) >= 0 ? "+" : ""}${cpuCost(onS, offS).toFixed(1)} %`, target: "reported", pass: true },
+      );
+    }
+    return rows;
+  } finally {
+    for (const s of servers) await s.stop();
+    await su.end();
+    await db.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
