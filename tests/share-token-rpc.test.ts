@@ -175,7 +175,12 @@ describe("the share link's page", () => {
       location: new URL(`${core.url}/share/${share.token}`),
       fetch: (url: string, init?: RequestInit) => fetch(new URL(url, core.url), init),
     });
-    expect(await waitFor("the page to render the board", () => out.textContent || undefined)).toBe("Roadmap: By hand, Plan, Ship");
+    const cards = ((await rpc(APP, "get_public_board", { board_id: boardA }, admin.accessToken)).body.cards as string[]).join(", ");
+    expect(await waitFor("the page to render the board", () => out.textContent || undefined)).toBe(`Roadmap: ${cards}`);
+    // The token is a credential: the request log keeps its first characters only.
+    const logged = core.logs.filter((line) => line.includes('"path":"/share/'));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.filter((line) => line.includes(share.token.slice(11)))).toEqual([]);
   });
 
   it("is the same 404 page for an unknown, a revoked or an expired link", async () => {

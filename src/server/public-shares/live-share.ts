@@ -5,6 +5,9 @@ import { hashShareToken, isWellFormedShareToken, sameHash } from "./token.ts";
 
 export const shareKey = (appId: string) => `app:${appId}:public.share`;
 
+/** What every refused share token is told, whatever the reason (unknown, revoked, expired, creator disabled). */
+export const SHARE_UNAVAILABLE = "this share link is unknown, revoked or expired";
+
 /** A share that works now, as a share-token request acts on it. */
 export interface LiveShare {
   id: string;

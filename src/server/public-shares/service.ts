@@ -7,7 +7,7 @@ import { actAs } from "../governance/actor.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
 import { requirePermission } from "../governance/authorize.ts";
 import { holdsPermission } from "../governance/permissions.ts";
-import { bearerToken, liveShare, shareKey } from "./live-share.ts";
+import { bearerToken, liveShare, SHARE_UNAVAILABLE, shareKey } from "./live-share.ts";
 import type { CreatedShareDto, CreateShareBody, ShareDto, ShareInfoDto } from "./schema.ts";
 import * as sql from "./sql.ts";
 import { isShareToken, newShareToken } from "./token.ts";
@@ -106,9 +106,6 @@ export async function revokeShare(core: Core, principal: Principal, appId: strin
     return { message: `share ${share.id} revoked` };
   });
 }
-
-/** What a share link's page is refused with, whatever the reason (unknown, revoked, expired). */
-export const SHARE_UNAVAILABLE = "this share link is unknown, revoked or expired";
 
 /** GET /public/share/info with the share token as bearer: which app and which context the link opens. */
 export async function shareInfo(core: Core, authorization: string | undefined): Promise<ShareInfoDto> {

@@ -5,9 +5,8 @@ import { holdsPermission } from "../governance/permissions.ts";
 import type { RpcCaller } from "../workers/contracts.ts";
 import type { WorkerIdentity } from "../workers/identity.ts";
 import { publicSection } from "../workers/schema.ts";
-import { liveShare } from "./live-share.ts";
+import { liveShare, SHARE_UNAVAILABLE } from "./live-share.ts";
 import { scopeMismatch } from "./scope.ts";
-import { SHARE_UNAVAILABLE } from "./service.ts";
 
 /** The `public.rpcs` entry of a method: its scope (the union, should the manifest list the name twice), or undefined when it is not public. */
 export function publicRpc(manifest: Pick<Manifest, "public"> | null, method: string): { scope: string[] } | undefined {
