@@ -49,9 +49,14 @@ test.beforeAll(async ({ request }) => {
   }
 });
 
+const VIEWER_ROLE = "e2e_share_viewer";
+const SHARER_ROLE = "e2e_share_sharer";
+
 test.afterAll(async ({ playwright }, info) => {
   const request = await playwright.request.newContext({ baseURL: info.project.use.baseURL });
-  await request.delete(`/api/v1/apps/${APP}`, { headers: await adminAuth(request) });
+  const auth = await adminAuth(request);
+  await request.delete(`/api/v1/apps/${APP}`, { headers: auth });
+  for (const role of [VIEWER_ROLE, SHARER_ROLE]) await request.delete(`/api/v1/roles/${role}`, { headers: auth });
   await request.dispose();
 });
 
@@ -140,4 +145,43 @@ test("an administrator creates a share of an app, opens its link, revokes it, an
   expect(gone.status()).toBe(404);
   expect(await gone.text()).not.toContain(MARKER);
   expect(console.errors).toEqual([]);
+});
+
+test("the section is shown only to holders of app:{id}:public.share, and lists a non-admin only their own shares", async ({ page, request }) => {
+  const auth = await adminAuth(request);
+  // An active share of the administrator's, which a non-admin sharer must not see.
+  const adminShare = await request.post(`/api/v1/apps/${APP}/public-shares`, { headers: auth, data: { context: { board_id: "b2" } } });
+  expect(adminShare.status(), await adminShare.text()).toBe(201);
+  for (const [name, permissions] of [
+    [VIEWER_ROLE, [`app:${APP}:board.read`]],
+    [SHARER_ROLE, [`app:${APP}:public.share`]],
+  ] as const) {
+    await request.delete(`/api/v1/roles/${name}`, { headers: auth });
+    const made = await request.post("/api/v1/roles", { headers: auth, data: { name, permissions } });
+    expect(made.status(), await made.text()).toBe(200);
+  }
+  const email = `sharer-${Date.now().toString(36)}@studio.test`;
+  const password = "Sharer-Pass-2026";
+  const registered = await request.post("/api/v1/auth/register", { data: { email, password } });
+  expect(registered.status(), await registered.text()).toBe(201);
+  const { user } = (await registered.json()) as { user: { id: string } };
+  const assign = async (role: string) => {
+    const res = await request.post("/api/v1/roles/assign", { headers: auth, data: { userId: user.id, role } });
+    expect(res.status(), await res.text()).toBe(200);
+  };
+  await assign(VIEWER_ROLE);
+
+  // Reading the app's records is not sharing it: the data is shown, the section is not.
+  await signIn(page, email, password);
+  await page.goto(`/applications/${APP}`);
+  await expect(page.getByRole("heading", { name: "Data" })).toBeVisible();
+  // The page knows the caller's keys once "New record" says which one it lacks; only then does an absence mean something.
+  await expect(page.getByRole("button", { name: "New record" })).toHaveAttribute("title", `Requires the permission app:${APP}:board.create.`);
+  await expect(section(page)).toHaveCount(0);
+
+  await assign(SHARER_ROLE);
+  await page.reload();
+  await expect(section(page).getByRole("heading", { name: "Public shares" })).toBeVisible();
+  await expect(section(page).getByRole("table", { name: `Public shares of ${APP}` })).toContainText("No active share");
+  await expect(section(page).getByRole("button", { name: "Create share" })).toBeEnabled();
 });
