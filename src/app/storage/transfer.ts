@@ -18,12 +18,10 @@ export interface UploadRequest {
   /** Text fields sent before the file, e.g. the folder (`parent_id`): busboy reads parts in order. */
   fields?: Record<string, string>;
   onProgress: (p: TransferProgress) => void;
-  /** Aborts the upload (the Core keeps nothing of an upload cut short). */
-  signal?: AbortSignal;
 }
 
 /** Uploads one file as the multipart part `file`; resolves with the Core's parsed JSON answer. */
-export function uploadMultipart({ url, file, fields = {}, onProgress, signal }: UploadRequest): Promise<unknown> {
+export function uploadMultipart({ url, file, fields = {}, onProgress }: UploadRequest): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
@@ -41,7 +39,6 @@ export function uploadMultipart({ url, file, fields = {}, onProgress, signal }: 
     };
     xhr.onerror = () => reject(errorFromBody(0, ""));
     xhr.onabort = () => reject(new RestError("The upload was cancelled.", 0));
-    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append("file", file, file.name);
