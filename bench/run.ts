@@ -11,11 +11,12 @@ import { dataBench } from "./data.ts";
 import { foundationBench } from "./foundation.ts";
 import { governanceBench } from "./governance.ts";
 import { metricsBench } from "./metrics.ts";
+import { storageBench } from "./storage.ts";
 import { vaultBench } from "./vault.ts";
 import { workersBench } from "./workers.ts";
 import { printTable, ROOT, type Row } from "./lib.ts";
 
-const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench, metrics: metricsBench };
+const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench, metrics: metricsBench, storage: storageBench };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const rows: Row[] = [];
 for (const [name, run] of Object.entries(suites)) {
