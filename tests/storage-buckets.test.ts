@@ -173,17 +173,17 @@ describe("content types", () => {
 
     const before = await storedCounts();
     const disguised = await upload({ bucket: "images", name: "cat.png", bytes: HTML, type: "image/png", token: admin.accessToken });
-    expect(disguised.status).toBe(400);
+    expect(disguised.status).toBe(415);
     expect(disguised.body.error).toBe("the file's content does not match its declared type image/png");
 
     const declaredHtml = await upload({ bucket: "images", name: "page.html", bytes: HTML, type: "text/html", token: admin.accessToken });
-    expect(declaredHtml.status).toBe(400);
+    expect(declaredHtml.status).toBe(415);
     expect(declaredHtml.body.error).toBe("the file is declared as text/html, which the bucket images does not allow (allowed: image/*)");
 
     // Declaring nothing does not get past the list: the bytes (a PDF) decide.
     const pdf = Buffer.from("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n");
     const undeclared = await upload({ bucket: "images", name: "doc", bytes: pdf, type: "application/octet-stream", token: admin.accessToken });
-    expect(undeclared.status).toBe(400);
+    expect(undeclared.status).toBe(415);
     expect(undeclared.body.error).toBe("the file's bytes are application/pdf, which the bucket images does not allow (allowed: image/*)");
     expect(await storedCounts()).toEqual(before);
   });

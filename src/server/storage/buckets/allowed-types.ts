@@ -9,9 +9,9 @@ export function typeAllowed(allowed: readonly string[], type: string): boolean {
 }
 
 const refused = (bucket: string, what: string, allowed: readonly string[]) =>
-  new CoreError("BAD_REQUEST", `${what}, which the bucket ${bucket} does not allow (allowed: ${allowed.join(", ")})`);
+  new CoreError("UNSUPPORTED_MEDIA_TYPE", `${what}, which the bucket ${bucket} does not allow (allowed: ${allowed.join(", ")})`);
 
-/** Before any byte is read: the type the uploader declares must be allowed. */
+/** Before any byte is read: the type the uploader declares must be allowed (415, as app files answer a mismatch). */
 export function checkDeclaredType(bucket: string, allowed: readonly string[], declared: string | undefined): void {
   if (declared && !typeAllowed(allowed, declared)) throw refused(bucket, `the file is declared as ${declared}`, allowed);
 }
@@ -22,7 +22,7 @@ export function checkDeclaredType(bucket: string, allowed: readonly string[], de
  */
 export function checkSniffedType(bucket: string, allowed: readonly string[], sniffed: Sniffed): void {
   if (allowed.length === 0) return;
-  if (sniffed.mismatch) throw new CoreError("BAD_REQUEST", mismatchMessage(sniffed));
+  if (sniffed.mismatch) throw new CoreError("UNSUPPORTED_MEDIA_TYPE", mismatchMessage(sniffed));
   if (sniffed.detected && !typeAllowed(allowed, sniffed.detected)) throw refused(bucket, `the file's bytes are ${sniffed.detected}`, allowed);
   if (!typeAllowed(allowed, sniffed.contentType)) throw refused(bucket, `the file's type is ${sniffed.contentType}`, allowed);
 }
