@@ -16,7 +16,7 @@ export interface PrincipalUser {
 
 /** Another cache that must forget what it holds on the same notifications (identities' API keys). */
 export interface AuthChangeSubscriber {
-  /** `kind` is the payload's first part (user, session, credential…), `id` the rest. */
+  /** `kind` is the payload's first part (user or session), `id` the rest. */
   changed(kind: string, id: string): void;
   /** Notifications may have been missed: drop everything. */
   reset(): void;
@@ -32,11 +32,8 @@ const CHANNEL = "rootcx_auth";
 const RBAC_CHANNEL = "rootcx_rbac";
 const TTL_MS = 10_000;
 
-/**
- * Tells every Core process that a user, session or API key (credential) changed; delivered when the surrounding
- * transaction commits.
- */
-export async function notifyAuthChange(db: Queryable, kind: "user" | "session" | "credential", id: string): Promise<void> {
+/** Tells every Core process that a user or session changed; delivered when the surrounding transaction commits. */
+export async function notifyAuthChange(db: Queryable, kind: "user" | "session", id: string): Promise<void> {
   await db.query("SELECT pg_notify($1, $2)", [CHANNEL, `${kind}:${id}`]);
 }
 

@@ -23,9 +23,9 @@ const invalidKey = () => new CoreError("UNAUTHORIZED", "invalid API key");
 
 /**
  * Turns an API key into its service account's principal. Known keys are cached by their digest for a few
- * seconds, and only while the principal directory's LISTEN connection is up; deleting a key or disabling or
- * deleting the account NOTIFYs `rootcx_auth`, which every Core process hears, so the next request is refused
- * everywhere. Unknown keys are never cached (a flood of forged keys cannot fill memory).
+ * seconds, and only while the principal directory's LISTEN connection is up; every change to an account (a key
+ * deleted, the account disabled or deleted) NOTIFYs `rootcx_auth` with `user:<id>`, which every Core process
+ * hears, so the next request is refused everywhere. Unknown keys are never cached (a flood of forged keys cannot fill memory).
  */
 export class CredentialDirectory implements AuthChangeSubscriber {
   readonly #byHash = new LRUCache<string, { entry: KeyEntry; at: number }>({ max: 10_000 });
@@ -36,12 +36,11 @@ export class CredentialDirectory implements AuthChangeSubscriber {
     core.auth.principals.subscribe(this);
   }
 
+  /** Any change to the account (disabled, deleted, a key made or deleted) drops all its keys. */
   changed(kind: string, id: string): void {
-    if (kind !== "credential" && kind !== "user") return;
+    if (kind !== "user") return;
     this.#epoch++;
-    for (const [hash, { entry }] of this.#byHash.entries()) {
-      if ((kind === "credential" ? entry.credentialId : entry.userId) === id) this.#byHash.delete(hash);
-    }
+    for (const [hash, { entry }] of this.#byHash.entries()) if (entry.userId === id) this.#byHash.delete(hash);
   }
 
   reset(): void {

@@ -3,7 +3,6 @@ import { notifyAuthChange } from "../auth/principal-directory.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
-import { credentialDirectory } from "./credential-directory.ts";
 import { newKey } from "./keys.ts";
 import type { CreatedCredentialDto } from "./schema.ts";
 import { authorize, changeAccount } from "./service-accounts.ts";
@@ -44,13 +43,12 @@ export async function deleteCredential(core: Core, p: Principal, id: string, cre
     const ended = await sql.deleteSessions(tx, id, credentialId);
     const row = await sql.deleteCredential(tx, id, credentialId);
     if (!row) throw new CoreError("NOT_FOUND", "this service account has no key with that id");
+    // changeAccount's NOTIFY makes every process forget the account's keys, this one included.
     for (const sid of ended) await notifyAuthChange(tx, "session", sid);
-    await notifyAuthChange(tx, "credential", credentialId);
     await recordAdminEvent(tx, { action: "service_account.credential_delete", target: id, before: { credential_id: credentialId, name: row.name, prefix: row.prefix } });
     return { ...row, ended };
   });
   for (const sid of deleted.ended) core.auth.principals.invalidate("session", sid);
-  credentialDirectory(core).changed("credential", credentialId);
   core.log.info({ serviceAccountId: id, credentialId, by: p.userId }, "API key deleted");
   return { message: `key ${deleted.name} (${deleted.prefix}…) deleted` };
 }
