@@ -1,5 +1,6 @@
 import { getMetricsFromIterator, type PromData, type PromHistogramData, type PromMetrics } from "prom2javascript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/server/config/load.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 // GET /metrics on a real Core: parsed with a Prometheus text-format parser, requests labelled by route template,
@@ -29,8 +30,12 @@ async function scrape(url: string, headers: Record<string, string> = {}): Promis
   return { status: res.status, text: await res.text(), contentType: res.headers.get("content-type") };
 }
 
-/** The exposition text, parsed by a Prometheus text-format parser (it throws on a line it cannot read). */
-const parse = (text: string): Promise<PromMetrics> => getMetricsFromIterator(text.split("\n")[Symbol.iterator]());
+/**
+ * The exposition text, parsed by a Prometheus text-format parser (it throws on a line it cannot read). The format
+ * allows NaN, which prom-client writes for the event-loop delay's mean and stddev when no delay was sampled since the
+ * previous scrape; this parser has no NaN, so those samples alone are left out.
+ */
+const parse = (text: string): Promise<PromMetrics> => getMetricsFromIterator(text.split("\n").filter((l) => !/^nodejs_eventloop_lag_\w+ Nan$/.test(l))[Symbol.iterator]());
 
 async function families(core: TestCore): Promise<PromMetrics> {
   const { status, text } = await scrape(core.url);
@@ -178,5 +183,22 @@ describe("who may scrape", () => {
     expect(res.status).toBe(404);
     expect(JSON.parse(res.text).error).toBe("metrics are off (ROOTCX_METRICS=off)");
     expect(off.core.metrics.enabled).toBe(false);
+  });
+});
+
+describe("configuration", () => {
+  const dataDir = () => ({ ROOTCX_DATA_DIR: open.dataDir });
+
+  it("ROOTCX_METRICS is on or off, ROOTCX_METRICS_TOKEN 16 to 256 printable characters, the OTLP endpoint a URL", () => {
+    expect(() => loadConfig({ ...dataDir(), ROOTCX_METRICS: "maybe" })).toThrow("ROOTCX_METRICS: must be on or off");
+    expect(() => loadConfig({ ...dataDir(), ROOTCX_METRICS_TOKEN: "short" })).toThrow("ROOTCX_METRICS_TOKEN: must be 16 to 256 printable characters without spaces");
+    expect(() => loadConfig({ ...dataDir(), ROOTCX_METRICS_TOKEN: "has a space in it!!" })).toThrow("ROOTCX_METRICS_TOKEN: must be 16 to 256 printable characters without spaces");
+    expect(() => loadConfig({ ...dataDir(), OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })).toThrow("OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL such as http://collector:4318");
+    const defaults = loadConfig(dataDir());
+    expect(defaults).toMatchObject({ metricsEnabled: true, metricsToken: undefined, otel: undefined });
+    expect(loadConfig({ ...dataDir(), ROOTCX_METRICS: "off", OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).toMatchObject({
+      metricsEnabled: false,
+      otel: { endpoint: "http://collector:4318", serviceName: "rootcx-core" },
+    });
   });
 });

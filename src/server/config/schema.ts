@@ -113,7 +113,12 @@ export const envSchema = z.object({
     z.string().regex(/^[\x21-\x7e]{16,256}$/, { message: "must be 16 to 256 printable characters without spaces" }).optional(),
   ),
   /** An OTLP/HTTP collector (http://collector:4318): HTTP spans are exported there; unset, nothing is loaded. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), { message: "must be an http:// or https:// URL such as http://collector:4318" })
+      .optional(),
+  ),
   /** The service.name of exported spans. */
   OTEL_SERVICE_NAME: optionalString,
   /** The bun binary workers run on; the `bun` npm package's when unset. */

@@ -101,28 +101,35 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
     };
     const span = core.spans?.startHttpSpan(ctx, req.method ?? "GET", parent);
     // Everything the request causes, however deep, runs in its context: log lines carry its ids (log.ts).
-    runInRequest(ctx, () => void route(req, res, url, ctx, span));
+    runInRequest(ctx, () => void serve(req, res, url, ctx, span));
   };
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext, span: HttpSpan | undefined): Promise<void> {
-    const requestId = ctx.requestId;
-    res.setHeader("x-request-id", requestId);
+  /** Answers the request, then records it: at once when the answer is complete, else when it finishes (streams, tRPC). */
+  async function serve(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext, span: HttpSpan | undefined): Promise<void> {
+    const started = performance.now();
+    res.setHeader("x-request-id", ctx.requestId);
     res.setHeader("traceparent", traceparentOf(ctx));
     setHeaders(res, API_SECURITY_HEADERS);
+    await route(req, res, url, ctx);
     const path = loggablePath(url);
     // Liveness probes would drown everything else at info level.
     const level = path === "/health" ? "debug" : "info";
     const logged = core.log.isLevelEnabled(level);
-    if (logged || metrics.enabled || span) {
-      const started = performance.now();
-      res.once("finish", () => {
-        const ms = performance.now() - started;
-        metrics.observeHttp(ctx.route, req.method, res.statusCode, ms / 1000);
-        span?.end(ctx.route, res.statusCode);
-        if (logged) core.log[level]({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, "request");
-      });
-    }
+    if (!logged && !metrics.enabled && !span) return;
+    // No listener (nor closure) for the common case of an answer already written.
+    if (res.writableEnded) record(req, res, ctx, span, started, logged ? level : undefined, path);
+    else res.once("finish", () => record(req, res, ctx, span, started, logged ? level : undefined, path));
+  }
 
+  function record(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, span: HttpSpan | undefined, started: number, level: "debug" | "info" | undefined, path: string): void {
+    const ms = performance.now() - started;
+    metrics.observeHttp(ctx.route, req.method, res.statusCode, ms / 1000);
+    span?.end(ctx.route, res.statusCode);
+    if (level) core.log[level]({ requestId: ctx.requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, "request");
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext): Promise<void> {
+    const requestId = ctx.requestId;
     try {
       if (!url.startsWith("/")) {
         // "OPTIONS *" asks about the server as a whole; other targets that are not a path (absolute-form, meant
