@@ -163,6 +163,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
         await screenTrpcInput(req, url, DEFAULT_BODY_LIMIT);
         trpc(req, res);
       } else if (isSharePath(url)) {
+        ctx.route = ROUTE_LABEL.share;
         await serveSharePage(req, res, core, url);
       } else if (isAppFrontendPath(url)) {
         ctx.route = ROUTE_LABEL.appFrontend;

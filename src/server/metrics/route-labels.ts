@@ -6,6 +6,7 @@ export const ROUTE_LABEL = {
   metrics: "/metrics",
   studio: "studio",
   appFrontend: "/apps/:appId/*",
+  share: "/share/:token",
   preflight: "cors-preflight",
   unmatched: "unmatched",
   trpcBatch: "/api/trpc/(batch)",
