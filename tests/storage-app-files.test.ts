@@ -98,6 +98,41 @@ describe("upload and download", () => {
   });
 });
 
+describe("hostile and edge-case bodies", () => {
+  const post = (contentType: string, body: Buffer | string) =>
+    fetch(`${core.url}/api/v1/apps/${APP}/storage/upload`, { method: "POST", headers: { "content-type": contentType, authorization: `Bearer ${writer.accessToken}` }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: string } }));
+
+  it("refuses a multipart type without a boundary, and a body cut before its closing boundary, storing nothing", async () => {
+    const before = await storageCounts(pool());
+    expect(await post("multipart/form-data; charset=utf-8", "x")).toEqual({ status: 400, body: { error: "malformed multipart body: Multipart: Boundary not found" } });
+    const mp = multipartBody("cut.bin", "application/octet-stream", Buffer.alloc(300_000, 3));
+    const cut = await post(mp.contentType, mp.body.subarray(0, mp.body.length - 40));
+    expect(cut).toEqual({ status: 400, body: { error: "malformed or truncated multipart body: Unexpected end of form" } });
+    await settled(pool());
+    expect(await storageCounts(pool())).toEqual(before);
+  });
+
+  it("stores and serves an empty file (a range of it is 416)", async () => {
+    const up = await uploadFile(core, APP, writer.accessToken, "empty.txt", "text/plain", Buffer.alloc(0));
+    expect(up.status).toBe(201);
+    expect(up.body).toMatchObject({ size: 0, sha256: sha(Buffer.alloc(0)) });
+    const got = await download(core, `/api/v1/apps/${APP}/storage/${up.body.file_id}`, reader.accessToken);
+    expect(got.status).toBe(200);
+    expect(got.bytes.length).toBe(0);
+    expect(got.headers.get("content-length")).toBe("0");
+    expect((await download(core, `/api/v1/apps/${APP}/storage/${up.body.file_id}`, reader.accessToken, { range: "bytes=0-0" })).status).toBe(416);
+  });
+
+  it("concurrent uploads each store their own bytes", async () => {
+    const files = Array.from({ length: 6 }, (_, i) => randomBytes(100_000 + i * 70_000));
+    const ups = await Promise.all(files.map((b, i) => uploadFile(core, APP, writer.accessToken, `c${i}.bin`, "application/octet-stream", b)));
+    for (const [i, up] of ups.entries()) {
+      expect(up.status).toBe(201);
+      expect((await download(core, `/api/v1/apps/${APP}/storage/${up.body.file_id}`, reader.accessToken)).bytes.equals(files[i]!)).toBe(true);
+    }
+  });
+});
+
 describe("names and content types", () => {
   const refused: [string, string][] = [
     ["a/b.txt", 'file name: name must not contain "/" (folders are objects of their own)'],
