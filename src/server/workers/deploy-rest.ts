@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { defineRoute } from "../http/define-route.ts";
 import type { RestRequest, RestRoute } from "../http/types.ts";
 import { UPLOAD_BODY_LIMIT } from "../http/types.ts";
 import { authorizeDeploy, deployBackend, deployHistory, rollback } from "./deploy.ts";
@@ -16,29 +18,41 @@ async function withArchive<T>(req: RestRequest, fn: (appId: string, upload: Uplo
   }
 }
 
+const appParams = z.object({ appId: z.string() });
+const tags = ["deploy"];
+const archive = { mediaType: "multipart/form-data", fileField: "archive", description: "A .tar.gz archive in the multipart field `archive` (50 MiB at most)" };
+
 export const deployRoutes: RestRoute[] = [
-  {
+  defineRoute({
     method: "POST",
     path: "/apps/:appId/deploy",
     body: "raw",
     bodyLimit: UPLOAD_BODY_LIMIT,
+    schemas: { params: appParams },
+    docs: { summary: "Deploy the app's backend code and (re)start its worker", tags, requestBody: archive },
     handler: async (req) => ({ body: await withArchive(req, async (appId, upload) => deployBackend(req.core, await req.principal(), appId, upload)) }),
-  },
-  {
+  }),
+  defineRoute({
     method: "POST",
     path: "/apps/:appId/frontend",
     body: "raw",
     bodyLimit: UPLOAD_BODY_LIMIT,
+    schemas: { params: appParams },
+    docs: { summary: "Deploy the app's frontend (index.html at the archive's root)", tags, requestBody: archive },
     handler: async (req) => ({ body: await withArchive(req, async (appId, upload) => deployFrontend(req.core, await req.principal(), appId, upload)) }),
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/apps/:appId/deploy/history",
-    handler: async ({ core, principal, params }) => ({ body: await deployHistory(core, await principal(), params.appId ?? "") }),
-  },
-  {
+    schemas: { params: appParams },
+    docs: { summary: "The app's deployments, newest first", tags },
+    handler: async ({ core, principal, input }) => ({ body: await deployHistory(core, await principal(), input.params.appId) }),
+  }),
+  defineRoute({
     method: "POST",
     path: "/apps/:appId/deploy/rollback",
-    handler: async ({ core, principal, params }) => ({ body: await rollback(core, await principal(), params.appId ?? "") }),
-  },
+    schemas: { params: appParams },
+    docs: { summary: "Go back to the previous backend deployment", tags, requestBody: "none" },
+    handler: async ({ core, principal, input }) => ({ body: await rollback(core, await principal(), input.params.appId) }),
+  }),
 ];

@@ -1,11 +1,13 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
+import { lostAuthentication } from "../auth/authenticate.ts";
 import type { Principal } from "../auth/principal.ts";
 import { appIdSchema } from "../apps/manifest.ts";
 import * as appSql from "../apps/sql.ts";
 import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { holdsPermission } from "../governance/permissions.ts";
+import { defineRoute } from "../http/define-route.ts";
 import type { RestRoute } from "../http/types.ts";
 import { appDir, entryPoint } from "./app-files.ts";
 import { LOG_LEVELS, type WorkerLogLevel } from "./contracts.ts";
@@ -53,7 +55,8 @@ function wakeWorker(core: Core, appId: string): void {
 
 /** Why `principal` may no longer read the app's logs (signed out, disabled, permission gone), or null. */
 async function lostAccess(core: Core, principal: Principal, appId: string): Promise<string | null> {
-  if (principal.sessionId !== undefined && !(await core.auth.principals.lookup(principal.userId, principal.sessionId))) return "session ended or user disabled";
+  const lost = await lostAuthentication(core, principal);
+  if (lost) return lost;
   try {
     await requireLogsRead(core, principal, appId);
     return null;
@@ -92,20 +95,31 @@ export function streamLogs(core: Core, appId: string, res: ServerResponse, opts:
 }
 
 export const logsRoutes: RestRoute[] = [
-  {
+  defineRoute({
     method: "GET",
     path: "/apps/:appId/logs",
-    handler: async ({ core, principal, params, query }) => {
+    schemas: {
+      params: z.object({ appId: appIdSchema }),
+      query: z.object({
+        level: levelsSchema.optional().meta({ description: `Comma-separated levels to keep: ${LOG_LEVELS.join(", ")}` }),
+        replay: replaySchema.prefault("1").meta({ description: "1 (the default): send the recent lines first; 0: only new ones" }),
+      }),
+    },
+    docs: {
+      summary: "The app's log stream (Server-Sent Events)",
+      description: "Starts the app's worker when it is stopped (not out of a crash loop, nor after an administrator's stop). Access is checked again while the stream is open; a reader who loses it gets a last system line saying why.",
+      tags: ["workers"],
+      responses: { 200: { mediaType: "text/event-stream", description: "One `data:` JSON log entry per event" } },
+    },
+    // The reader's right comes before anything about the query, so a caller without it learns nothing from a 400.
+    guard: async ({ core, principal, params }) => requireLogsRead(core, await principal(), appIdSchema.parse(params.appId ?? "")),
+    handler: async ({ core, principal, input }) => {
       const p = await principal();
-      const appId = appIdSchema.parse(params.appId ?? "");
-      await requireLogsRead(core, p, appId);
-      const level = query.get("level");
-      const levels = level === null ? undefined : levelsSchema.parse(level);
-      const replay = replaySchema.parse(query.get("replay") ?? "1");
+      const { appId } = input.params;
       if (!(await appSql.getApp(core.db.pool, appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
       if (core.logs.full) throw new CoreError("TOO_MANY_REQUESTS", `too many open log streams on this Core (${core.logs.limits.maxSubscribers}); close one and retry`, { headers: { "retry-after": "5" } });
       wakeWorker(core, appId);
-      return { stream: (res) => streamLogs(core, appId, res, { replay, levels, principal: p }) };
+      return { stream: (res) => streamLogs(core, appId, res, { replay: input.query.replay, levels: input.query.level, principal: p }) };
     },
-  },
+  }),
 ];
