@@ -1,4 +1,4 @@
-import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
+import { createDocument, type CreateDocumentOptions, type ZodOpenApiPathsObject } from "zod-openapi";
 import { CoreError } from "../errors.ts";
 import type { RestRoute } from "../http/types.ts";
 import { errorBody } from "./error-schema.ts";
@@ -10,6 +10,12 @@ export type OpenApiDocument = ReturnType<typeof createDocument>;
 export interface DocumentInfo {
   version: string;
 }
+
+/**
+ * How schemas become JSON Schema, here and wherever a schema is converted to compare with the document. A
+ * `z.custom` check (the data API's `where`) has no JSON form: it is described as any value.
+ */
+export const CONVERSION_OPTIONS: CreateDocumentOptions = { allowEmptySchema: { custom: true } };
 
 const ZOD_OBJECT_ONLY = "params and query schemas must be z.object(...) so each key becomes one parameter";
 
@@ -37,5 +43,5 @@ export function buildOpenApiDocument(routes: readonly RestRoute[], info: Documen
     tags: tags.map((name) => ({ name })),
     paths,
     components: { securitySchemes, schemas: { Error: errorBody } },
-  });
+  }, CONVERSION_OPTIONS);
 }

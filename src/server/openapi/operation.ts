@@ -18,8 +18,14 @@ export function operationId(route: RestRoute): string {
   return route.method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
 }
 
-/** Whether the body may be left out: the schema accepts undefined (optional, or a `.prefault({})`). */
-const acceptsMissing = (schema: z.ZodType) => schema._zod.optin === "optional";
+/** Whether the body may be left out: the schema accepts undefined (a refusal may also be thrown, as CoreError). */
+function acceptsMissing(schema: z.ZodType): boolean {
+  try {
+    return schema.safeParse(undefined).success;
+  } catch {
+    return false;
+  }
+}
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
