@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoreClient } from "../src/client/index.ts";
 import { hashRefreshToken } from "../src/server/auth/tokens.ts";
 import { api, signUpAndIn, startTestCore, type Json, type Session, type TestCore } from "./harness.ts";
+import { openSse } from "./sse-client.ts";
 
 // API keys (issue 14 §1): accepted as a bearer everywhere a user token is, governed by the account's roles,
 // refused at once when deleted, expired or disabled, on this Core and on a second one on the same database.
@@ -46,7 +47,7 @@ async function tokenRequest(target: { url: string }, fields: Record<string, stri
 }
 
 beforeAll(async () => {
-  core = await startTestCore();
+  core = await startTestCore({ logLimits: { accessRecheckMs: 100 } });
   second = await startTestCore({
     database: core.database,
     // The same keys as the first process: tokens and the vault are shared by every Core on one database.
@@ -177,6 +178,26 @@ describe("an API key as a bearer", () => {
     expect((await api(core, "DELETE", `/api/v1/service-accounts/${id}`, undefined, admin.accessToken)).body).toEqual({ message: "service account sa+gone@localhost deleted" });
     expect((await me(core, key)).body).toEqual({ error: "invalid API key" });
     await expect.poll(async () => (await me(second, key)).status, { timeout: 1_000, interval: 20 }).toBe(401);
+  });
+
+  it("ends an open log stream when its key is deleted or its account disabled, saying why", async () => {
+    const id = await newAccount("log-reader");
+    expect((await api(core, "POST", "/api/v1/roles", { name: "keyed-logs", permissions: ["app:keyed:logs.read"] }, admin.accessToken)).status).toBe(200);
+    expect((await api(core, "POST", "/api/v1/roles/assign", { userId: id, role: "keyed-logs" }, admin.accessToken)).status).toBe(200);
+    const doomed = await newKey(id, "doomed");
+    const stream = await openSse(core.url, "/api/v1/apps/keyed/logs?replay=0", doomed.key);
+    expect(stream.status).toBe(200);
+    const ended = new Promise<void>((r) => stream.onEnd(r));
+    expect((await api(core, "DELETE", `/api/v1/service-accounts/${id}/credentials/${doomed.id}`, undefined, admin.accessToken)).status).toBe(200);
+    await ended;
+    expect(stream.events()).toEqual([{ level: "system", message: "log stream ended: invalid API key" }]);
+
+    const kept = await newKey(id, "kept");
+    const second_ = await openSse(core.url, "/api/v1/apps/keyed/logs?replay=0", kept.key);
+    const secondEnded = new Promise<void>((r) => second_.onEnd(r));
+    expect((await api(core, "POST", `/api/v1/service-accounts/${id}/disable`, undefined, admin.accessToken)).status).toBe(200);
+    await secondEnded;
+    expect(second_.events()).toEqual([{ level: "system", message: "log stream ended: service account disabled" }]);
   });
 
   it("records a key's last use, at most once a minute", async () => {

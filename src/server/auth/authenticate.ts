@@ -30,3 +30,13 @@ export async function authenticate(core: Core, authorization: string | undefined
     kind: user.kind === "service" ? "service" : "user",
   };
 }
+
+/**
+ * Why a principal authenticated earlier may no longer act, or null: for work that outlives its request (a log
+ * stream re-checks while open). A key deleted or expired, an account disabled or deleted, a session ended.
+ */
+export async function lostAuthentication(core: Core, principal: Principal): Promise<string | null> {
+  if (principal.credentialId !== undefined) return credentialDirectory(core).recheck(principal.credentialId);
+  if (principal.sessionId !== undefined && !(await core.auth.principals.lookup(principal.userId, principal.sessionId))) return "session ended or user disabled";
+  return null;
+}

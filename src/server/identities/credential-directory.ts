@@ -63,6 +63,15 @@ export class CredentialDirectory implements AuthChangeSubscriber {
     return entry;
   }
 
+  /** Why a key that authenticated earlier no longer does, or null; read from the database, not the cache. */
+  async recheck(credentialId: string): Promise<string | null> {
+    const state = await sql.credentialState(this.core.db.pool, credentialId);
+    if (!state) return "invalid API key";
+    if (state.expired) return "API key expired";
+    if (state.disabled) return "service account disabled";
+    return null;
+  }
+
   async #find(key: string): Promise<KeyEntry | undefined> {
     // The map is keyed by the digest, which a caller cannot steer, so the lookup's timing reveals nothing.
     const cacheKey = hashKeyText(key);

@@ -197,6 +197,16 @@ export async function insertKeySession(
   );
 }
 
+/** Whether a key still exists, has expired, and whether its account is disabled. */
+export async function credentialState(db: Queryable, credentialId: string): Promise<{ expired: boolean; disabled: boolean } | undefined> {
+  const { rows } = await db.query<{ expired: boolean; disabled: boolean }>(
+    `SELECT c.expires_at <= now() AS expired, u.disabled_at IS NOT NULL AS disabled
+       FROM rootcx_system.service_account_credentials c JOIN rootcx_system.users u ON u.id = c.user_id WHERE c.id = $1`,
+    [credentialId],
+  );
+  return rows[0];
+}
+
 /** Records a use; skipped in SQL too when another process recorded one within the minute. */
 export async function touchCredential(db: Queryable, credentialId: string): Promise<void> {
   await db.query(
