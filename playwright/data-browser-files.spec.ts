@@ -63,6 +63,7 @@ test("a file field: uploaded through the record form, stored as the file's id, d
   expect(Buffer.from(await direct.body()).equals(content)).toBe(true);
 
   const row = page.getByTestId(`record-${record!.id}`);
+  await expect(row.getByTestId("file-download"), "the grid shows a download link for the file").toBeVisible();
   const [fromGrid] = await Promise.all([page.waitForEvent("download"), row.getByTestId("file-download").click()]);
   expect(fromGrid.suggestedFilename()).toBe("contract.bin");
   expect((await readFile((await fromGrid.path())!)).equals(content), "the grid's download is the uploaded file").toBe(true);

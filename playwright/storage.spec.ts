@@ -248,6 +248,7 @@ test("a bucket with allowed types refuses a wrong file with a readable error; it
   for (const [name, why] of Object.entries(reasons)) {
     const item = page.getByTestId("upload-item").filter({ hasText: name });
     await expect(item).toHaveAttribute("data-status", "failed");
+    await expect(item.getByRole("alert")).toHaveText(why);
     const reason = (await item.getByRole("alert").textContent()) ?? "";
     expect(reason, "a sentence, not a raw answer").toMatch(/^[A-Z][^{}]*\.$/);
     expect(reason).toMatch(why);
