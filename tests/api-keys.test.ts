@@ -277,6 +277,19 @@ describe("POST /auth/token (client credentials)", () => {
     await expect.poll(async () => (await me(second, token2)).status, { timeout: 1_000, interval: 20 }).toBe(401);
   });
 
+  it("leaves no expired sessions behind a key exchanged again and again", async () => {
+    const id = await newAccount("client-churn");
+    const { key, id: credId } = await newKey(id);
+    const exchange = async () => expect((await tokenRequest(core, { grant_type: "client_credentials", client_id: id, client_secret: key })).status).toBe(200);
+    const count = async () => (await core.core.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM rootcx_system.sessions WHERE credential_id = $1", [credId])).rows[0]!.n;
+    await exchange();
+    await exchange();
+    expect(await count()).toBe(2);
+    await core.core.db.pool.query("UPDATE rootcx_system.sessions SET expires_at = now() - interval '1 second' WHERE credential_id = $1", [credId]);
+    await exchange();
+    expect(await count()).toBe(1);
+  });
+
   it("never lets a service account refresh", async () => {
     const id = await newAccount("no-refresh");
     const { key } = await newKey(id);

@@ -185,13 +185,17 @@ export async function credentialsByPrefix(db: Queryable, prefix: string): Promis
   return rows;
 }
 
-/** A session for a client-credentials access token: it names its key, and has no refresh token. */
+/**
+ * A session for a client-credentials access token: it names its key, and has no refresh token. The key's expired
+ * sessions go in the same statement, so a script that exchanges its key every few minutes leaves no trail of rows.
+ */
 export async function insertKeySession(
   db: Queryable,
   s: { id: string; userId: string; credentialId: string; unusedRefreshHash: string; ttlSeconds: number; ip: string; userAgent: string | null },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO rootcx_system.sessions (id, user_id, credential_id, refresh_token_hash, expires_at, ip, user_agent)
+    `WITH expired AS (DELETE FROM rootcx_system.sessions WHERE credential_id = $3 AND expires_at <= now())
+     INSERT INTO rootcx_system.sessions (id, user_id, credential_id, refresh_token_hash, expires_at, ip, user_agent)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7)`,
     [s.id, s.userId, s.credentialId, s.unusedRefreshHash, s.ttlSeconds, s.ip, s.userAgent],
   );
