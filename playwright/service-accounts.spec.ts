@@ -74,6 +74,7 @@ test("an administrator creates a service account and a key, uses the key from ou
   await expect(panel.getByTestId("sa-owner")).toHaveText(ADMIN.email);
   await expect(row(page).getByTestId("account-state")).toHaveText("active");
   await expect(row(page).getByTestId("account-keys")).toHaveText("0");
+  await expect(row(page).getByTestId("account-last-use")).toHaveText("never");
 
   // A lifetime outside 1–365 days never leaves the page; a name the Core refuses comes back under its field.
   const keyForm = panel.getByRole("form", { name: `Create an API key for ${SLUG}` });
@@ -121,7 +122,10 @@ test("an administrator creates a service account and a key, uses the key from ou
   expect((await me(request, second)).status()).toBe(200);
   await page.keyboard.press("Escape");
   await expect(panel).toHaveCount(0);
+  // The key was used from the test after the list was last fetched: a fresh list says when, no longer "never".
+  await page.reload();
   await expect(row(page).getByTestId("account-keys")).toHaveText("1");
+  await expect(row(page).getByTestId("account-last-use")).not.toHaveText("never");
   await row(page).getByRole("button", { name: "Disable" }).click();
   await page.getByRole("dialog", { name: `Disable ${SLUG}?` }).getByRole("button", { name: "Disable account" }).click();
   await expect(row(page).getByTestId("account-state")).toHaveText("disabled");
@@ -145,4 +149,71 @@ test("an administrator creates a service account and a key, uses the key from ou
   expect((await me(request, second)).status()).toBe(401);
   // Only the refusals this test provoked (4xx shown as sentences) may have reached the console.
   expect(console.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+});
+
+test("a holder of only admin:service_accounts.manage manages accounts, keys and act-as delegations without meeting a refusal; roles stay the admin's", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const login = await request.post("/api/v1/auth/login", { data: { email: ADMIN.email, password: ADMIN.password } });
+  const auth = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
+  const role = "e2e_sa_manager";
+  await request.delete(`/api/v1/roles/${role}`, { headers: auth });
+  const made = await request.post("/api/v1/roles", { headers: auth, data: { name: role, permissions: ["admin:service_accounts.manage"] } });
+  expect(made.status(), await made.text()).toBe(200);
+  const email = `sa-manager-${Date.now().toString(36)}@studio.test`;
+  const password = "Manager-Pass-2026";
+  const registered = await request.post("/api/v1/auth/register", { data: { email, password } });
+  expect(registered.status(), await registered.text()).toBe(201);
+  const { user } = (await registered.json()) as { user: { id: string } };
+  expect((await request.post("/api/v1/roles/assign", { headers: auth, data: { userId: user.id, role } })).status()).toBe(200);
+
+  try {
+    await signIn(page, email, password);
+    const console = collectConsoleErrors(page);
+    const nav = page.getByRole("navigation", { name: "Studio" });
+    await expect(nav.getByRole("link", { name: "Service accounts" })).toBeVisible();
+    await expect(nav.getByRole("link", { name: "Users" })).toHaveCount(0);
+    await nav.getByRole("link", { name: "Service accounts" }).click();
+
+    const slug = `${SLUG}-m`;
+    await page.getByRole("button", { name: "Create service account" }).click();
+    const create = page.getByRole("form", { name: "Create service account" });
+    await create.getByLabel("Slug").fill(slug);
+    await create.getByRole("button", { name: "Create" }).click();
+    const panel = page.getByRole("dialog", { name: `Service account ${slug}` });
+    await expect(panel.getByTestId("sa-owner")).toHaveText(email);
+    // Roles are changed through the admin's roles API: the form is replaced by the reason.
+    await expect(panel.getByText("Assigning and revoking roles requires the admin role.")).toBeVisible();
+    await expect(panel.getByRole("form", { name: `Assign a role to ${slug}` })).toHaveCount(0);
+
+    // Act-as: a person from the list, added then removed behind a confirmation.
+    const actAs = panel.getByRole("form", { name: `Let ${slug} act as a person` });
+    await actAs.getByLabel("Person").selectOption({ label: `${ADMIN.displayName} (${ADMIN.email})` });
+    await actAs.getByRole("button", { name: "Add delegation" }).click();
+    await expect(panel.getByTestId(`act-as-${ADMIN.email}`)).toBeVisible();
+    await expect(page.getByTestId("toast-success").filter({ hasText: `${slug} may now act as ${ADMIN.email}.` })).toBeVisible();
+    await panel.getByRole("button", { name: `Remove the delegation from ${ADMIN.email}` }).click();
+    await page.getByRole("dialog", { name: "Remove the delegation?" }).getByRole("button", { name: "Remove delegation" }).click();
+    await expect(panel.getByTestId(`act-as-${ADMIN.email}`)).toHaveCount(0);
+    await expect(panel.getByText("No delegation: this account acts only as itself.")).toBeVisible();
+
+    // A key made by the manager works like the admin's.
+    const form = panel.getByRole("form", { name: `Create an API key for ${slug}` });
+    await form.getByLabel("Key name").fill("deploy");
+    await form.getByRole("button", { name: "Create key" }).click();
+    const key = await panel.getByTestId("new-key").getByLabel("API key deploy").inputValue();
+    expect((await me(request, key)).status()).toBe(200);
+    await page.keyboard.press("Escape");
+
+    const mine = page.getByTestId(`account-row-${slug}`);
+    await mine.getByRole("button", { name: "Delete" }).click();
+    const confirm = page.getByRole("dialog", { name: `Delete ${slug}?` });
+    await confirm.getByLabel(/to confirm/).fill(slug);
+    await confirm.getByRole("button", { name: "Delete account" }).click();
+    await expect(mine).toHaveCount(0);
+    expect((await me(request, key)).status()).toBe(401);
+    // Not one call of the panel was refused (a 403 would show here as a failed resource).
+    expect(console.errors).toEqual([]);
+  } finally {
+    await request.delete(`/api/v1/roles/${role}`, { headers: auth });
+  }
 });

@@ -40,7 +40,15 @@ const COLUMNS: Column<AccountRow>[] = [
   },
   { key: "owner", header: "Owner", cell: (a) => <span className="break-all">{a.owner.email}</span> },
   { key: "keys", header: "Keys", cell: (a) => <span data-testid="account-keys">{a.credentialCount}</span> },
-  // Each key's last use is in the details panel (the list's answer carries no last use per account).
+  {
+    key: "lastUsed",
+    header: "Last use",
+    cell: (a) => (
+      <span data-testid="account-last-use" className="text-slate-600 dark:text-slate-400">
+        {formatWhen(a.lastUsedAt, "never")}
+      </span>
+    ),
+  },
   { key: "created", header: "Created", cell: (a) => <span className="text-slate-600 dark:text-slate-400">{formatWhen(a.createdAt, "—")}</span> },
 ];
 
