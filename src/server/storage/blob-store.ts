@@ -54,8 +54,13 @@ export async function writeBlob(client: Queryable, stream: AsyncIterable<Buffer 
   const hash = createHash("sha256");
   let size = 0;
   let seq = 0;
-  const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  // Two buffers: one is written to PostgreSQL while the next fills from the stream, so the network and the
+  // database work at the same time. A buffer is refilled only once its insert has completed (the driver has
+  // copied it into its message by then), so no chunk leaves garbage behind.
+  const buffers = [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)];
+  let chunk = buffers[0]!;
   let filled = 0;
+  let inFlight: Promise<unknown> | undefined;
   let sniffed: Sniffed | undefined;
 
   const flush = async () => {
@@ -64,26 +69,35 @@ export async function writeBlob(client: Queryable, stream: AsyncIterable<Buffer 
       opts.onSniff?.(sniffed);
     }
     if (filled === 0) return;
-    // The driver copies a parameter into its message when it sends it, and the statement has completed when the
-    // await returns: the one buffer is refilled for the next chunk instead of leaving a chunk of garbage each time.
-    await client.query(INSERT_CHUNK, [blobId, seq++, filled === CHUNK_SIZE ? chunk : chunk.subarray(0, filled)]);
+    await inFlight;
+    inFlight = client.query(INSERT_CHUNK, [blobId, seq++, filled === CHUNK_SIZE ? chunk : chunk.subarray(0, filled)]);
+    // Observed by the next flush or the final await; until then a failure must not be an unhandled rejection.
+    inFlight.catch(() => undefined);
+    chunk = chunk === buffers[0] ? buffers[1]! : buffers[0]!;
     filled = 0;
   };
 
-  for await (const piece of stream) {
-    const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    if (size + buf.length > opts.maxBytes) throw tooLarge(opts.maxBytes);
-    size += buf.length;
-    hash.update(buf);
-    let at = 0;
-    while (at < buf.length) {
-      const n = buf.copy(chunk, filled, at);
-      filled += n;
-      at += n;
-      if (filled === CHUNK_SIZE) await flush();
+  try {
+    for await (const piece of stream) {
+      const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      if (size + buf.length > opts.maxBytes) throw tooLarge(opts.maxBytes);
+      size += buf.length;
+      hash.update(buf);
+      let at = 0;
+      while (at < buf.length) {
+        const n = buf.copy(chunk, filled, at);
+        filled += n;
+        at += n;
+        if (filled === CHUNK_SIZE) await flush();
+      }
     }
+    await flush();
+    await inFlight;
+  } catch (err) {
+    // The caller rolls back next: it must find its connection idle, not behind an insert of ours.
+    await inFlight?.catch(() => undefined);
+    throw err;
   }
-  await flush();
   const sha256 = hash.digest("hex");
   const contentType = sniffed!.contentType;
   await client.query(INSERT_BLOB, [blobId, size, sha256, contentType]);
