@@ -79,7 +79,7 @@ export function MovePanel({ bucket, object, onMove, onCancel }: Props) {
               className="w-full truncate rounded px-2 py-1 text-left text-sm hover:bg-slate-100 dark:hover:bg-slate-800"
               onClick={() => setTrail([...trail, { id: f.id, name: f.name }])}
             >
-              📁 {f.name}
+              {f.name}/
             </button>
           </li>
         ))}

@@ -33,12 +33,12 @@ export function ObjectsTable({ bucket, objects, loading, rights, onOpen, onDownl
       key: "name",
       header: "Name",
       hideable: false,
-      width: 320,
+      width: 240,
       cell: (o) =>
         o.is_folder ? (
           <Link href={folderHref(bucket, o.id)} className={`${NAME} block truncate`} title={o.name}>
-            <span aria-hidden="true">📁 </span>
             {o.name}
+            <span aria-hidden="true">/</span>
           </Link>
         ) : (
           <button type="button" className={`${NAME} block max-w-full truncate text-left`} title={o.name} onClick={() => onOpen(o)}>
@@ -46,9 +46,9 @@ export function ObjectsTable({ bucket, objects, loading, rights, onOpen, onDownl
           </button>
         ),
     },
-    { key: "type", header: "Type", width: 180, cell: (o) => (o.is_folder ? "folder" : (o.content_type ?? "—")) },
-    { key: "size", header: "Size", width: 110, cell: (o) => (o.is_folder ? "—" : formatBytes(o.size)) },
-    { key: "modified", header: "Modified", width: 190, cell: (o) => new Date(o.updated_at).toLocaleString() },
+    { key: "type", header: "Type", width: 140, cell: (o) => (o.is_folder ? "folder" : (o.content_type ?? "—")) },
+    { key: "size", header: "Size", width: 90, cell: (o) => (o.is_folder ? "—" : formatBytes(o.size)) },
+    { key: "modified", header: "Modified", width: 160, cell: (o) => new Date(o.updated_at).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" }) },
   ];
   return (
     <DataTable

@@ -48,7 +48,7 @@ function FileLink({ fileId, label }: { fileId: string; label: string }) {
   const { busy, download } = useDownload(fileId);
   return (
     <button type="button" data-testid="file-download" className={LINK} title={fileId} aria-label={`Download ${label}`} disabled={busy} onClick={() => void download()}>
-      ⬇ file {shortId(fileId)}
+      Download file {shortId(fileId)}
     </button>
   );
 }
