@@ -1,9 +1,10 @@
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Gauge, Registry } from "prom-client";
 import type { Core } from "../core.ts";
 import type { TransactionObserver } from "../governance/executor.ts";
 import { registerCoreCollectors } from "./collectors.ts";
 import { FastHistogram } from "./fast-histogram.ts";
 import { HTTP_BUCKETS, HttpMetrics } from "./http-metrics.ts";
+import { registerProcessMetrics } from "./process-metrics.ts";
 
 /** What the Core records, and the text Prometheus scrapes. A Core started with ROOTCX_METRICS=off records nothing. */
 export interface Metrics {
@@ -26,13 +27,13 @@ const OFF: Metrics = {
 };
 
 /**
- * One registry per Core (tests run several Cores in one process). Process metrics (CPU, memory, heap, GC,
- * event-loop delay) are prom-client's defaults; the rest are the Core's own, prefixed `rootcx_`.
+ * One registry per Core (tests run several Cores in one process). Process metrics (CPU, memory, heap, event-loop
+ * delay) carry prom-client's default names (process-metrics.ts); the rest are the Core's own, prefixed `rootcx_`.
  */
 export function createMetrics(opts: { enabled: boolean; version: string }): Metrics {
   if (!opts.enabled) return OFF;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   const http = new HttpMetrics(registry);
   const transactions = new FastHistogram(
     "rootcx_governed_transaction_duration_seconds",
