@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoreClient } from "../src/client/index.ts";
@@ -29,7 +30,7 @@ const as = (s: Session | undefined, method: string, path: string, body?: unknown
 interface Upload {
   bucket: string;
   name: string;
-  bytes: Uint8Array;
+  bytes: Buffer;
   type?: string;
   parentId?: string;
   token?: string;
@@ -38,7 +39,7 @@ interface Upload {
 async function upload(u: Upload): Promise<Json> {
   const form = new FormData();
   if (u.parentId) form.append("parent_id", u.parentId);
-  form.append("file", new Blob([u.bytes], { type: u.type ?? "application/octet-stream" }), u.name);
+  form.append("file", new Blob([new Uint8Array(u.bytes)], { type: u.type ?? "application/octet-stream" }), u.name);
   const res = await fetch(`${core.url}/api/v1/storage/objects/${u.bucket}/upload`, {
     method: "POST",
     headers: u.token ? { authorization: `Bearer ${u.token}` } : {},
@@ -150,6 +151,40 @@ describe("upload limits", () => {
     expect(over.body.error).toBe("the file exceeds the limit of 1000 bytes");
     expect(await storedCounts()).toEqual(before);
   });
+
+  // Once while the body streams in, and once before the upload began reading at all: the bucket's table is
+  // locked by the test, so the upload's first query waits until the client is long gone.
+  for (const variant of ["while streaming", "before the upload read anything"] as const) {
+    it(`leaves nothing behind, and no transaction open, when the client goes away ${variant}`, async () => {
+      const before = await storedCounts();
+      const blocker = variant === "while streaming" ? undefined : await db.connect();
+      await blocker?.query("BEGIN; LOCK TABLE rootcx_system.storage_buckets IN ACCESS EXCLUSIVE MODE");
+      const boundary = "----cut-off";
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+      const url = new URL(core.url);
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(Number(url.port), url.hostname, () => {
+          socket.write(`POST /api/v1/storage/objects/default/upload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${admin.accessToken}\r\n` +
+            `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${3 * MiB}\r\n\r\n${head}`);
+          // More than a few chunks, so rows were written inside the transaction before the client vanished.
+          socket.write(randomBytes(MiB + 12_345), () => setTimeout(() => socket.destroy(), 300));
+        });
+        socket.on("close", () => resolve());
+        socket.on("error", () => resolve());
+      });
+      if (blocker) {
+        await new Promise((r) => setTimeout(r, 200));
+        await blocker.query("COMMIT");
+        blocker.release();
+      }
+      const openTransactions = async () =>
+        (await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'")).rows[0].n as number;
+      const until = Date.now() + 5000;
+      while ((await openTransactions()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(await openTransactions()).toBe(0);
+      expect(await storedCounts()).toEqual(before);
+    });
+  }
 
   it("holds the platform's 64 MiB in a bucket without a limit of its own", async () => {
     const exact = await upload({ bucket: "default", name: "exactly-64.bin", bytes: Buffer.alloc(64 * MiB, 7), token: admin.accessToken });

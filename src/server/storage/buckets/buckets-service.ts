@@ -34,8 +34,8 @@ export async function deleteBucket(core: Core, principal: Principal, name: strin
   await requireInBucket(core, principal, name, "admin");
   if (name === DEFAULT_BUCKET) throw new CoreError("BAD_REQUEST", "the bucket default cannot be deleted");
   await withActor(core, principal, async (tx) => {
-    // FOR UPDATE waits for uploads and folder creations in flight (their foreign-key checks hold KEY SHARE on the
-    // bucket) and keeps new ones out, so the emptiness check below sees everything that will ever be inside.
+    // FOR UPDATE waits for creations whose rows are already inserted (their foreign-key checks hold KEY SHARE on
+    // the bucket), so the emptiness check below sees them; a creation inserting later fails its foreign key.
     const bucket = await sql.getBucket(tx, name, "delete");
     if (!bucket) throw new CoreError("NOT_FOUND", `bucket ${name} not found`);
     if (!(await sql.bucketIsEmpty(tx, name))) throw new CoreError("CONFLICT", `bucket ${name} is not empty; delete its objects first`);
