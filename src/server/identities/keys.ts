@@ -32,11 +32,6 @@ export function hashKey(key: string): Buffer {
   return createHash("sha256").update(key, "utf8").digest();
 }
 
-/** The same digest as base64 text, straight from the hash: what a cache keyed by digest needs per request. */
-export function hashKeyText(key: string): string {
-  return createHash("sha256").update(key, "utf8").digest("base64");
-}
-
 /** Constant-time: how much of a stored hash matches says nothing to the caller. */
 export function sameHash(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
