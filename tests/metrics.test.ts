@@ -128,20 +128,16 @@ describe("what /metrics shows", () => {
     expect(samples(all, "rootcx_build_info")[0]?.labels.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("event-loop delay: a 60 ms block of the Core's event loop shows in the next scrape, and not in the one after", async () => {
+  it("event-loop delay: a 200 ms block of the Core's event loop shows in the next scrape", async () => {
     await families(open); // starts a new interval
-    const until = performance.now() + 60;
+    const until = performance.now() + 200;
     while (performance.now() < until) {
       // blocking the loop the Core shares with this test, on purpose
     }
     await new Promise((resolve) => setTimeout(resolve, 30));
     const blocked = await families(open);
-    const blockedMax = samples(blocked, "nodejs_eventloop_lag_max_seconds")[0]!.value;
-    expect(blockedMax).toBeGreaterThan(0.04);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const calm = await families(open);
-    expect(samples(calm, "nodejs_eventloop_lag_max_seconds")[0]?.value).toBeLessThan(blockedMax);
-    for (const q of ["min", "mean", "p50", "p90", "p99"]) expect(samples(calm, `nodejs_eventloop_lag_${q}_seconds`)[0]?.value).toBeGreaterThanOrEqual(0);
+    expect(samples(blocked, "nodejs_eventloop_lag_max_seconds")[0]?.value).toBeGreaterThan(0.1);
+    for (const q of ["min", "mean", "p50", "p90", "p99"]) expect(samples(blocked, `nodejs_eventloop_lag_${q}_seconds`)[0]?.value).toBeGreaterThanOrEqual(0);
   });
 
   it("answers in the text exposition format", async () => {
