@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installApp } from "./deploy-helpers.ts";
@@ -394,4 +395,38 @@ describe("manifest fields of type file", () => {
     const { rows } = await pool().query("SELECT title FROM docs.doc ORDER BY title");
     expect(rows.map((r) => r.title)).toEqual(["a", "b"]);
   });
+});
+
+describe("slow uploads", () => {
+  it("30 stalled uploads neither starve other requests nor leave anything behind once they give up", async () => {
+    const before = await storageCounts(pool());
+    const mp = multipartBody("slow.bin", "application/octet-stream", Buffer.alloc(0));
+    const head = mp.body.subarray(0, mp.body.indexOf("\r\n\r\n") + 4);
+    const url = new URL(core.url);
+    const sockets = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        new Promise<net.Socket>((resolve) => {
+          const s = net.connect(Number(url.port), url.hostname, () => {
+            s.write(`POST /api/v1/apps/${APP}/storage/upload HTTP/1.1\r\nHost: localhost\r\ncontent-type: ${mp.contentType}\r\nauthorization: Bearer ${writer.accessToken}\r\ncontent-length: 10000000\r\n\r\n`);
+            s.write(head);
+            s.write(Buffer.alloc(300_000, 1));
+            resolve(s);
+          });
+          s.on("error", () => undefined);
+        }),
+      ),
+    );
+    try {
+      await sleep(500);
+      // Every pooled connection an upload held would be one less for these.
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => api(core, "GET", i % 2 ? "/api/v1/roles" : `/api/v1/apps/${APP}/collections/note`, undefined, i % 2 ? admin.accessToken : reader.accessToken)));
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+    await settled(pool());
+    expect(await storageCounts(pool())).toEqual(before);
+  }, 30_000);
 });

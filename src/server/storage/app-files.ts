@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Principal } from "../auth/principal.ts";
 import type { Core } from "../core.ts";
-import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
 import { UPLOAD_BODY_LIMIT } from "../http/types.ts";
 import { tooLarge, writeBlob } from "./blob-store.ts";
@@ -13,6 +12,7 @@ import { receiveFirstFile } from "./multipart.ts";
 import { consumeDownloadNonce, consumeUploadNonce, mintDownloadNonce } from "./nonces.ts";
 import { detachedBody } from "./request-body.ts";
 import { signTarget, verifyTarget } from "./signed-url.ts";
+import { withUploadTransaction } from "./upload-slots.ts";
 
 /** Spec §2.11 / seed 000: an app upload is at most 50 MiB. */
 export const APP_FILE_MAX_BYTES = UPLOAD_BODY_LIMIT;
@@ -42,7 +42,7 @@ function refuseMismatch(s: Sniffed): void {
 /** POST /apps/{id}/storage/upload: the first multipart file part, 50 MiB at most, owned by the caller. */
 export async function uploadAppFile(core: Core, principal: Principal, appId: string, req: IncomingMessage): Promise<AppFileDto> {
   await requireAppFileAccess(core, principal, appId, "write");
-  return withTransaction(core.db.pool, async (tx) => {
+  return withUploadTransaction(core.db.pool, async (tx) => {
     const { stored, part } = await receiveFirstFile(
       req,
       APP_FILE_MAX_BYTES,
@@ -65,7 +65,7 @@ export async function uploadWithNonce(core: Core, nonce: string, req: IncomingMe
   if (Number.isFinite(declaredLength) && declaredLength > n.maxSize) throw tooLarge(n.maxSize);
   const { body, release } = detachedBody(req);
   try {
-    return await withTransaction(core.db.pool, async (tx) => {
+    return await withUploadTransaction(core.db.pool, async (tx) => {
       const blob = await writeBlob(tx, body, { maxBytes: n.maxSize, declaredType: n.contentType, onSniff: refuseMismatch });
       const row = await sql.insertAppFile(tx, { appId: n.appId, name: n.name, contentType: blob.contentType, size: blob.size, sha256: blob.sha256, blobId: blob.blobId, uploadedBy: n.createdBy });
       return dto(row);

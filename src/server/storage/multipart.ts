@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import busboy from "busboy";
 import { CoreError } from "../errors.ts";
 import { tooLarge } from "./blob-store.ts";
+import { clientGone } from "./request-body.ts";
 
 /** Room for the multipart framing and a few small fields around a file of exactly the limit. */
 export const MULTIPART_SLACK = 64 * 1024;
@@ -32,6 +33,8 @@ export function receiveFirstFile<T>(
   }
   const declaredLength = Number(req.headers["content-length"]);
   if (Number.isFinite(declaredLength) && declaredLength > maxBytes + MULTIPART_SLACK) return Promise.reject(tooLarge(maxBytes));
+  // A client that left while the upload waited for a slot emits nothing more: its body would be awaited forever.
+  if (clientGone(req)) return Promise.reject(new CoreError("BAD_REQUEST", "the upload was cut off before it ended"));
   let parser: busboy.Busboy;
   try {
     // preservePath: a name with "/" is refused, not quietly cut to its last segment; UTF-8: what browsers send.
