@@ -68,7 +68,12 @@ export const bucketRoutes: RestRoute[] = [
     // The upload reads its own body against the bucket's limit; this is the platform's ceiling plus framing.
     bodyLimit: PLATFORM_MAX_FILE_SIZE + 64 * 1024,
     schemas: { params: bucketParams },
-    docs: { summary: "Upload one file (multipart; optional parent_id field)", tags, responses: { 201: objectDto } },
+    docs: {
+      summary: "Upload one file (multipart; optional parent_id field)",
+      tags,
+      requestBody: { mediaType: "multipart/form-data", fileField: "file", description: "the first file part is stored (any field name); an optional parent_id field names the folder" },
+      responses: { 201: objectDto },
+    },
     handler: async ({ core, principal, input, raw }) => ({ status: 201, body: await uploadObject(core, await principal(), input.params.bucket, raw) }),
   }),
   defineRoute({
