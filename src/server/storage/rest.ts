@@ -18,7 +18,7 @@ export const storageRoutes: RestRoute[] = [
     body: "raw",
     bodyLimit: files.APP_FILE_MAX_BYTES + MULTIPART_SLACK,
     schemas: { params: appFileParams },
-    docs: { summary: "Upload a file to an app (multipart, the first file part, 50 MiB; a create or update permission of the app)", tags, responses: { 201: appFileDto } },
+    docs: { summary: "Upload a file to an app (multipart, the first file part, 50 MiB; a create or update permission of the app)", tags, requestBody: { mediaType: "multipart/form-data", fileField: "file", description: "the first file part is stored; its filename is the file's name" }, responses: { 201: appFileDto } },
     handler: async ({ core, principal, input, raw }) => ({ status: 201, body: await files.uploadAppFile(core, await principal(), input.params.appId, raw) }),
   }),
   defineRoute({
@@ -56,7 +56,7 @@ export const storageRoutes: RestRoute[] = [
     method: "POST",
     path: "/apps/:appId/storage/:fileId/download-url",
     schemas: { params: fileParams },
-    docs: { summary: "A single-use download URL (300 s) for a program without a token (agents, workers)", tags, responses: { 200: urlDto } },
+    docs: { summary: "A single-use download URL (300 s) for a program without a token (agents, workers)", tags, requestBody: "none", responses: { 200: urlDto } },
     handler: async ({ core, principal, input }) => ({ body: await files.mintAppFileDownload(core, await principal(), input.params.appId, input.params.fileId) }),
   }),
   defineRoute({
@@ -65,7 +65,7 @@ export const storageRoutes: RestRoute[] = [
     body: "raw",
     bodyLimit: files.APP_FILE_MAX_BYTES,
     schemas: { params: nonceParams },
-    docs: { summary: "Upload the raw body as the file a worker announced (single-use nonce, 60 s)", tags, auth: "none", responses: { 201: appFileDto } },
+    docs: { summary: "Upload the raw body as the file a worker announced (single-use nonce, 60 s)", tags, auth: "none", requestBody: { mediaType: "application/octet-stream", description: "the file's bytes, at most the size announced" }, responses: { 201: appFileDto } },
     handler: async ({ core, input, raw }) => ({ status: 201, body: await files.uploadWithNonce(core, input.params.nonce, raw) }),
   }),
   defineRoute({
@@ -78,7 +78,7 @@ export const storageRoutes: RestRoute[] = [
   defineRoute({
     method: "POST",
     path: "/storage/signing-key/rotate",
-    docs: { summary: "Replace the key of signed URLs: every URL signed so far stops working (admin, audited)", tags, responses: { 200: rotatedDto } },
+    docs: { summary: "Replace the key of signed URLs: every URL signed so far stops working (admin, audited)", tags, requestBody: "none", responses: { 200: rotatedDto } },
     handler: async ({ core, principal }) => ({ body: await rotateSigningKey(core, await principal()) }),
   }),
 ];
