@@ -36,12 +36,12 @@ export function ObjectsTable({ bucket, objects, loading, rights, onOpen, onDownl
       width: 240,
       cell: (o) =>
         o.is_folder ? (
-          <Link href={folderHref(bucket, o.id)} className={`${NAME} block truncate`} title={o.name}>
+          <Link href={folderHref(bucket, o.id)} className={`${NAME} block max-w-60 truncate`} title={o.name}>
             {o.name}
             <span aria-hidden="true">/</span>
           </Link>
         ) : (
-          <button type="button" className={`${NAME} block max-w-full truncate text-left`} title={o.name} onClick={() => onOpen(o)}>
+          <button type="button" className={`${NAME} block max-w-60 truncate text-left`} title={o.name} onClick={() => onOpen(o)}>
             {o.name}
           </button>
         ),
