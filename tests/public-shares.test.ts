@@ -91,6 +91,100 @@ describe("making a public link", () => {
     }
   });
 
+  it("sends the one-time token uncached, on REST and on tRPC", async () => {
+    const res = await create({ context: { board_id: "b-nostore" } }, sharer);
+    expect(res.status).toBe(201);
+    expect([res.headers.get("cache-control"), res.headers.get("pragma")]).toEqual(["no-store", "no-cache"]);
+
+    const trpc = (input: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${core.url}/api/trpc/publicShares.create`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${sharer.accessToken}`, ...headers },
+        body: JSON.stringify(input),
+      });
+    const made = await trpc({ appId: APP, context: { board_id: "b-nostore-trpc" } });
+    expect(made.status).toBe(200);
+    expect(JSON.stringify(await made.json())).toContain("rcsh_");
+    expect([made.headers.get("cache-control"), made.headers.get("pragma")]).toEqual(["no-store", "no-cache"]);
+    // A streamed batch sends its headers before the procedure ends: it is refused before any share is made.
+    const context = { board_id: "b-nostore-stream" };
+    const streamed = await fetch(`${core.url}/api/trpc/publicShares.create?batch=1`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${sharer.accessToken}`, "trpc-accept": "application/jsonl" },
+      body: JSON.stringify({ 0: { appId: APP, context } }),
+    });
+    const text = await streamed.text();
+    expect(text).toContain("this call answers a secret shown once: make it without streaming");
+    expect(text).not.toContain("rcsh_");
+    expect(await activeRows(context)).toBe(0);
+  });
+
+  it("refuses a __proto__ key anywhere in a context, naming it, rather than dropping it", async () => {
+    const reason = 'a share context cannot have the key "__proto__"';
+    for (const [body, where] of [
+      ['{"context": {"__proto__": {"board_id": "x"}}}', "context"],
+      ['{"context": {"board_id": "b-proto", "__proto__": "x"}}', "context"],
+      ['{"context": {"board": {"__proto__": {"id": "x"}}}}', "context.board"],
+      ['{"context": {"boards": [{"__proto__": null}]}}', "context.boards.0"],
+    ]) {
+      const res = await create(body, sharer);
+      expect(res.status, body).toBe(400);
+      expect(res.body.error, body).toBe(`${where}: ${reason}`);
+    }
+    // Nothing was stored under the context left once the key is dropped.
+    expect(await activeRows({})).toBe(0);
+    expect(await activeRows({ board_id: "b-proto" })).toBe(0);
+    const client = createCoreClient(core.url, { headers: { authorization: `Bearer ${sharer.accessToken}` } });
+    const context = JSON.parse('{"__proto__": {"board_id": "x"}}') as Record<string, unknown>;
+    // tRPC answers zod's issues as JSON, the reason's quotes escaped.
+    await expect(client.publicShares.create.mutate({ appId: APP, context })).rejects.toThrow(JSON.stringify(reason).slice(1, -1));
+    expect(await activeRows({})).toBe(0);
+    // The empty context is a context of its own, still free.
+    expect((await create({ context: {} }, sharer)).status).toBe(201);
+  });
+
+  it("says what is wrong with a key or a string jsonb cannot store, before the database does", async () => {
+    const cases: Array<[string, string]> = [
+      ['{"context": {"": "b-1"}}', "context: context keys are 1 to 100 characters; this one is empty"],
+      [JSON.stringify({ context: { ["k".repeat(101)]: "b-1" } }), `context: context keys are 1 to 100 characters; "${"k".repeat(20)}…" has 101`],
+      ['{"context": {"board_id": "b\\u00001"}}', "context.board_id: text in a share context cannot contain the NUL character (U+0000)"],
+      ['{"context": {"board": {"ti\\u0000tle": "b"}}}', 'context.board: the key "ti\\u0000tle" cannot contain the NUL character (U+0000)'],
+      ['{"context": {"list": ["ok", "b\\u0000"]}}', "context.list.1: text in a share context cannot contain the NUL character (U+0000)"],
+    ];
+    for (const [body, error] of cases) {
+      const res = await create(body, sharer);
+      expect(res.status, body).toBe(400);
+      expect(res.body.error, body).toBe(error);
+    }
+    // A key of exactly 100 characters is fine.
+    expect((await create({ context: { ["k".repeat(100)]: "b-1" } }, sharer)).status).toBe(201);
+    const client = createCoreClient(core.url, { headers: { authorization: `Bearer ${sharer.accessToken}` } });
+    await expect(client.publicShares.create.mutate({ appId: APP, context: { board_id: "b\u0000" } })).rejects.toThrow("cannot contain the NUL character");
+  });
+
+  it("keeps every number a double holds exactly, as written, and refuses the others", async () => {
+    for (const [text, stored] of [
+      ["9007199254740992", 9007199254740992],
+      ["1e308", 1e308],
+      ["-1.7976931348623157e308", -Number.MAX_VALUE],
+      ["5e-324", Number.MIN_VALUE],
+      ["0.1", 0.1],
+    ] as const) {
+      const res = await create(`{"context": {"n": ${text}}}`, sharer);
+      expect(res.status, `${text}: ${JSON.stringify(res.body)}`).toBe(201);
+      expect(res.body.context.n, text).toBe(stored);
+      const info = await api(core, "GET", "/api/v1/public/share/info", undefined, res.body.token);
+      expect(info.body.context.n, text).toBe(stored);
+      // The same number however it is spelled is the same context.
+      expect((await create(`{"context": {"n": ${JSON.stringify(stored)}}}`, sharer)).status, text).toBe(409);
+    }
+    for (const text of ["9007199254740993", "1e400", "1e-400", "0.10000000000000001"]) {
+      const res = await create(`{"context": {"n": ${text}}}`, sharer);
+      expect(res.status, text).toBe(400);
+      expect(res.body.error, text).toBe(`context.n: numbers in a share context must be ones a double holds exactly: ${text} is not (send it as a string)`);
+    }
+  });
+
   it("needs app:{id}:public.share, and an installed app", async () => {
     const refused = await create({ context: { board_id: "b-1" } }, outsider);
     expect(refused).toMatchObject({ status: 403, body: { error: `permission required: app:${APP}:public.share` } });

@@ -83,6 +83,25 @@ describe("a share token", () => {
     expect((await rpc(APP, "get_public_board", { board_id: boardA, view: "compact" }, share.token)).status).toBe(200);
   });
 
+  it("matches a scoped number a double holds exactly, however the call spells it", async () => {
+    const mismatch = { status: 403, body: { error: "params.board_id does not match the share link's context (get_public_board is scoped by board_id)" } };
+    for (const [made, same, other] of [
+      ["9007199254740992", "9.007199254740992e15", "9007199254740993"],
+      ["1e308", "1E+308", "1.0000000000000001e308"],
+    ]) {
+      const res = await api(core, "POST", `/api/v1/apps/${APP}/public-shares`, `{"context": {"board_id": ${made}}}`, sharer.accessToken);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const call = (n: string) => api(core, "POST", `/api/v1/apps/${APP}/rpc`, `{"method": "get_public_board", "params": {"board_id": ${n}}}`, res.body.token);
+      // Past the scope check the call reaches the board's code, which finds no board under a number.
+      for (const n of [made, same]) {
+        const answer = await call(n);
+        expect(answer.status, n).not.toBe(403);
+        expect(answer.body.error, n).toMatch(/^worker error: /);
+      }
+      expect(await call(other), other).toMatchObject(mismatch);
+    }
+  });
+
   it("is refused for a method not listed in public.rpcs", async () => {
     const res = await rpc(APP, "list_boards", {}, share.token);
     expect(res).toMatchObject({ status: 403, body: { error: `method list_boards of app ${APP} is not public (manifest public.rpcs): a share link cannot call it` } });

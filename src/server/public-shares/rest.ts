@@ -1,6 +1,7 @@
 import { defineRoute } from "../http/define-route.ts";
 import type { RestRoute } from "../http/types.ts";
 import { z } from "zod";
+import { ONE_TIME_SECRET_HEADERS } from "../http/one-time-secret.ts";
 import { appParams, createdShareDto, createShareBody, messageDto, shareDto, shareInfoDto, shareParams } from "./schema.ts";
 import * as service from "./service.ts";
 
@@ -15,7 +16,11 @@ export const publicShareRoutes: RestRoute[] = [
       tags: ["public-shares"],
       responses: { 201: createdShareDto },
     },
-    handler: async ({ core, principal, input }) => ({ status: 201, body: await service.createShare(core, await principal(), input.params.appId, input.body) }),
+    handler: async ({ core, principal, input }) => ({
+      status: 201,
+      body: await service.createShare(core, await principal(), input.params.appId, input.body),
+      headers: ONE_TIME_SECRET_HEADERS,
+    }),
   }),
   defineRoute({
     method: "GET",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { answerCarriesOneTimeSecret } from "../http/one-time-secret.ts";
 import { authedProcedure, router } from "../trpc/init.ts";
 import { appIdSchema, createdShareDto, createShareBody, messageDto, shareDto, shareIdSchema } from "./schema.ts";
 import * as service from "./service.ts";
@@ -12,7 +13,10 @@ export const publicSharesRouter = router({
   create: authedProcedure
     .input(createShareBody.extend({ appId: appIdSchema }))
     .output(createdShareDto)
-    .mutation(({ ctx, input }) => service.createShare(ctx.core, ctx.principal, input.appId, { context: input.context, expiresInDays: input.expiresInDays })),
+    .mutation(({ ctx, input }) => {
+      answerCarriesOneTimeSecret(ctx.req, ctx.res);
+      return service.createShare(ctx.core, ctx.principal, input.appId, { context: input.context, expiresInDays: input.expiresInDays });
+    }),
   revoke: authedProcedure
     .input(z.object({ appId: appIdSchema, shareId: shareIdSchema }))
     .output(messageDto)

@@ -1,4 +1,12 @@
-/** Plain JSON objects only: a class instance (a body's ExactNumber, say) equals nothing. */
+import { ExactNumber, survivesDouble } from "../http/exact-number.ts";
+
+/**
+ * A call's number as a stored context holds it: the body parser keeps every number past 2^53 or written with an
+ * exponent as ExactNumber, though a double may hold it exactly (9007199254740992, 1e308) as the context does.
+ */
+const asStored = (v: unknown): unknown => (v instanceof ExactNumber && survivesDouble(v.digits) ? Number(v.digits) : v);
+
+/** Plain JSON objects only: a class instance (an ExactNumber no double holds, say) equals nothing. */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
@@ -6,7 +14,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Exact JSON equality: same type and value, arrays in order, objects with the same keys whatever their order. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+export function jsonEqual(left: unknown, right: unknown): boolean {
+  const a = asStored(left);
+  const b = asStored(right);
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return a === b && a !== undefined;
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
