@@ -515,7 +515,7 @@ describe("self_action and the rest", () => {
     expect([none, delegated, system, anon, unknown].flatMap((h) => h.calls)).toEqual([]);
   });
 
-  it("integrations and storage say they are not available; unknown and malformed messages are answered, not thrown", async () => {
+  it("integrations say they are not available; storage_upload answers a single-use upload URL; unknown and malformed messages are answered, not thrown", async () => {
     const s = sessionFor(userOf(admin)).session;
     for (const action of ["call_integration", "syncConnectedUsers"]) {
       expect((await s.handle({ type: "self_action", id: 1, action, params: {} })).error).toBe("not supported by this Core: integrations are not available");
@@ -523,8 +523,9 @@ describe("self_action and the rest", () => {
     expect(await s.handle({ type: "storage_upload", id: 2, name: "a.txt", content_type: "text/plain", size: 1 })).toEqual({
       type: "storage_upload_url",
       id: 2,
-      error: "file storage is not available yet",
+      url: expect.stringMatching(/^\/api\/v1\/storage\/upload\/[A-Za-z0-9_-]{43}$/),
     });
+    expect((await s.handle({ type: "storage_upload", id: 8, name: "a.txt" })).error).toMatch(/^malformed storage_upload message: content_type: /);
     expect(await s.handle({ type: "bogus", id: 3 })).toEqual({ type: "bogus_result", id: 3, error: "unknown message type: bogus" });
     expect((await s.handle({ type: 7 as unknown as string, id: 6 })).error).toBe("unknown message type: 7");
     expect((await s.handle({ type: "sql_query", id: 4, sql: 42 })).error).toMatch(/^malformed sql_query message: sql: /);
