@@ -26,4 +26,6 @@ export const NAV_ITEMS: NavItem[] = [
   // Browsing schemas is open to every user; the SQL console inside needs admin:db.query.
   { href: "/database", label: "Database" },
   { href: "/settings", label: "Settings", requires: ["*"] },
+  // The REST reference is public (GET /api/v1/openapi.json needs no token), so every signed-in user sees it.
+  { href: "/api-docs", label: "API reference" },
 ];
