@@ -196,6 +196,14 @@ test("a holder of only admin:service_accounts.manage manages accounts, keys and 
     await expect(panel.getByTestId(`act-as-${ADMIN.email}`)).toHaveCount(0);
     await expect(panel.getByText("No delegation: this account acts only as itself.")).toBeVisible();
 
+    // Ownership goes to another person, confirmed.
+    const transfer = panel.getByRole("form", { name: `Transfer the ownership of ${slug}` });
+    await transfer.getByLabel("New owner").selectOption({ label: ADMIN.email });
+    await transfer.getByRole("button", { name: "Transfer" }).click();
+    await page.getByRole("dialog", { name: `Transfer ${slug}?` }).getByRole("button", { name: "Transfer ownership" }).click();
+    await expect(panel.getByTestId("sa-owner")).toHaveText(ADMIN.email);
+    await expect(page.getByTestId(`account-row-${slug}`)).toContainText(ADMIN.email);
+
     // A key made by the manager works like the admin's.
     const form = panel.getByRole("form", { name: `Create an API key for ${slug}` });
     await form.getByLabel("Key name").fill("deploy");
