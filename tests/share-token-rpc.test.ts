@@ -79,6 +79,9 @@ describe("a share token", () => {
       const res = await rpc(APP, "get_public_board", params, share.token);
       expect(res, JSON.stringify(params)).toMatchObject({ status: 403, body: { error: reason } });
     }
+    // A params object whose own key is "__proto__" holds no board_id of its own: nothing is read through a prototype.
+    const viaProto = await api(core, "POST", `/api/v1/apps/${APP}/rpc`, `{"method": "get_public_board", "params": {"__proto__": {"board_id": "${boardA}"}}}`, share.token);
+    expect(viaProto).toMatchObject({ status: 403, body: { error: reason } });
     // Keys outside the scope do not matter.
     expect((await rpc(APP, "get_public_board", { board_id: boardA, view: "compact" }, share.token)).status).toBe(200);
   });
