@@ -101,7 +101,7 @@ describe("upload and download", () => {
 
 describe("hostile and edge-case bodies", () => {
   const post = (contentType: string, body: Buffer | string) =>
-    fetch(`${core.url}/api/v1/apps/${APP}/storage/upload`, { method: "POST", headers: { "content-type": contentType, authorization: `Bearer ${writer.accessToken}` }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: string } }));
+    fetch(`${core.url}/api/v1/apps/${APP}/storage/upload`, { method: "POST", headers: { "content-type": contentType, authorization: `Bearer ${writer.accessToken}` }, body: typeof body === "string" ? body : new Uint8Array(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: string } }));
 
   it("refuses a multipart type without a boundary, and a body cut before its closing boundary, storing nothing", async () => {
     const before = await storageCounts(pool());

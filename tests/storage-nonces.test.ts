@@ -30,7 +30,7 @@ afterAll(async () => {
 
 const pool = () => core.core.db.pool;
 const post = (path: string, body: Buffer | string, contentType = "application/octet-stream") =>
-  fetch(core.url + path, { method: "POST", headers: { "content-type": contentType }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+  fetch(core.url + path, { method: "POST", headers: { "content-type": contentType }, body: typeof body === "string" ? body : new Uint8Array(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
 
 async function uploadUrl(size: number, name = "n.txt", contentType = "text/plain"): Promise<string> {
   return (await workerUploadUrl(core.core, APP, { kind: "user", userId: caller.userId, email: caller.email }, { name, content_type: contentType, size })).url;
