@@ -91,7 +91,7 @@ describe("a share token", () => {
     for (const [made, same, other] of [
       ["9007199254740992", "9.007199254740992e15", "9007199254740993"],
       ["1e308", "1E+308", "1.0000000000000001e308"],
-    ]) {
+    ] as const) {
       const res = await api(core, "POST", `/api/v1/apps/${APP}/public-shares`, `{"context": {"board_id": ${made}}}`, sharer.accessToken);
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       const call = (n: string) => api(core, "POST", `/api/v1/apps/${APP}/rpc`, `{"method": "get_public_board", "params": {"board_id": ${n}}}`, res.body.token);

@@ -39,8 +39,9 @@ function checkKey(key: string, path: Path): void {
 
 /**
  * The value as it will be stored, or Refused: a copy in which the numbers the body parser kept as ExactNumber
- * (every one beyond Number.MAX_SAFE_INTEGER or written with an exponent) become plain numbers when a double holds
- * their digits exactly (9007199254740992, 1e308), so the stored context reads back as the number sent.
+ * (lossless-json's "unsafe" ones: every integer past Number.MAX_SAFE_INTEGER, and some with an exponent such as
+ * 1e308) become plain numbers when a double holds their digits exactly, so the stored context reads back as the
+ * number sent.
  */
 function normalise(v: unknown, path: Path): unknown {
   if (v === null || typeof v === "boolean") return v;
@@ -91,7 +92,8 @@ export const shareContext = z.preprocess(
     }
   },
   z
-    .record(z.string(), z.unknown(), { error: 'context must be a JSON object, e.g. {"board_id": "…"}' })
+    // The key rule is checked above with its own sentence; stated here too for the API reference.
+    .record(z.string().min(1).max(MAX_KEY_LENGTH), z.unknown(), { error: 'context must be a JSON object, e.g. {"board_id": "…"}' })
     // Measured only once the depth is known to be bounded (JSON.stringify recurses).
     .refine((context) => Buffer.byteLength(JSON.stringify(context)) <= MAX_CONTEXT_BYTES, `context must be at most ${MAX_CONTEXT_BYTES} bytes of JSON`),
 );

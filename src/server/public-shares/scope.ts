@@ -1,8 +1,8 @@
 import { ExactNumber, survivesDouble } from "../http/exact-number.ts";
 
 /**
- * A call's number as a stored context holds it: the body parser keeps every number past 2^53 or written with an
- * exponent as ExactNumber, though a double may hold it exactly (9007199254740992, 1e308) as the context does.
+ * A call's number as a stored context holds it: the body parser keeps every integer past 2^53 (and some numbers
+ * with an exponent) as ExactNumber, though a double may hold it exactly (9007199254740992, 1e308) as the context does.
  */
 const asStored = (v: unknown): unknown => (v instanceof ExactNumber && survivesDouble(v.digits) ? Number(v.digits) : v);
 
