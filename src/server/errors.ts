@@ -35,6 +35,8 @@ export interface ErrorDetails {
   position?: number;
   hint?: string;
   detail?: string;
+  /** OAuth 2.0 (RFC 6749 §5.2) names its human-readable reason so; `POST /auth/token` answers in that shape. */
+  error_description?: string;
 }
 
 export class CoreError extends Error {
