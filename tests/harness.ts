@@ -77,7 +77,7 @@ export async function startTestCore(
       routes: opts.routes,
       logLimits: opts.logLimits,
       // Every test comes from 127.0.0.1: per-address limits would otherwise couple unrelated tests.
-      authLimits: { loginPerIpPerMinute: 100_000, registrationsPerIpPerHour: 100_000, ...opts.authLimits },
+      authLimits: { loginPerIpPerMinute: 100_000, registrationsPerIpPerHour: 100_000, tokenExchangesPerIpPerMinute: 100_000, ...opts.authLimits },
       env: { DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: "0", ...opts.env },
     });
   } catch (err) {
