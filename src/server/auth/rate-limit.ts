@@ -24,6 +24,10 @@ export interface AuthRateLimits {
   accountSlowdownMaxMs: number;
   /** Registrations per client address per hour. */
   registrationsPerIpPerHour: number;
+  /** Client-credentials exchanges (`POST /auth/token`) per client address per minute, refused or not. */
+  tokenExchangesPerIpPerMinute: number;
+  /** Tokens issued per service account per minute; with a 15-minute token this bounds its live sessions. */
+  tokensPerAccountPerMinute: number;
 }
 
 export const DEFAULT_AUTH_RATE_LIMITS: AuthRateLimits = {
@@ -33,6 +37,8 @@ export const DEFAULT_AUTH_RATE_LIMITS: AuthRateLimits = {
   accountSlowdownAfter: 10,
   accountSlowdownMaxMs: 5_000,
   registrationsPerIpPerHour: 20,
+  tokenExchangesPerIpPerMinute: 60,
+  tokensPerAccountPerMinute: 20,
 };
 
 /** The first held-back attempt waits this long; each further failure doubles it, up to the maximum. */
@@ -60,6 +66,8 @@ export class AuthRateLimiter {
   /** Failures per account from every address: only ever slows attempts down. */
   readonly #account: RateLimiterPostgres;
   readonly #registerIp: RateLimiterPostgres;
+  readonly #tokenIp: RateLimiterPostgres;
+  readonly #tokenAccount: RateLimiterPostgres;
   readonly #limits: AuthRateLimits;
 
   constructor(pool: pg.Pool, limits: AuthRateLimits) {
@@ -70,6 +78,8 @@ export class AuthRateLimiter {
     this.#pair = new RateLimiterPostgres({ ...base, keyPrefix: "login_acct_addr", points: limits.failuresPerAccount, duration: window, blockDuration: window });
     this.#account = new RateLimiterPostgres({ ...base, keyPrefix: "login_acct", points: Number.MAX_SAFE_INTEGER, duration: window });
     this.#registerIp = new RateLimiterPostgres({ ...base, keyPrefix: "register_ip", points: limits.registrationsPerIpPerHour, duration: 3600 });
+    this.#tokenIp = new RateLimiterPostgres({ ...base, keyPrefix: "token_ip", points: limits.tokenExchangesPerIpPerMinute, duration: 60 });
+    this.#tokenAccount = new RateLimiterPostgres({ ...base, keyPrefix: "token_acct", points: limits.tokensPerAccountPerMinute, duration: 60 });
   }
 
   async #consume(limiter: RateLimiterPostgres, key: string): Promise<void> {
@@ -126,5 +136,18 @@ export class AuthRateLimiter {
 
   async beforeRegister(ip: string): Promise<void> {
     await this.#consume(this.#registerIp, addressKey(ip));
+  }
+
+  /** Every client-credentials exchange from this address counts, before its key is even looked at. */
+  async beforeTokenExchange(ip: string): Promise<void> {
+    await this.#consume(this.#tokenIp, addressKey(ip));
+  }
+
+  /**
+   * Counts a token about to be issued to this account. Only exchanges whose key was right count, so nobody
+   * without the key can use up the account's allowance.
+   */
+  async beforeTokenIssued(accountId: string): Promise<void> {
+    await this.#consume(this.#tokenAccount, digest(accountId));
   }
 }

@@ -5,7 +5,8 @@ import { requireAdmin } from "../governance/authorize.ts";
 import { ADMIN_ROLE, assignRole, BASE_ROLE } from "../governance/permissions.ts";
 import { actAs, withActor } from "../governance/actor.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
-import { humanUserExists } from "../governance/sql.ts";
+import { assignableUserExists } from "../governance/sql.ts";
+import { assertPersonActs } from "../identities/no-escalation.ts";
 import { assertAdminRemains, guardAdminSet } from "../governance/admin-guard.ts";
 import { signUpClosedFor } from "../platform-settings/service.ts";
 import { readRegistration } from "../platform-settings/sql.ts";
@@ -184,6 +185,7 @@ export async function setDisabled(core: Core, principal: Principal, userId: stri
 /** An administrator sets a new password; the user's sessions end so the old password's sign-ins do too. */
 export async function resetPassword(core: Core, principal: Principal, userId: string, password: string): Promise<void> {
   await requireAdmin(core, principal);
+  assertPersonActs(principal, "set a person's password");
   checkPasswordPolicy(password);
   const hash = await core.auth.hasher.hash(password);
   await changeUser(core, principal, userId, { removesAdmin: false, refusal: "" }, async (tx, target) => {
@@ -195,9 +197,10 @@ export async function resetPassword(core: Core, principal: Principal, userId: st
   core.log.info({ userId, by: principal.userId }, "password reset by an administrator");
 }
 
+/** Sessions of a person or of a service account (its client-credentials tokens): the user's own, or an admin's view. */
 async function requireSelfOrAdmin(core: Core, principal: Principal, userId: string): Promise<void> {
   if (principal.userId !== userId) await requireAdmin(core, principal);
-  if (!(await humanUserExists(core.db.pool, userId))) throw userNotFound();
+  if (!(await assignableUserExists(core.db.pool, userId))) throw userNotFound();
 }
 
 export async function listSessions(core: Core, principal: Principal, userId: string): Promise<SessionDto[]> {

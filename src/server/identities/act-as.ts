@@ -4,6 +4,7 @@ import { CoreError } from "../errors.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
 import { holdsPermission } from "../governance/permissions.ts";
 import type { ActAsDto } from "./schema.ts";
+import { assertCoversAccount, firstUncovered } from "./no-escalation.ts";
 import { authorize, changeAccount } from "./service-accounts.ts";
 import * as sql from "./sql.ts";
 
@@ -12,13 +13,23 @@ export type ActAsTrigger = "job" | "cron" | "hook";
 
 /**
  * Standing delegation from a person to the service account (spec §7.4). Idempotent: an active one is answered
- * as it is (`created: false`).
+ * as it is (`created: false`). Consent: the person makes it themself, or someone whose permissions cover all of
+ * theirs (an administrator) makes it for them; never the receiving account. And, as for every change that hands
+ * the account's authority on, the caller holds everything the account holds.
  */
 export async function addActAs(core: Core, p: Principal, id: string, userId: string): Promise<{ created: boolean; delegation: ActAsDto }> {
   await authorize(core, p);
+  if (p.userId === id) throw new CoreError("FORBIDDEN", "a service account cannot have a person delegated to itself; the person or an administrator must do it");
   const result = await changeAccount(core, p, id, async (tx, account) => {
     const person = await sql.findPerson(tx, userId);
     if (!person) throw new CoreError("BAD_REQUEST", "act-as names a person's account; this id is no person's (service accounts and system principals cannot be acted as)");
+    if (p.userId !== userId) {
+      const missing = await firstUncovered(core, p.userId, userId);
+      if (missing !== undefined) {
+        throw new CoreError("FORBIDDEN", `only ${person.email} or someone whose permissions cover theirs may delegate them; they hold ${missing}, which your own permissions do not cover`);
+      }
+    }
+    await assertCoversAccount(core, p, account, "add act-as to");
     const row = await sql.insertActAs(tx, { delegator: userId, delegatee: id, createdBy: p.userId });
     if (row) {
       await recordAdminEvent(tx, { action: "service_account.act_as_add", target: id, after: { delegation_id: row.id, user_id: userId, user_email: person.email, service_account: account.email } });
@@ -30,8 +41,9 @@ export async function addActAs(core: Core, p: Principal, id: string, userId: str
   return result;
 }
 
+/** The person withdraws their own consent without any permission; anyone else needs the manage permission. */
 export async function removeActAs(core: Core, p: Principal, id: string, userId: string): Promise<{ message: string }> {
-  await authorize(core, p);
+  if (p.userId !== userId) await authorize(core, p);
   const message = await changeAccount(core, p, id, async (tx, account) => {
     const revoked = await sql.revokeActAs(tx, userId, id);
     if (!revoked) throw new CoreError("NOT_FOUND", `${account.email} has no act-as delegation from this user`);

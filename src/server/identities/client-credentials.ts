@@ -11,8 +11,8 @@ export interface ClientCredentialsAnswer {
   expires_in: number;
 }
 
-/** RFC 6749 §5.2: the error is the code; the envelope's `detail` says why, for the key's holder. */
-const invalidClient = (why: string) => new CoreError("UNAUTHORIZED", "invalid_client", { details: { detail: why } });
+/** RFC 6749 §5.2: the error is the code; `error_description` says why, for the key's holder. */
+export const invalidClient = (why: string) => new CoreError("UNAUTHORIZED", "invalid_client", { details: { error_description: why } });
 
 /**
  * Client credentials (spec §2.2): a service account's id and one of its keys buy a short-lived access token and
@@ -20,6 +20,7 @@ const invalidClient = (why: string) => new CoreError("UNAUTHORIZED", "invalid_cl
  * it lasts 15 minutes, or until the key expires if that is sooner.
  */
 export async function exchangeClientCredentials(core: Core, clientId: string, clientSecret: string, meta: { ip: string; userAgent: string | null }): Promise<ClientCredentialsAnswer> {
+  await core.auth.limiter.beforeTokenExchange(meta.ip);
   const { principal, credentialId, expiresAt } = await credentialDirectory(core)
     .resolve(clientSecret)
     .catch((err: unknown) => {
@@ -29,6 +30,8 @@ export async function exchangeClientCredentials(core: Core, clientId: string, cl
   if (principal.userId !== clientId.toLowerCase()) throw invalidClient("invalid API key");
   const ttl = Math.min(ACCESS_TTL_SECONDS, Math.floor((expiresAt - Date.now()) / 1000));
   if (ttl <= 0) throw invalidClient("API key expired");
+  // After the key proved right: a stranger knowing only the id cannot spend the account's allowance.
+  await core.auth.limiter.beforeTokenIssued(principal.userId);
   const sessionId = randomUUID();
   await sql.insertKeySession(core.db.pool, {
     id: sessionId,

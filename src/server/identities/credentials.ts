@@ -4,6 +4,7 @@ import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
 import { newKey } from "./keys.ts";
+import { assertCoversAccount } from "./no-escalation.ts";
 import type { CreatedCredentialDto } from "./schema.ts";
 import { authorize, changeAccount } from "./service-accounts.ts";
 import * as sql from "./sql.ts";
@@ -19,6 +20,7 @@ export async function createCredential(core: Core, p: Principal, id: string, inp
   await authorize(core, p);
   const key = newKey();
   const created = await changeAccount(core, p, id, async (tx, account) => {
+    await assertCoversAccount(core, p, account, "make a key for");
     if ((await sql.countCredentials(tx, id)) >= MAX_KEYS_PER_ACCOUNT) {
       throw new CoreError("CONFLICT", `${account.email} has ${MAX_KEYS_PER_ACCOUNT} keys, the most an account may hold; delete one first`);
     }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineRoute } from "../http/define-route.ts";
+import { ONE_TIME_SECRET_HEADERS } from "../http/one-time-secret.ts";
 import type { RestRoute } from "../http/types.ts";
 import { addActAs, removeActAs } from "./act-as.ts";
 import { createCredential, deleteCredential } from "./credentials.ts";
@@ -56,7 +57,11 @@ export const serviceAccountRoutes: RestRoute[] = [
     path: "/service-accounts/:id/credentials",
     schemas: { params: schema.accountParams, body: schema.createCredentialInput },
     docs: { summary: "Create an API key (rcs_…), shown once; expiresInDays defaults to 90, clamped to 1..365", tags, responses: { 201: schema.createdCredentialDto } },
-    handler: async ({ core, principal, input }) => ({ status: 201, body: await createCredential(core, await principal(), input.params.id, input.body) }),
+    handler: async ({ core, principal, input }) => ({
+      status: 201,
+      body: await createCredential(core, await principal(), input.params.id, input.body),
+      headers: ONE_TIME_SECRET_HEADERS,
+    }),
   }),
   defineRoute({
     method: "DELETE",
@@ -90,7 +95,7 @@ export const serviceAccountRoutes: RestRoute[] = [
     method: "DELETE",
     path: "/service-accounts/:id/act-as",
     schemas: { params: schema.accountParams, body: schema.actAsInput },
-    docs: { summary: "Withdraw an act-as delegation", tags, responses: { 200: schema.messageDto } },
+    docs: { summary: "Withdraw an act-as delegation (the person themself, or a holder of admin:service_accounts.manage)", tags, responses: { 200: schema.messageDto } },
     handler: async ({ core, principal, input }) => ({ body: await removeActAs(core, await principal(), input.params.id, input.body.userId) }),
   }),
 ];

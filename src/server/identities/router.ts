@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { answerCarriesOneTimeSecret } from "../http/one-time-secret.ts";
 import { authedProcedure, router } from "../trpc/init.ts";
 import { addActAs, removeActAs } from "./act-as.ts";
 import { createCredential, deleteCredential } from "./credentials.ts";
@@ -18,7 +19,10 @@ export const serviceAccountsRouter = router({
   createCredential: authedProcedure
     .input(byId.extend(schema.createCredentialInput.shape))
     .output(schema.createdCredentialDto)
-    .mutation(({ ctx, input }) => createCredential(ctx.core, ctx.principal, input.id, input)),
+    .mutation(({ ctx, input }) => {
+      answerCarriesOneTimeSecret(ctx.req, ctx.res);
+      return createCredential(ctx.core, ctx.principal, input.id, input);
+    }),
   deleteCredential: authedProcedure
     .input(byId.extend({ credentialId: schema.id }))
     .output(schema.messageDto)

@@ -6,24 +6,40 @@ export const SERVICE_ACCOUNTS_MANAGE = "admin:service_accounts.manage";
 // Any 8-4-4-4-12 hex id, as the auth subsystem accepts ids.
 export const id = z.guid({ message: "invalid id" });
 
-export const slug = z
-  .string({ message: "slug is required" })
-  .regex(/^[a-z0-9_-]{1,48}$/, { message: "slug must be 1 to 48 of a-z, 0-9, _ and -" });
+/** "is required" when absent, "must be a string" when present with another type. */
+const text = (field: string) => z.string({ error: (iss) => (iss.input === undefined ? `${field} is required` : `${field} must be a string`) });
 
-const displayName = z.string().trim().min(1, { message: "displayName cannot be empty" }).max(200, { message: "displayName is too long" });
+/**
+ * Control and invisible format characters, lone surrogates, line and paragraph separators: a name is shown in
+ * lists and written to the audit log, where a newline or an escape sequence would forge lines or colours, and
+ * PostgreSQL refuses NUL in text with its own message.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const visible = (field: string) => [(v: string) => !INVISIBLE.test(v), { message: `${field} must not contain control or invisible characters`, abort: true }] as const;
+
+// At least one letter or digit: "-" or "_" alone names nothing anyone could tell apart.
+export const slug = text("slug").regex(/^(?=[a-z0-9_-]*[a-z0-9])[a-z0-9_-]{1,48}$/, {
+  message: "slug must be 1 to 48 of a-z, 0-9, _ and -, with at least one letter or digit",
+});
+
+const displayName = text("displayName")
+  .refine(...visible("displayName"))
+  .trim()
+  .min(1, { message: "displayName cannot be empty" })
+  .max(200, { message: "displayName is too long" });
 
 export const createInput = z.object({ slug, displayName: displayName.optional() });
 
-/** Days a key lives: 90 unless said, clamped to 1..365 as the original does. */
+/** Days a key lives: 90 unless said (absent or null), clamped to 1..365 as the original does. */
 export const DEFAULT_KEY_DAYS = 90;
 export const expiresInDays = z
   .number({ message: "expiresInDays must be a whole number of days" })
   .int({ message: "expiresInDays must be a whole number of days" })
-  .optional()
+  .nullish()
   .transform((d) => Math.min(365, Math.max(1, d ?? DEFAULT_KEY_DAYS)));
 
-export const credentialName = z
-  .string({ message: "name is required" })
+export const credentialName = text("name")
+  .refine(...visible("name"))
   .trim()
   .min(1, { message: "name cannot be empty" })
   .max(100, { message: "name is at most 100 characters" });
@@ -34,6 +50,10 @@ export const createCredentialInput = z.object({ name: credentialName, expiresInD
 export const transferInput = z
   .object({ new_owner: id.optional(), newOwner: id.optional() })
   .transform((v, ctx) => {
+    if (v.newOwner !== undefined && v.new_owner !== undefined) {
+      ctx.addIssue({ code: "custom", message: "give new_owner or newOwner, not both" });
+      return z.NEVER;
+    }
     const owner = v.newOwner ?? v.new_owner;
     if (!owner) {
       ctx.addIssue({ code: "custom", message: "new_owner is required" });

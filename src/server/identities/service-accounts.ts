@@ -7,6 +7,7 @@ import { withActor } from "../governance/actor.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
 import { requirePermission } from "../governance/authorize.ts";
 import { credentialDirectory } from "./credential-directory.ts";
+import { assertCoversAccount } from "./no-escalation.ts";
 import { SERVICE_ACCOUNTS_MANAGE, type ServiceAccountDetailsDto, type ServiceAccountDto } from "./schema.ts";
 import * as sql from "./sql.ts";
 
@@ -77,10 +78,14 @@ export async function deleteAccount(core: Core, p: Principal, id: string): Promi
   return { message: `service account ${email} deleted` };
 }
 
-/** Disabling refuses the account's keys and ends its client-credentials tokens at once; enabling lets them work again. */
+/**
+ * Disabling refuses the account's keys and ends its client-credentials tokens at once; enabling lets them work
+ * again, so it needs the caller to hold everything the account holds (anyone with the permission may disable).
+ */
 export async function setAccountDisabled(core: Core, p: Principal, id: string, disabled: boolean): Promise<{ message: string }> {
   await authorize(core, p);
   const email = await changeAccount(core, p, id, async (tx, account) => {
+    if (!disabled) await assertCoversAccount(core, p, account, "enable");
     await sql.setDisabled(tx, id, disabled);
     const ended = disabled ? await sql.deleteSessions(tx, id) : [];
     for (const sid of ended) await notifyAuthChange(tx, "session", sid);
@@ -95,10 +100,11 @@ export async function setAccountDisabled(core: Core, p: Principal, id: string, d
   return { message: `service account ${email} ${disabled ? "disabled" : "enabled"}` };
 }
 
-/** The owner of record is always a person with an enabled account. */
+/** The owner of record is always a person with an enabled account; the caller must hold all the account holds. */
 export async function transferOwnership(core: Core, p: Principal, id: string, newOwner: string): Promise<{ message: string }> {
   await authorize(core, p);
   const message = await changeAccount(core, p, id, async (tx, account) => {
+    await assertCoversAccount(core, p, account, "transfer");
     const person = await sql.findPerson(tx, newOwner);
     if (!person) throw new CoreError("BAD_REQUEST", "the new owner must be a person's account (not a service account or other system principal)");
     if (person.disabled) throw new CoreError("BAD_REQUEST", `the new owner ${person.email} is disabled`);

@@ -18,6 +18,7 @@ import { issueAuthNonce } from "../auth-nonce.ts";
 import { openSession } from "../session.ts";
 import { checkRedirectUri } from "../token-delivery.ts";
 import { assertMakerStillGrants, INVITE_KEY, inviteAuthority } from "./authority.ts";
+import { assertPersonActs } from "../../identities/no-escalation.ts";
 import * as sql from "./sql.ts";
 
 export { INVITE_KEY };
@@ -44,6 +45,8 @@ interface StoredLink {
  * inviter sign in as that person) and confers only roles it holds itself.
  */
 export async function generate(core: Core, principal: Principal, input: GenerateInput): Promise<GenerateResult> {
+  // A link signs someone in as a person (an invitation makes one): a key could otherwise mint itself a person.
+  assertPersonActs(principal, "make sign-in links");
   const held = await inviteAuthority(core.db.pool, principal.userId);
   const admin = held.admin;
   if (!admin && !held.invite) throw new CoreError("FORBIDDEN", `permission required: ${INVITE_KEY}`);
