@@ -183,8 +183,10 @@ describe("a real worker", () => {
     const before = onA.events().length;
     const rpc = await api(a, "POST", "/api/v1/apps/logkit/rpc", { method: "logMany", params: { n: 200, level: "warn" } }, admin.accessToken);
     expect(rpc.status, JSON.stringify(rpc.body)).toBe(200);
-    // The RPC runs on the caller's own worker (not the lifecycle one): its lines are labelled with the identity.
-    const lines = Array.from({ length: 200 }, (_, i) => ({ level: "warn", message: `[user:admin@logs.test] line ${i}` }));
+    // The RPC runs on the caller's own worker (not the lifecycle one): its lines are labelled with the identity, then
+    // with the request they were logged for.
+    const requestId = rpc.headers.get("x-request-id");
+    const lines = Array.from({ length: 200 }, (_, i) => ({ level: "warn", message: `[user:admin@logs.test] [request_id=${requestId}] line ${i}` }));
     await onA.waitForEvents(before + 200, 10_000);
     await expect.poll(() => onA.events().filter((e) => (e as { level: string }).level === "warn"), { timeout: 10_000 }).toEqual(lines);
     expect(await onB.waitForEvents(200, 10_000)).toEqual(lines);

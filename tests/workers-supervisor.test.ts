@@ -129,13 +129,15 @@ describe("output", () => {
     const logs = collectLogs(core, "kit_out");
     await rpc("kit_out", "bigLine", { bytes: 12 });
     await rpc("kit_out", "emit", { name: "order.created", data: { id: 7 } });
-    await rpc("kit_out", "log", { message: "careful", level: "warn" });
+    const logged = await rpc("kit_out", "log", { message: "careful", level: "warn" });
     const label = `[user:${admin.email}]`;
+    // A line the worker logs while serving a request names that request (docs/WORKERS.md "Request ids across the boundary").
+    const requestId = logged.headers.get("x-request-id");
     await waitFor("three lines", () => logs.entries.length >= 3);
     expect(logs.entries).toEqual(expect.arrayContaining([
       { level: "stdout", message: `${label} ${"z".repeat(12)}` },
       { level: "event", message: `${label} order.created {"id":7}` },
-      { level: "warn", message: `${label} careful` },
+      { level: "warn", message: `${label} [request_id=${requestId}] careful` },
     ]));
     logs.stop();
   });

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { format } from "node:util";
 import { errorText, truncateUtf8 } from "./serialize.ts";
 import type { EmitFunction, LogFunction, LogLevel } from "./types.ts";
-import { traceFields } from "./trace.ts";
+import { logTraceFields } from "./trace.ts";
 import { send } from "./wire.ts";
 
 /** The log stream of spec §4.2: `log` messages (message at most 8192 bytes) and `event` messages. */
@@ -14,7 +14,7 @@ const isLevel = (value: unknown): value is LogLevel => typeof value === "string"
 
 /** One log message; written while serving a traced call, it names the Core request (`request_id`). */
 export function writeLog(level: LogLevel, message: string): void {
-  send({ type: "log", level, message: truncateUtf8(message, MAX_LOG_BYTES), ...traceFields() });
+  send({ type: "log", level, message: truncateUtf8(message, MAX_LOG_BYTES), ...logTraceFields() });
 }
 
 /** Formats like console.log (`%s`, `%d`, objects inspected), so `log.info("n=%d", 3)` reads as in Node. */

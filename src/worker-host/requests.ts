@@ -1,6 +1,6 @@
 import { toJson } from "./serialize.ts";
 import { REPLY_TYPE, type RequestType } from "./protocol.ts";
-import { traceFields } from "./trace.ts";
+import { requestTraceFields } from "./trace.ts";
 import { send } from "./wire.ts";
 
 /**
@@ -35,7 +35,7 @@ export function request(type: RequestType, fields: Record<string, unknown>): Pro
   return new Promise<Reply>((resolve, reject) => {
     try {
       // The Core runs the request as part of the call's request, so its own log lines about it carry the id too.
-      send({ type, id, ...fields, ...traceFields() });
+      send({ type, id, ...fields, ...requestTraceFields() });
     } catch (err) {
       reject(err instanceof Error ? new Error(`${type}: ${err.message}`) : new Error(`${type}: ${String(err)}`));
       return;

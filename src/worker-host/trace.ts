@@ -11,9 +11,16 @@ export interface CallTrace {
   traceparent: string | null;
 }
 
+interface Held {
+  trace: CallTrace;
+  /** Built once per call: a log line only names the request (a flooding handler writes thousands of lines). */
+  logFields: { request_id: string };
+  requestFields: { request_id: string; traceparent?: string };
+}
+
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
-const storage = new AsyncLocalStorage<CallTrace>();
+const storage = new AsyncLocalStorage<Held>();
 
 /** The trace fields of a Core message, when it carries valid ones. */
 export function traceOf(message: Record<string, unknown>): CallTrace | undefined {
@@ -25,15 +32,17 @@ export function traceOf(message: Record<string, unknown>): CallTrace | undefined
 
 /** Runs `fn` as part of `trace` (or plainly, without one). */
 export function runTraced<T>(trace: CallTrace | undefined, fn: () => T): T {
-  return trace ? storage.run(trace, fn) : fn();
+  if (!trace) return fn();
+  const logFields = { request_id: trace.requestId };
+  const requestFields = trace.traceparent ? { request_id: trace.requestId, traceparent: trace.traceparent } : logFields;
+  return storage.run({ trace, logFields, requestFields }, fn);
 }
 
 /** The call the running code serves, if any. */
-export const currentTrace = (): CallTrace | undefined => storage.getStore();
+export const currentTrace = (): CallTrace | undefined => storage.getStore()?.trace;
 
-/** The fields the worker adds to what it sends the Core while serving a traced call. */
-export function traceFields(): { request_id: string; traceparent?: string } | undefined {
-  const trace = storage.getStore();
-  if (!trace) return undefined;
-  return trace.traceparent ? { request_id: trace.requestId, traceparent: trace.traceparent } : { request_id: trace.requestId };
-}
+/** The field a log line carries while serving a traced call. */
+export const logTraceFields = (): { request_id: string } | undefined => storage.getStore()?.logFields;
+
+/** The fields a request to the Core carries while serving a traced call. */
+export const requestTraceFields = (): { request_id: string; traceparent?: string } | undefined => storage.getStore()?.requestFields;

@@ -15,10 +15,20 @@ export function callTraceFields(): { request_id: string; traceparent: string } |
   return ctx ? { request_id: ctx.requestId, traceparent: traceparentOf(ctx) } : undefined;
 }
 
+// A flooding handler writes thousands of lines for one request: its id is checked and its prefix built once.
+let lastId = "";
+let lastPrefix = "";
+
 /** A worker's log line prefixed with the request it was written for, so log readers can follow one request. */
 export function withRequestId(msg: Record<string, unknown>, message: string): string {
   const id = msg.request_id;
-  return typeof id === "string" && SAFE_ID.test(id) ? `[request_id=${id}] ${message}` : message;
+  if (typeof id !== "string") return message;
+  if (id !== lastId) {
+    if (!SAFE_ID.test(id)) return message;
+    lastId = id;
+    lastPrefix = `[request_id=${id}] `;
+  }
+  return lastPrefix + message;
 }
 
 /**
