@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineRoute } from "../http/define-route.ts";
+import { optionalBody } from "../http/optional-body.ts";
 import type { RestRoute } from "../http/types.ts";
 import { messageResult } from "../openapi/common.ts";
 import { appId, appKeyName, appSecretInput, platformKeyName, platformSecretInput, rotateInput } from "./schema.ts";
@@ -61,7 +62,7 @@ export const vaultRoutes: RestRoute[] = [
   defineRoute({
     method: "POST",
     path: "/platform/vault/rotate",
-    schemas: { body: rotateInput },
+    schemas: { body: optionalBody(rotateInput) },
     docs: { summary: "Re-encrypt every secret under a new master key (admin); without newKey, one is generated", tags },
     handler: async ({ core, principal, input }) => ({ body: await service.rotateMasterKey(core, await principal(), input.body.newKey) }),
   }),
