@@ -112,7 +112,7 @@ describe("the OpenAPI document", () => {
   });
 
   it("validates against the OpenAPI 3.1 schema", async () => {
-    const result = await new Validator().validate(structuredClone(doc) as object);
+    const result = await new Validator().validate(structuredClone(doc) as unknown as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
   });
