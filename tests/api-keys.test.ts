@@ -141,7 +141,7 @@ describe("an API key as a bearer", () => {
     }
     const tok = await tokenRequest(core, { grant_type: "client_credentials", client_id: id, client_secret: key });
     expect(tok.status).toBe(401);
-    expect(tok.body).toEqual({ error: "invalid_client", detail: "API key expired" });
+    expect(tok.body).toEqual({ error: "invalid_client", error_description: "API key expired" });
   });
 
   it("refuses a deleted key's next request at once, on both Core processes", async () => {
@@ -242,21 +242,21 @@ describe("POST /auth/token (client credentials)", () => {
     const wrongGrant = await tokenRequest(core, { grant_type: "password", client_id: id, client_secret: key });
     expect(wrongGrant).toMatchObject({ status: 400, body: { error: "unsupported_grant_type" } });
     const wrongKey = await tokenRequest(core, { grant_type: "client_credentials", client_id: id, client_secret: `rcs_${randomBytes(32).toString("base64url")}` });
-    expect(wrongKey).toMatchObject({ status: 401, body: { error: "invalid_client", detail: "invalid API key" } });
+    expect(wrongKey).toMatchObject({ status: 401, body: { error: "invalid_client", error_description: "invalid API key" } });
     const otherAccount = await tokenRequest(core, { grant_type: "client_credentials", client_id: other, client_secret: key });
-    expect(otherAccount).toMatchObject({ status: 401, body: { error: "invalid_client", detail: "invalid API key" } });
+    expect(otherAccount).toMatchObject({ status: 401, body: { error: "invalid_client", error_description: "invalid API key" } });
     const notAnId = await tokenRequest(core, { grant_type: "client_credentials", client_id: "nope", client_secret: key });
     expect(notAnId).toMatchObject({ status: 401, body: { error: "invalid_client" } });
     const missing = await tokenRequest(core, { grant_type: "client_credentials", client_id: id });
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toMatch(/client_secret is required/);
+    expect(missing.body).toEqual({ error: "invalid_request", error_description: "client_secret is required (in the body, or HTTP Basic)" });
     const twice = await fetch(`${core.url}/api/v1/auth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: `grant_type=client_credentials&client_id=${id}&client_secret=${key}&client_secret=${key}`,
     });
     expect(twice.status).toBe(400);
-    expect(((await twice.json()) as { error: string }).error).toBe("invalid_request: client_secret is given more than once");
+    expect(await twice.json()).toEqual({ error: "invalid_request", error_description: "client_secret is given more than once" });
     const oversize = await tokenRequest(core, { grant_type: "client_credentials", client_id: id, client_secret: "x".repeat(20_000) });
     expect(oversize.status).toBe(413);
   });

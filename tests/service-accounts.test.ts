@@ -74,7 +74,7 @@ describe("creating and listing service accounts", () => {
     for (const slug of ["Upper", "has space", "", "x".repeat(49), "a@b", "../etc"]) {
       const bad = await call("POST", "/service-accounts", { slug });
       expect(bad.status, slug).toBe(400);
-      expect(bad.body.error).toBe("slug: slug must be 1 to 48 of a-z, 0-9, _ and -");
+      expect(bad.body.error).toBe("slug: slug must be 1 to 48 of a-z, 0-9, _ and -, with at least one letter or digit");
     }
     const noPerm = await call("POST", "/service-accounts", { slug: "sneaky" }, bystander.accessToken);
     expect(noPerm).toMatchObject({ status: 403, body: { error: "permission required: admin:service_accounts.manage" } });

@@ -19,17 +19,17 @@ export type ActAsTrigger = "job" | "cron" | "hook";
  */
 export async function addActAs(core: Core, p: Principal, id: string, userId: string): Promise<{ created: boolean; delegation: ActAsDto }> {
   await authorize(core, p);
-  if (p.userId === id) throw new CoreError("FORBIDDEN", "a service account cannot have a person delegated to itself; the person or an administrator must do it");
   const result = await changeAccount(core, p, id, async (tx, account) => {
+    if (p.userId === id) throw new CoreError("FORBIDDEN", "a service account cannot have a person delegated to itself; the person or an administrator must do it");
     const person = await sql.findPerson(tx, userId);
     if (!person) throw new CoreError("BAD_REQUEST", "act-as names a person's account; this id is no person's (service accounts and system principals cannot be acted as)");
     if (p.userId !== userId) {
-      const missing = await firstUncovered(core, p.userId, userId);
+      const missing = await firstUncovered(tx, p.userId, userId);
       if (missing !== undefined) {
         throw new CoreError("FORBIDDEN", `only ${person.email} or someone whose permissions cover theirs may delegate them; they hold ${missing}, which your own permissions do not cover`);
       }
     }
-    await assertCoversAccount(core, p, account, "add act-as to");
+    await assertCoversAccount(tx, p, account, "add act-as to");
     const row = await sql.insertActAs(tx, { delegator: userId, delegatee: id, createdBy: p.userId });
     if (row) {
       await recordAdminEvent(tx, { action: "service_account.act_as_add", target: id, after: { delegation_id: row.id, user_id: userId, user_email: person.email, service_account: account.email } });

@@ -20,7 +20,7 @@ export async function createCredential(core: Core, p: Principal, id: string, inp
   await authorize(core, p);
   const key = newKey();
   const created = await changeAccount(core, p, id, async (tx, account) => {
-    await assertCoversAccount(core, p, account, "make a key for");
+    await assertCoversAccount(tx, p, account, "make a key for");
     if ((await sql.countCredentials(tx, id)) >= MAX_KEYS_PER_ACCOUNT) {
       throw new CoreError("CONFLICT", `${account.email} has ${MAX_KEYS_PER_ACCOUNT} keys, the most an account may hold; delete one first`);
     }

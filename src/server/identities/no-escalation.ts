@@ -1,11 +1,16 @@
 import type { Principal } from "../auth/principal.ts";
-import type { Core } from "../core.ts";
+import type { Queryable } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
-import { holdsPermission } from "../governance/permissions.ts";
+import { holdsPermission, resolvePermissions } from "../governance/permissions.ts";
 
-/** The first permission key of `target` (sorted, so the answer is stable) that `caller`'s keys do not grant. */
-export async function firstUncovered(core: Core, callerId: string, targetId: string): Promise<string | undefined> {
-  const [callerKeys, targetKeys] = await Promise.all([core.auth.principals.permissions(callerId), core.auth.principals.permissions(targetId)]);
+/**
+ * The first permission key of `target` (sorted, so the answer is stable) that `caller`'s keys do not grant. Read
+ * on the caller's transaction, which holds the account's row lock: taking a second pooled connection there would
+ * let concurrent changes to one account exhaust the pool, each holding one connection and waiting for another.
+ */
+export async function firstUncovered(db: Queryable, callerId: string, targetId: string): Promise<string | undefined> {
+  const callerKeys = (await resolvePermissions(db, callerId)).permissions;
+  const targetKeys = (await resolvePermissions(db, targetId)).permissions;
   return [...targetKeys].sort().find((k) => !holdsPermission(callerKeys, k));
 }
 
@@ -15,8 +20,8 @@ export async function firstUncovered(core: Core, callerId: string, targetId: str
  * everything it holds. Otherwise `admin:service_accounts.manage` alone would buy any account's authority, the
  * administrator's included, through a key made for an account holding `admin`.
  */
-export async function assertCoversAccount(core: Core, p: Principal, account: { id: string; email: string }, doing: string): Promise<void> {
-  const missing = await firstUncovered(core, p.userId, account.id);
+export async function assertCoversAccount(db: Queryable, p: Principal, account: { id: string; email: string }, doing: string): Promise<void> {
+  const missing = await firstUncovered(db, p.userId, account.id);
   if (missing !== undefined) {
     throw new CoreError("FORBIDDEN", `you cannot ${doing} ${account.email}: it holds ${missing}, which your own permissions do not cover`);
   }

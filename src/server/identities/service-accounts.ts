@@ -85,7 +85,7 @@ export async function deleteAccount(core: Core, p: Principal, id: string): Promi
 export async function setAccountDisabled(core: Core, p: Principal, id: string, disabled: boolean): Promise<{ message: string }> {
   await authorize(core, p);
   const email = await changeAccount(core, p, id, async (tx, account) => {
-    if (!disabled) await assertCoversAccount(core, p, account, "enable");
+    if (!disabled) await assertCoversAccount(tx, p, account, "enable");
     await sql.setDisabled(tx, id, disabled);
     const ended = disabled ? await sql.deleteSessions(tx, id) : [];
     for (const sid of ended) await notifyAuthChange(tx, "session", sid);
@@ -104,7 +104,7 @@ export async function setAccountDisabled(core: Core, p: Principal, id: string, d
 export async function transferOwnership(core: Core, p: Principal, id: string, newOwner: string): Promise<{ message: string }> {
   await authorize(core, p);
   const message = await changeAccount(core, p, id, async (tx, account) => {
-    await assertCoversAccount(core, p, account, "transfer");
+    await assertCoversAccount(tx, p, account, "transfer");
     const person = await sql.findPerson(tx, newOwner);
     if (!person) throw new CoreError("BAD_REQUEST", "the new owner must be a person's account (not a service account or other system principal)");
     if (person.disabled) throw new CoreError("BAD_REQUEST", `the new owner ${person.email} is disabled`);
