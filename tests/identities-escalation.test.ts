@@ -152,6 +152,9 @@ describe("F3: a service account cannot take over a person's credentials", () => 
     expect(link).toMatchObject({ status: 403, body: { error: "a service account cannot make sign-in links; a person must make this change" } });
     const invite = await call("POST", "/auth/magic-link/generate", { email: "esc-new@example.com", roles: ["admin"] }, key);
     expect(invite).toMatchObject({ status: 403, body: { error: "a service account cannot make sign-in links; a person must make this change" } });
+    const made = await call("POST", "/auth/register", { email: "esc-puppet@example.com", password: "Puppet-Pass-123" }, key);
+    expect(made).toMatchObject({ status: 403, body: { error: "a service account cannot create a person's account with a password; a person must make this change" } });
+    await expect(keyed.auth.register.mutate({ email: "esc-puppet@example.com", password: "Puppet-Pass-123" })).rejects.toThrow("a service account cannot create a person's account");
     // The victim's password is unchanged; a person administrator still may reset it.
     expect((await api(core, "POST", "/api/v1/auth/login", { email: victim.email, password: PASSWORD })).status).toBe(200);
     expect((await call("POST", `/users/${victim.userId}/password`, { password: "Reset-By-Admin-1" })).status).toBe(200);

@@ -3,6 +3,7 @@ import { defineRoute } from "../http/define-route.ts";
 import type { RestRoute } from "../http/types.ts";
 import { messageResult } from "../openapi/common.ts";
 import { authMode, loginInput, loginResult, passwordResetInput, refreshInput, refreshResult, registerInput, sessionDto, userDetailsDto, userDto, uuid } from "./schema.ts";
+import { assertPersonActs } from "../identities/no-escalation.ts";
 import * as service from "./service.ts";
 
 const authTags = ["auth"];
@@ -23,7 +24,10 @@ export const authRoutes: RestRoute[] = [
     },
     handler: async ({ core, input, ip, userAgent, raw, principal }) => {
       // Registration is public; a signed-in caller (an administrator adding someone) is the audit's actor.
-      const createdBy = raw.headers.authorization ? ((await principal().catch(() => null))?.userId ?? null) : null;
+      const creator = raw.headers.authorization ? await principal().catch(() => null) : null;
+      // A key must not give itself a person whose password it chose (sign-up closed lets only admins add people).
+      if (creator) assertPersonActs(creator, "create a person's account with a password");
+      const createdBy = creator?.userId ?? null;
       return { status: 201, body: { user: await service.register(core, input.body, { ip, userAgent, createdBy }) } };
     },
   }),

@@ -5,6 +5,7 @@ import type { TrpcContext } from "../trpc/init.ts";
 import { assertOwnOrigin } from "./cookie-origin.ts";
 import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from "./cookies.ts";
 import * as schema from "./schema.ts";
+import { assertPersonActs } from "../identities/no-escalation.ts";
 import * as service from "./service.ts";
 
 const secureCookies = (ctx: TrpcContext) => ctx.core.config.publicUrl.startsWith("https:");
@@ -30,7 +31,10 @@ export const authRouter = router({
     .output(z.object({ user: schema.userDto }))
     .mutation(async ({ ctx, input }) => {
       // Registration is public; a signed-in caller (an administrator adding someone) is the audit's actor.
-      const createdBy = ctx.req.headers.authorization ? ((await ctx.authenticate().catch(() => null))?.userId ?? null) : null;
+      const creator = ctx.req.headers.authorization ? await ctx.authenticate().catch(() => null) : null;
+      // A key must not give itself a person whose password it chose (sign-up closed lets only admins add people).
+      if (creator) assertPersonActs(creator, "create a person's account with a password");
+      const createdBy = creator?.userId ?? null;
       return { user: await service.register(ctx.core, input, { ip: ctx.ip, userAgent: ctx.userAgent, createdBy }) };
     }),
   /** With `cookie: true` (the Studio) the refresh token goes into the HttpOnly cookie instead of the answer. */
