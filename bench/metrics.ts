@@ -47,6 +47,21 @@ export async function metricsBench(): Promise<Row[]> {
   try {
     // Two Cores on one database share its keys (the vault's canary and the tokens must agree).
     const keys = { DATABASE_URL: db.url, ROOTCX_JWT_SECRET: randomBytes(32).toString("hex"), ROOTCX_MASTER_KEY: randomBytes(32).toString("hex") };
+    // The sign-up and the install run on a Core of their own, stopped before the three measured ones start: none of
+    // them carries what serving those requests left in its heap and JIT.
+    const setup = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ...keys, ROOTCX_DATA_DIR: path.join(dataDir, "setup"), ROOTCX_METRICS: "off" }, await freePort());
+    const credentials = { email: "admin@bench.local", password: "Bench-Password-2026" };
+    let token: string;
+    try {
+      await post(`${setup.url}/api/v1/auth/register`, credentials);
+      token = ((await post(`${setup.url}/api/v1/auth/login`, credentials)) as { accessToken: string }).accessToken;
+      await post(`${setup.url}/api/v1/apps`, { appId: "bench", name: "bench", version: "1.0.0", dataContract: [{ entityName: "items", fields: [{ name: "name", type: "text" }] }] }, token);
+    } finally {
+      await setup.stop();
+    }
+    await su.query(`INSERT INTO bench.items (id, name) SELECT ('00000000-0000-4000-8000-' || (100000000000 + g))::uuid, 'Item ' || g FROM generate_series(1, ${ROWS}) g;`);
+    await su.query("VACUUM (ANALYZE) bench.items");
+
     const on = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ...keys, ROOTCX_DATA_DIR: path.join(dataDir, "on"), ROOTCX_METRICS: "on" }, await freePort());
     servers.push(on);
     const off = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ...keys, ROOTCX_DATA_DIR: path.join(dataDir, "off"), ROOTCX_METRICS: "off" }, await freePort());
@@ -54,13 +69,6 @@ export async function metricsBench(): Promise<Row[]> {
     const twin = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ...keys, ROOTCX_DATA_DIR: path.join(dataDir, "twin"), ROOTCX_METRICS: "off" }, await freePort());
     servers.push(twin);
     if ((await fetch(`${off.url}/metrics`)).status !== 404 || (await fetch(`${on.url}/metrics`)).status !== 200) throw new Error("ROOTCX_METRICS did not switch /metrics");
-
-    const credentials = { email: "admin@bench.local", password: "Bench-Password-2026" };
-    await post(`${on.url}/api/v1/auth/register`, credentials);
-    const { accessToken: token } = (await post(`${on.url}/api/v1/auth/login`, credentials)) as { accessToken: string };
-    await post(`${on.url}/api/v1/apps`, { appId: "bench", name: "bench", version: "1.0.0", dataContract: [{ entityName: "items", fields: [{ name: "name", type: "text" }] }] }, token);
-    await su.query(`INSERT INTO bench.items (id, name) SELECT ('00000000-0000-4000-8000-' || (100000000000 + g))::uuid, 'Item ' || g FROM generate_series(1, ${ROWS}) g;`);
-    await su.query("VACUUM (ANALYZE) bench.items");
 
     const auth = { authorization: `Bearer ${token}` };
     const base = "/api/v1/apps/bench/collections/items";
