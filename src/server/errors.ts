@@ -12,6 +12,8 @@ export const ERROR_TABLE = {
   NOT_FOUND: { status: 404, trpc: "NOT_FOUND" },
   METHOD_NOT_ALLOWED: { status: 405, trpc: "METHOD_NOT_SUPPORTED" },
   CONFLICT: { status: 409, trpc: "CONFLICT" },
+  /** The client stopped sending its request body (an upload idle past its timeout). */
+  REQUEST_TIMEOUT: { status: 408, trpc: "TIMEOUT" },
   PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
   /** A download's Range lies outside the file. */
