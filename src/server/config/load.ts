@@ -36,6 +36,8 @@ export interface CoreConfig {
   loginRatePerMinute: number | undefined;
   /** ROOTCX_RPC_TIMEOUT_MS: an app RPC's deadline (30 s by default). */
   rpcTimeoutMs: number;
+  /** ROOTCX_UPLOAD_IDLE_TIMEOUT_MS: an upload body silent this long is 408 (20 s by default). */
+  uploadIdleTimeoutMs: number;
   /** ROOTCX_MIGRATION_TIMEOUT_SECONDS: how long one deploy migration file may run (300 s by default). */
   migrationTimeoutSeconds: number;
   /** ROOTCX_WORKER_IDLE_SECONDS: idle time before a user or anonymous worker stops (300 by default). */
@@ -108,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     loginRatePerMinute: e.ROOTCX_LOGIN_RATE_PER_MINUTE,
     rpcTimeoutMs: e.ROOTCX_RPC_TIMEOUT_MS ?? 30_000,
     migrationTimeoutSeconds: e.ROOTCX_MIGRATION_TIMEOUT_SECONDS ?? 300,
+    uploadIdleTimeoutMs: e.ROOTCX_UPLOAD_IDLE_TIMEOUT_MS ?? 20_000,
     workerIdleSeconds: e.ROOTCX_WORKER_IDLE_SECONDS ?? 300,
     maxUserWorkers: e.ROOTCX_MAX_USER_WORKERS ?? 200,
     bunPath: e.BUN_PATH,

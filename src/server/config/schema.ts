@@ -94,6 +94,10 @@ export const envSchema = z.object({
   ROOTCX_RPC_TIMEOUT_MS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,6}$/, { message: "must be a whole number of milliseconds between 1 and 9999999" }).transform(Number).optional(),
   ),
+  /** An upload whose body sends nothing for this long is answered 408 and rolled back, freeing its upload slot. */
+  ROOTCX_UPLOAD_IDLE_TIMEOUT_MS: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{2,6}$/, { message: "must be a whole number of milliseconds between 100 and 9999999" }).transform(Number).optional(),
+  ),
   /** How long one deploy migration file may run (and sit idle in its transaction) before the deploy is refused. */
   ROOTCX_MIGRATION_TIMEOUT_SECONDS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of seconds (1 or more)" }).transform(Number).optional(),
