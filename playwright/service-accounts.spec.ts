@@ -100,7 +100,7 @@ test("an administrator creates a service account and a key, uses the key from ou
   const assign = panel.getByRole("form", { name: `Assign a role to ${SLUG}` });
   await assign.getByLabel("Role to assign").selectOption("base");
   await assign.getByRole("button", { name: "Assign" }).click();
-  await expect(panel.getByTestId("sa-role-base")).toBeVisible();
+  await expect(panel.getByTestId("assigned-role-base")).toBeVisible();
   await expect(page.getByTestId("toast-success").filter({ hasText: `Role base assigned to ${SLUG}.` })).toBeVisible();
 
   await expectNoSeriousA11yViolations(page);

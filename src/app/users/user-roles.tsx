@@ -1,111 +1,15 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
-import { errorSentence } from "../components/api-error.ts";
-import { Button } from "../components/button.tsx";
-import { ConfirmDialog } from "../components/confirm-dialog.tsx";
-import { FormError, FormField } from "../components/form-field.tsx";
-import { useToast } from "../components/toast.tsx";
-import { useFormErrors } from "../components/use-form-errors.ts";
-import { useTRPC } from "../trpc.ts";
+import { RoleAssignments } from "../components/role-assignments.tsx";
 import type { UserDetails } from "./user-row.tsx";
 
-const FIELDS = ["role"] as const;
-
-/** The roles assigned to one user, with assign (a select of existing roles) and revoke (confirmed). */
+/** The roles assigned to one user. */
 export function UserRoles({ user, onChanged }: { user: UserDetails; onChanged: () => Promise<unknown> }) {
-  const trpc = useTRPC();
-  const qc = useQueryClient();
-  const toast = useToast();
-  const roles = useQuery(trpc.roles.list.queryOptions());
-  const assign = useMutation(trpc.roles.assign.mutationOptions());
-  const revoke = useMutation(trpc.roles.revoke.mutationOptions());
-  const { errors, fail, set, clear } = useFormErrors(FIELDS);
-  const [role, setRole] = useState("");
-  const [revoking, setRevoking] = useState<string>();
-
-  // Everything that shows a role or a key of this user (and maybe of the caller) is stale after a change.
-  const refresh = () =>
-    Promise.all([
-      onChanged(),
-      qc.invalidateQueries({ queryKey: trpc.roles.assignments.queryKey() }),
-      qc.invalidateQueries({ queryKey: trpc.permissions.of.queryKey() }),
-      qc.invalidateQueries({ queryKey: trpc.permissions.explain.queryKey() }),
-      qc.invalidateQueries({ queryKey: trpc.permissions.mine.queryKey() }),
-    ]);
-
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    clear();
-    if (!role) return set("role", "Choose a role to assign.");
-    try {
-      await assign.mutateAsync({ userId: user.id, role });
-      toast.success(`Role ${role} assigned to ${user.email}.`);
-      setRole("");
-      await refresh();
-    } catch (err) {
-      fail(err);
-    }
-  }
-
-  const assignable = (roles.data ?? []).map((r) => r.name).filter((name) => !user.roles.includes(name));
   return (
-    <section aria-label="Assigned roles" className="space-y-3">
-      <h3 className="font-semibold">Assigned roles</h3>
-      {user.roles.length === 0 ? (
-        <p className="text-sm text-slate-600 dark:text-slate-400">No role assigned: only the keys every user holds.</p>
-      ) : (
-        <ul className="space-y-1 text-sm">
-          {user.roles.map((r) => (
-            <li key={r} data-testid={`assigned-role-${r}`} className="flex items-center justify-between gap-3 rounded-md border border-slate-200 px-3 py-1.5 dark:border-slate-700">
-              <span className="font-mono">{r}</span>
-              <Button variant="secondary" aria-label={`Revoke ${r} from ${user.email}`} onClick={() => setRevoking(r)}>
-                Revoke
-              </Button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <form noValidate onSubmit={submit} aria-label={`Assign a role to ${user.email}`} className="flex flex-wrap items-end gap-3">
-        <div className="w-56 max-w-full">
-          <FormField
-            kind="select"
-            label="Role to assign"
-            value={role}
-            onChange={(e) => {
-              setRole(e.target.value);
-              clear("role");
-            }}
-            placeholder={roles.isPending ? "Loading roles…" : assignable.length ? "Choose…" : "Every role is assigned"}
-            options={assignable.map((name) => ({ value: name, label: name }))}
-            error={errors.fields.role ?? (roles.isError ? errorSentence(roles.error) : undefined)}
-          />
-        </div>
-        <Button type="submit" disabled={assign.isPending}>
-          Assign
-        </Button>
-      </form>
-      <FormError>{errors.form}</FormError>
-
-      <ConfirmDialog
-        open={revoking !== undefined}
-        title="Revoke role?"
-        confirmLabel="Revoke"
-        onCancel={() => setRevoking(undefined)}
-        onConfirm={async () => {
-          const r = revoking ?? "";
-          setRevoking(undefined);
-          try {
-            await revoke.mutateAsync({ userId: user.id, role: r });
-            toast.success(`Role ${r} revoked from ${user.email}.`);
-            await refresh();
-          } catch (err) {
-            toast.error(err, `Could not revoke ${r}`);
-          }
-        }}
-      >
-        {`${user.email} loses the keys of ${revoking ?? ""} on their next request.`}
-      </ConfirmDialog>
-    </section>
+    <RoleAssignments
+      holder={{ id: user.id, label: user.email, roles: user.roles }}
+      emptyText="No role assigned: only the keys every user holds."
+      revokeWarning={(role) => `${user.email} loses the keys of ${role} on their next request.`}
+      onChanged={onChanged}
+    />
   );
 }
