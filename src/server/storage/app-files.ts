@@ -8,6 +8,7 @@ import { objectNameProblem } from "./buckets/names.ts";
 import { isMediaType, mismatchMessage, type Sniffed } from "./content-sniff.ts";
 import { isAppAdmin, requireAppFileAccess } from "./app-file-access.ts";
 import * as sql from "./app-files-sql.ts";
+import { watchIdleBody } from "./idle-body.ts";
 import { receiveFirstFile } from "./multipart.ts";
 import { consumeDownloadNonce, consumeUploadNonce, mintDownloadNonce } from "./nonces.ts";
 import { detachedBody } from "./request-body.ts";
@@ -42,10 +43,11 @@ function refuseMismatch(s: Sniffed): void {
 /** POST /apps/{id}/storage/upload: the first multipart file part, 50 MiB at most, owned by the caller. */
 export async function uploadAppFile(core: Core, principal: Principal, appId: string, req: IncomingMessage): Promise<AppFileDto> {
   await requireAppFileAccess(core, principal, appId, "write");
-  return withUploadTransaction(core.db.pool, async (tx) => {
+  return withUploadTransaction(core.db.pool, `user:${principal.userId}`, async (tx) => {
     const { stored, part } = await receiveFirstFile(
       req,
       APP_FILE_MAX_BYTES,
+      core.config.uploadIdleTimeoutMs,
       (p) => checkFileMeta(p.filename, p.mimeType),
       (stream, p) => writeBlob(tx, stream, { maxBytes: APP_FILE_MAX_BYTES, declaredType: p.mimeType, onSniff: refuseMismatch }),
     );
@@ -57,20 +59,23 @@ export async function uploadAppFile(core: Core, principal: Principal, appId: str
 /**
  * POST /storage/upload/{nonce}: the raw body is the file a worker announced (name, type and size fixed by the
  * nonce; the body may not exceed that size). The nonce is spent before the body is read, so a failed upload
- * needs a new one; the file belongs to the identity the worker served.
+ * needs a new one; the file belongs to the identity the worker served, and counts against that user's share of
+ * the upload slots (the app's own, for the lifecycle and anonymous workers).
  */
 export async function uploadWithNonce(core: Core, nonce: string, req: IncomingMessage): Promise<AppFileDto> {
   const n = await consumeUploadNonce(core.db.pool, nonce);
   const declaredLength = Number(req.headers["content-length"]);
   if (Number.isFinite(declaredLength) && declaredLength > n.maxSize) throw tooLarge(n.maxSize);
   const { body, release } = detachedBody(req);
+  const stopWatching = watchIdleBody(req, core.config.uploadIdleTimeoutMs, (err) => body.destroy(err));
   try {
-    return await withUploadTransaction(core.db.pool, async (tx) => {
+    return await withUploadTransaction(core.db.pool, n.createdBy ? `user:${n.createdBy}` : `app:${n.appId}`, async (tx) => {
       const blob = await writeBlob(tx, body, { maxBytes: n.maxSize, declaredType: n.contentType, onSniff: refuseMismatch });
       const row = await sql.insertAppFile(tx, { appId: n.appId, name: n.name, contentType: blob.contentType, size: blob.size, sha256: blob.sha256, blobId: blob.blobId, uploadedBy: n.createdBy });
       return dto(row);
     });
   } finally {
+    stopWatching();
     release();
   }
 }

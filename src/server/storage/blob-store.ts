@@ -38,6 +38,11 @@ export class BlobIntegrityError extends Error {
   override name = "BlobIntegrityError";
 }
 
+/** The blob was deleted (its file or object removed) while it was being read: an ordinary race, not damage. */
+export class BlobDeletedError extends Error {
+  override name = "BlobDeletedError";
+}
+
 const INSERT_CHUNK = "INSERT INTO rootcx_system.storage_blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)";
 const INSERT_BLOB = "INSERT INTO rootcx_system.storage_blobs (id, size, sha256, content_type) VALUES ($1, $2, $3, $4)";
 
@@ -117,7 +122,7 @@ export interface OpenedBlob {
   /**
    * The bytes (or the range's), read one chunk per query as the consumer pulls. A full read checks the SHA-256
    * before it hands over the last chunk and fails with BlobIntegrityError instead when the stored bytes differ;
-   * a missing chunk fails the same way.
+   * a missing chunk fails the same way, unless the blob itself is gone by then (BlobDeletedError).
    */
   stream: Readable;
 }
@@ -159,7 +164,7 @@ function chunkStream(db: pg.Pool, blobId: string, size: number, sha256: string, 
         // corrupted): about three chunk sizes of transient memory per chunk read.
         const { rows } = await db.query<{ data: Buffer }>(CHUNK_SLICE, [blobId, seq, offset + 1, length]);
         const data = rows[0]?.data;
-        if (!data || data.length !== length) throw new BlobIntegrityError(`blob ${blobId}: chunk ${seq} is missing or short`);
+        if (!data || data.length !== length) throw await missingChunkError(db, blobId, seq);
         pos += length;
         if (hash) {
           hash.update(data);
@@ -176,6 +181,16 @@ function chunkStream(db: pg.Pool, blobId: string, size: number, sha256: string, 
       }
     },
   });
+}
+
+/**
+ * Why a chunk is missing: its blob was deleted since the read began (the chunks go with it), or the stored blob
+ * lacks bytes its size promises, which is damage.
+ */
+async function missingChunkError(db: pg.Pool, blobId: string, seq: number): Promise<Error> {
+  const { rowCount } = await db.query("SELECT 1 FROM rootcx_system.storage_blobs WHERE id = $1", [blobId]);
+  if (!rowCount) return new BlobDeletedError(`blob ${blobId} was deleted during the download (chunk ${seq} was gone)`);
+  return new BlobIntegrityError(`blob ${blobId}: chunk ${seq} is missing or short`);
 }
 
 /** Deletes a blob and its chunks (an owner's row still referencing it makes this fail: delete the owner instead). */

@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import busboy from "busboy";
 import { CoreError } from "../errors.ts";
 import { tooLarge } from "./blob-store.ts";
+import { watchIdleBody } from "./idle-body.ts";
 import { clientGone } from "./request-body.ts";
 
 /** Room for the multipart framing and a few small fields around a file of exactly the limit. */
@@ -20,11 +21,13 @@ export interface FilePart {
  * first value of each name; bucket uploads take `parent_id` there). `check` sees the part's name and type before a byte
  * of it is read and may throw to refuse. Resolves only once the whole body has arrived, so a client that goes
  * away half-way (its last part cut short) is an error, never a shortened file. Any refusal stops parsing and
- * waits for `store` to settle, so the caller's transaction is idle before it is rolled back.
+ * waits for `store` to settle, so the caller's transaction is idle before it is rolled back. A body that sends
+ * nothing for `idleMs` fails with REQUEST_TIMEOUT (408) the same way.
  */
 export function receiveFirstFile<T>(
   req: IncomingMessage,
   maxBytes: number,
+  idleMs: number,
   check: (part: FilePart) => void,
   store: (stream: Readable, part: FilePart) => Promise<T>,
 ): Promise<{ stored: T; part: FilePart; fields: Map<string, string> }> {
@@ -48,9 +51,11 @@ export function receiveFirstFile<T>(
     let part: FilePart | undefined;
     let settled = false;
     const fields = new Map<string, string>();
+    const stopWatching = watchIdleBody(req, idleMs, (err) => fail(err));
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
+      stopWatching();
       req.unpipe(parser);
       // Nothing more is parsed; what the client still sends is discarded until the answer closes the connection.
       req.resume();
@@ -93,6 +98,7 @@ export function receiveFirstFile<T>(
       storing.then((stored) => {
         if (settled) return;
         settled = true;
+        stopWatching();
         resolve({ stored, part: done, fields });
       }, fail);
     });

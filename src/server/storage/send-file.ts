@@ -5,7 +5,7 @@ import rangeParser from "range-parser";
 import type { Core } from "../core.ts";
 import type { RestResult } from "../http/types.ts";
 import { CoreError } from "../errors.ts";
-import { BlobIntegrityError, openBlob, type ByteRange } from "./blob-store.ts";
+import { BlobDeletedError, BlobIntegrityError, openBlob, type ByteRange } from "./blob-store.ts";
 
 /** What a download needs to know about the stored file. */
 export interface StoredFile {
@@ -55,6 +55,7 @@ export function sendStoredFile(core: Core, req: IncomingMessage, file: StoredFil
       } catch (err) {
         // Headers are gone: the client sees a body shorter than its Content-Length. A client leaving is no fault.
         if (err instanceof BlobIntegrityError) core.log.error({ err, blobId: file.blobId }, "file download failed: stored bytes damaged");
+        else if (err instanceof BlobDeletedError) core.log.info({ blobId: file.blobId }, "file download cut short: the file was deleted during download");
         else core.log.debug({ err, blobId: file.blobId }, "file download ended early");
         res.destroy();
       }

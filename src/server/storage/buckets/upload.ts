@@ -1,11 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { Principal } from "../../auth/principal.ts";
 import type { Core } from "../../core.ts";
-import { withTransaction } from "../../db/queryable.ts";
 import { CoreError } from "../../errors.ts";
 import { writeBlob } from "../blob-store.ts";
 import { mediaTypeEssence } from "../content-sniff.ts";
 import { receiveFirstFile } from "../multipart.ts";
+import { withUploadTransaction } from "../upload-slots.ts";
 import { checkDeclaredType, checkSniffedType } from "./allowed-types.ts";
 import { objectNameProblem } from "./names.ts";
 import * as sql from "./objects-sql.ts";
@@ -17,15 +17,17 @@ import { objectId, PLATFORM_MAX_FILE_SIZE, type ObjectDto } from "./schema.ts";
  * after it) streamed into a blob inside one transaction; the object row is written once the whole body has
  * arrived. The limit is the bucket's max_file_size or the platform's 64 MiB, whichever is lower; one byte more is
  * 413 at once and the rollback leaves nothing. The name and declared type are checked before any byte is read,
- * the first bytes before any is stored.
+ * the first bytes before any is stored. Like app uploads it takes one of the bounded upload slots (and the
+ * caller's share of them), so stalled uploads cannot hold the whole database pool.
  */
 export async function uploadObject(core: Core, principal: Principal, bucketName: string, req: IncomingMessage): Promise<ObjectDto> {
   const bucket = await bucketFor(core, principal, bucketName, "write");
   const maxBytes = Math.min(bucket.max_file_size ?? PLATFORM_MAX_FILE_SIZE, PLATFORM_MAX_FILE_SIZE);
-  return withTransaction(core.db.pool, async (tx) => {
+  return withUploadTransaction(core.db.pool, `user:${principal.userId}`, async (tx) => {
     const { stored, part, fields } = await receiveFirstFile(
       req,
       maxBytes,
+      core.config.uploadIdleTimeoutMs,
       (p) => {
         const problem = objectNameProblem(p.filename);
         if (problem) throw new CoreError("BAD_REQUEST", `file name: ${problem}`);
