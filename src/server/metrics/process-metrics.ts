@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createHistogram } from "node:perf_hooks";
 import { Counter, Gauge, type Registry } from "prom-client";
 
 /**
@@ -47,16 +47,15 @@ export function registerProcessMetrics(registry: Registry): void {
   heap("nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes.", (m) => m.heapUsed);
   heap("nodejs_external_memory_bytes", "Node.js external memory size in bytes.", (m) => m.external);
 
-  // A libuv timer every RESOLUTION_MS records how late it ran; summarised and reset at each scrape, so each scrape
-  // describes the interval since the last. Node records the whole interval between ticks: the resolution is taken off.
-  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  delay.enable();
+  const delay = sampleEventLoopDelay();
   const lag = (name: string, help: string, pick: () => number) =>
     new Gauge({
       name,
       help,
       registers,
       collect() {
+        // A block that ended just before the scrape, its tick not yet run, shows in this scrape (once: catchUp moves the tick).
+        delay.catchUp();
         // An interval without a sample reports 0 rather than NaN.
         this.set(delay.count > 0 ? Math.max(0, pick() / 1e9 - RESOLUTION_MS / 1000) : 0);
       },
@@ -71,5 +70,29 @@ export function registerProcessMetrics(registry: Registry): void {
     // A scrape runs every collect() synchronously, one after the other: the reset waits until all have read.
     queueMicrotask(() => delay.reset());
     return p99;
+  });
+}
+
+/**
+ * A timer every RESOLUTION_MS records, in nanoseconds, the whole time since the previous tick (the resolution is
+ * taken off when read); summarised and reset at each scrape, so each scrape describes the interval since the last.
+ * Not monitorEventLoopDelay: its reset()
+ * also forgets when the last tick ran, so the tick after a reset records nothing, and a block between a scrape and
+ * that tick (the loop blocked right after answering a scrape) never showed. Here the reset clears only the samples.
+ */
+function sampleEventLoopDelay() {
+  const histogram = createHistogram();
+  let last = performance.now();
+  const record = (now: number) => {
+    histogram.record(Math.max(1, Math.round((now - last) * 1e6)));
+    last = now;
+  };
+  setInterval(() => record(performance.now()), RESOLUTION_MS).unref();
+  return Object.assign(histogram, {
+    /** Records the stretch since the last tick if the tick is already overdue: the loop is late by that much now. */
+    catchUp(): void {
+      const now = performance.now();
+      if (now - last > RESOLUTION_MS) record(now);
+    },
   });
 }
