@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -32,12 +32,22 @@ afterAll(async () => {
   await core?.dispose();
 });
 
-function verifyScript(): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
+/**
+ * Runs `npm run audit:verify`'s script in a child process without blocking: the Core runs on this test's event loop,
+ * and a loop held up (spawnSync) past the server's keep-alive timeout makes the next request race the server closing
+ * its idle connection (ECONNRESET; nodejs/node#54293).
+ */
+function verifyScript(): Promise<{ status: number | null; out: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts"], {
     env: { ...process.env, DATABASE_URL: core.database.url, ROOTCX_DATA_DIR: core.dataDir, LOG_LEVEL: "warn" },
-    encoding: "utf8",
   });
-  return { status: r.status, out: r.stdout + r.stderr };
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, out }));
+  });
 }
 
 describe("verification and retention", () => {
@@ -49,7 +59,7 @@ describe("verification and retention", () => {
     const r = await api(core, "GET", "/api/v1/audit/verify", undefined, admin.accessToken);
     expect(r.body).toEqual({ ok: true, checked: total });
     expect(await api(core, "GET", "/api/v1/audit/verify", undefined, writer.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: admin:audit.read" } });
-    const script = verifyScript();
+    const script = await verifyScript();
     expect(script.status).toBe(0);
     expect(JSON.parse(script.out.trim().split("\n").pop()!)).toEqual({ ok: true, checked: total });
   });
@@ -71,7 +81,7 @@ describe("verification and retention", () => {
     expect(rows).toEqual([{ operation: "ARCHIVE", table_name: "audit_log", new_record: expect.objectContaining({ removed: total, requested_by: admin.userId }) }]);
     await write(3);
     expect((await api(core, "GET", "/api/v1/audit/verify", undefined, admin.accessToken)).body).toEqual({ ok: true, checked: 4 });
-    expect(verifyScript().status).toBe(0);
+    expect((await verifyScript()).status).toBe(0);
 
     // Nothing left to archive: a no-op.
     expect((await api(core, "POST", "/api/v1/audit/archive", { before: "2000-01-01T00:00:00Z" }, admin.accessToken)).body).toMatchObject({ removed: 0 });
@@ -81,7 +91,7 @@ describe("verification and retention", () => {
     await owner.query("BEGIN; SET LOCAL session_replication_role = replica");
     await owner.query("UPDATE rootcx_system.audit_log SET record_id = 'forged' WHERE id = (SELECT max(id) FROM rootcx_system.audit_log)");
     await owner.query("COMMIT");
-    const script = verifyScript();
+    const script = await verifyScript();
     expect(script.status).toBe(1);
     expect(script.out).toMatch(/"ok":false/);
     expect(script.out).toMatch(/content altered/);
