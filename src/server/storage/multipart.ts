@@ -63,7 +63,9 @@ export function receiveFirstFile<T>(
       (storing ?? Promise.resolve()).then(() => reject(err), () => reject(err));
     };
     parser.on("field", (name: string, value: string) => {
-      if (!fields.has(name)) fields.set(name, value);
+      // A repeated field has no one meaning (first wins? last?): refused rather than guessed.
+      if (fields.has(name)) fail(new CoreError("BAD_REQUEST", `the field ${JSON.stringify(name.slice(0, 100))} is given more than once`));
+      else fields.set(name, value);
     });
     parser.on("file", (_field: string, stream: Readable, info: busboy.FileInfo) => {
       // busboy destroys a file stream on a cut-off body; unhandled, that error would end the process.
