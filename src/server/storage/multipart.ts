@@ -17,8 +17,8 @@ export interface FilePart {
 
 /**
  * Streams the FIRST file part of a multipart body into `store` (spec §2.11: the original takes the first file;
- * later file parts are read past and ignored). Fields, before or after the file, come back in `fields` (the
- * first value of each name; bucket uploads take `parent_id` there). `check` sees the part's name and type before a byte
+ * later file parts are read past and ignored). Fields, before or after the file, come back in `fields` (a name
+ * given twice is a 400; bucket uploads take `parent_id` there). `check` sees the part's name and type before a byte
  * of it is read and may throw to refuse. Resolves only once the whole body has arrived, so a client that goes
  * away half-way (its last part cut short) is an error, never a shortened file. Any refusal stops parsing and
  * waits for `store` to settle, so the caller's transaction is idle before it is rolled back. A body that sends
