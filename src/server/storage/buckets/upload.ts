@@ -5,6 +5,7 @@ import { CoreError } from "../../errors.ts";
 import { writeBlob } from "../blob-store.ts";
 import { mediaTypeEssence } from "../content-sniff.ts";
 import { receiveFirstFile } from "../multipart.ts";
+import { clientGone } from "../request-body.ts";
 import { withUploadTransaction } from "../upload-slots.ts";
 import { checkDeclaredType, checkSniffedType } from "./allowed-types.ts";
 import { objectNameProblem } from "./names.ts";
@@ -23,6 +24,8 @@ import { objectId, PLATFORM_MAX_FILE_SIZE, type ObjectDto } from "./schema.ts";
 export async function uploadObject(core: Core, principal: Principal, bucketName: string, req: IncomingMessage): Promise<ObjectDto> {
   const bucket = await bucketFor(core, principal, bucketName, "write");
   const maxBytes = Math.min(bucket.max_file_size ?? PLATFORM_MAX_FILE_SIZE, PLATFORM_MAX_FILE_SIZE);
+  // A client that left while the checks above waited (on a lock, say) needs neither an upload slot nor a transaction.
+  if (clientGone(req)) throw new CoreError("BAD_REQUEST", "the upload was cut off before it ended");
   return withUploadTransaction(core.db.pool, `user:${principal.userId}`, async (tx) => {
     const { stored, part, fields } = await receiveFirstFile(
       req,
