@@ -4,13 +4,13 @@ import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { UPLOAD_BODY_LIMIT } from "../http/types.ts";
 import { tooLarge, writeBlob } from "./blob-store.ts";
-import { objectNameProblem } from "./buckets/names.ts";
-import { isMediaType, mismatchMessage, type Sniffed } from "./content-sniff.ts";
+import { normalizeObjectName, objectNameProblem } from "./buckets/names.ts";
+import { contentProblem, isMediaType, type Sniffed } from "./content-sniff.ts";
 import { isAppAdmin, requireAppFileAccess } from "./app-file-access.ts";
 import * as sql from "./app-files-sql.ts";
 import { watchIdleBody } from "./idle-body.ts";
 import { receiveFirstFile } from "./multipart.ts";
-import { consumeDownloadNonce, consumeUploadNonce, mintDownloadNonce } from "./nonces.ts";
+import { consumeDownloadNonce, consumeUploadNonce, mintDownloadNonce, peekDownloadNonce } from "./nonces.ts";
 import { detachedBody } from "./request-body.ts";
 import { signTarget, verifyTarget } from "./signed-url.ts";
 import { withUploadTransaction } from "./upload-slots.ts";
@@ -28,16 +28,22 @@ export interface AppFileDto {
 
 const dto = (r: sql.AppFileRow): AppFileDto => ({ file_id: r.id, name: r.name, content_type: r.content_type, size: r.size, sha256: r.sha256 });
 
-/** The file name and declared type, checked before a byte of the file is read. */
-export function checkFileMeta(name: string, contentType: string): void {
-  const problem = objectNameProblem(name);
+/** The file name and declared type, checked before a byte of the file is read; answers the name to store (NFC). */
+export function checkFileMeta(name: string, contentType: string): string {
+  const normalized = normalizeObjectName(name);
+  const problem = objectNameProblem(normalized);
   if (problem) throw new CoreError("BAD_REQUEST", `file name: ${problem}`);
   if (!isMediaType(contentType)) throw new CoreError("BAD_REQUEST", `content type ${JSON.stringify(contentType.slice(0, 100))} is not a media type (type/subtype)`);
+  return normalized;
 }
 
-/** Bytes that contradict the declared type (an HTML page sent as image/png) are refused before any is stored. */
+/**
+ * Bytes that contradict the declared type (an HTML page sent as image/png or image/x-foo) are refused before any
+ * is stored.
+ */
 function refuseMismatch(s: Sniffed): void {
-  if (s.mismatch) throw new CoreError("UNSUPPORTED_MEDIA_TYPE", mismatchMessage(s));
+  const problem = contentProblem(s);
+  if (problem) throw new CoreError("UNSUPPORTED_MEDIA_TYPE", problem);
 }
 
 /** POST /apps/{id}/storage/upload: the first multipart file part, 50 MiB at most, owned by the caller. */
@@ -48,10 +54,10 @@ export async function uploadAppFile(core: Core, principal: Principal, appId: str
       req,
       APP_FILE_MAX_BYTES,
       core.config.uploadIdleTimeoutMs,
-      (p) => checkFileMeta(p.filename, p.mimeType),
+      (p) => void checkFileMeta(p.filename, p.mimeType),
       (stream, p) => writeBlob(tx, stream, { maxBytes: APP_FILE_MAX_BYTES, declaredType: p.mimeType, onSniff: refuseMismatch }),
     );
-    const row = await sql.insertAppFile(tx, { appId, name: part.filename, contentType: stored.contentType, size: stored.size, sha256: stored.sha256, blobId: stored.blobId, uploadedBy: principal.userId });
+    const row = await sql.insertAppFile(tx, { appId, name: normalizeObjectName(part.filename), contentType: stored.contentType, size: stored.size, sha256: stored.sha256, blobId: stored.blobId, uploadedBy: principal.userId });
     return dto(row);
   });
 }
@@ -126,9 +132,9 @@ export async function mintAppFileDownload(core: Core, principal: Principal, appI
   return { url: `/api/v1/storage/download/${nonce}`, expiresAt };
 }
 
-/** GET /storage/download/{nonce}: spends the nonce and answers its file. */
-export async function downloadWithNonce(core: Core, nonce: string): Promise<sql.AppFileRow> {
-  const n = await consumeDownloadNonce(core.db.pool, nonce);
+/** GET /storage/download/{nonce}: spends the nonce and answers its file; HEAD (`spend` false) leaves it usable. */
+export async function downloadWithNonce(core: Core, nonce: string, spend = true): Promise<sql.AppFileRow> {
+  const n = spend ? await consumeDownloadNonce(core.db.pool, nonce) : await peekDownloadNonce(core.db.pool, nonce);
   const file = await sql.findAppFile(core.db.pool, n.appId, n.fileId);
   if (!file) throw new CoreError("NOT_FOUND", "the nonce's file no longer exists");
   return file;

@@ -16,6 +16,11 @@ export interface Sniffed {
    * Callers refuse such an upload where the type matters (it decides how browsers and bucket rules treat it).
    */
   mismatch: boolean;
+  /**
+   * The bytes read as markup or script (an HTML page, an SVG, XML, a `<script>`) while the declared type is not
+   * a textual one: refused everywhere, since a viewer that trusts the declared type would run them.
+   */
+  activeUnderPassiveType: boolean;
   /** The type to store: the declared one, else the detected one, else application/octet-stream. */
   contentType: string;
 }
@@ -56,6 +61,25 @@ export function mediaTypeEssence(declared: string | undefined): string | undefin
   return essence && essence !== OCTET_STREAM ? essence : undefined;
 }
 
+/** Types whose bytes are text a browser may interpret: markup in them is what they are, not a disguise. */
+export function isTextualType(essence: string): boolean {
+  return essence.startsWith("text/") || essence.endsWith("+xml") || essence.endsWith("+json") ||
+    ["application/xml", "application/json", "application/javascript", "application/ecmascript", "application/x-javascript"].includes(essence);
+}
+
+// The UTF-8 byte order mark as latin1 reads it.
+const UTF8_BOM = /^\xef\xbb\xbf/;
+// A leading tag, comment, doctype or processing instruction (what browsers and XML parsers key on), or a script
+// element anywhere in the sample.
+const LEADING_MARKUP = /^\s*<(?:[a-z!?]|\/[a-z])/i;
+const SCRIPT_ELEMENT = /<script[\s>\/]/i;
+
+/** Whether the first bytes are HTML, XML or a script element; `head` is at most SNIFF_BYTES. */
+export function looksLikeMarkup(head: Uint8Array): boolean {
+  const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString("latin1").replace(UTF8_BOM, "");
+  return LEADING_MARKUP.test(text) || SCRIPT_ELEMENT.test(text);
+}
+
 /** Compares the declared type with what the first bytes are (`head`: at least SNIFF_BYTES, or the whole file). */
 export async function sniff(head: Uint8Array, declaredType: string | undefined): Promise<Sniffed> {
   const declared = mediaTypeEssence(declaredType);
@@ -66,7 +90,15 @@ export async function sniff(head: Uint8Array, declaredType: string | undefined):
     const got = detected === undefined ? undefined : canonical(detected);
     mismatch = got !== want && !(got !== undefined && isZipFamily(want) && isZipFamily(got));
   }
-  return { declared, detected, mismatch, contentType: declared ?? detected ?? OCTET_STREAM };
+  const activeUnderPassiveType = declared !== undefined && detected === undefined && !isTextualType(declared) && looksLikeMarkup(head);
+  return { declared, detected, mismatch, activeUnderPassiveType, contentType: declared ?? detected ?? OCTET_STREAM };
+}
+
+/** The refusal (415) of content that contradicts its declared type: another format, or markup under a non-text type. */
+export function contentProblem(s: Sniffed): string | undefined {
+  if (s.mismatch) return mismatchMessage(s);
+  if (s.activeUnderPassiveType) return `the file's content is markup or script (HTML, XML, SVG), which its declared type ${s.declared} is not`;
+  return undefined;
 }
 
 /** The sentence a caller refusing a mismatch answers with. */

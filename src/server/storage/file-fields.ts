@@ -22,9 +22,13 @@ export async function checkFileFields(core: Core, entity: EntityModel, rows: rea
     }
   });
   if (uses.length === 0) return;
+  const where = (u: { row: number; column: string }) => (bulk ? `record ${u.row}, field "${u.column}"` : `field "${u.column}"`);
+  // Ids compare as uuid values, so an upper-case spelling would name the file yet be stored as another string:
+  // only the canonical lower-case form is taken.
+  const upper = uses.find((u) => u.id !== u.id.toLowerCase());
+  if (upper) throw new CoreError("BAD_REQUEST", `${where(upper)}: file ids are lower-case UUIDs (${JSON.stringify(upper.id.slice(0, 100))} is not)`);
   const missing = new Set(await missingAppFiles(core.db.pool, entity.appId, [...new Set(uses.map((u) => u.id))]));
   const bad = uses.find((u) => missing.has(u.id));
   if (!bad) return;
-  const where = bulk ? `record ${bad.row}, field "${bad.column}"` : `field "${bad.column}"`;
-  throw new CoreError("BAD_REQUEST", `${where}: ${JSON.stringify(bad.id.slice(0, 100))} is not a file of app ${entity.appId} (upload it with POST /apps/${entity.appId}/storage/upload)`);
+  throw new CoreError("BAD_REQUEST", `${where(bad)}: ${JSON.stringify(bad.id.slice(0, 100))} is not a file of app ${entity.appId} (upload it with POST /apps/${entity.appId}/storage/upload)`);
 }

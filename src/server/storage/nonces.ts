@@ -85,3 +85,16 @@ export async function consumeDownloadNonce(db: Queryable, nonce: string): Promis
   const r = await consume(db, nonce, "download");
   return { kind: "download", appId: r.app_id, fileId: r.file_id!, createdBy: r.created_by };
 }
+
+/** A download nonce's file without spending it (HEAD): the same 404 and 403 a download would answer. */
+export async function peekDownloadNonce(db: Queryable, nonce: string): Promise<DownloadNonce> {
+  if (!NONCE_PATTERN.test(nonce)) throw new CoreError("NOT_FOUND", "unknown or already used download nonce");
+  const { rows } = await db.query<NonceRow>(
+    `SELECT app_id, file_id, created_by, expires_at <= now() AS expired FROM rootcx_system.storage_nonces WHERE nonce_hash = $1 AND kind = 'download'`,
+    [hashOf(nonce)],
+  );
+  const row = rows[0];
+  if (!row) throw new CoreError("NOT_FOUND", "unknown or already used download nonce");
+  if (row.expired) throw new CoreError("FORBIDDEN", "the download nonce expired");
+  return { kind: "download", appId: row.app_id, fileId: row.file_id!, createdBy: row.created_by };
+}

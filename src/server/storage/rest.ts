@@ -4,6 +4,7 @@ import * as files from "./app-files.ts";
 import { MULTIPART_SLACK } from "./multipart.ts";
 import { appFileDto, appFileParams, deletedDto, fileParams, nonceParams, rotatedDto, signedQuery, signedUrlInput, urlDto } from "./schema.ts";
 import { sendStoredFile } from "./send-file.ts";
+import { withHead } from "./head-routes.ts";
 import { rotateSigningKey } from "./signed-url.ts";
 
 const tags = ["storage"];
@@ -21,13 +22,15 @@ export const storageRoutes: RestRoute[] = [
     docs: { summary: "Upload a file to an app (multipart, the first file part, 50 MiB; a create or update permission of the app)", tags, requestBody: { mediaType: "multipart/form-data", fileField: "file", description: "the first file part is stored; its filename is the file's name" }, responses: { 201: appFileDto } },
     handler: async ({ core, principal, input, raw }) => ({ status: 201, body: await files.uploadAppFile(core, await principal(), input.params.appId, raw) }),
   }),
-  defineRoute({
-    method: "GET",
-    path: "/apps/:appId/storage/:fileId",
-    schemas: { params: fileParams },
-    docs: { summary: "Download an app's file (a read permission of the app; Range requests)", tags, responses: download },
-    handler: async ({ core, principal, input, raw }) => sendStoredFile(core, raw, asStored(await files.getAppFile(core, await principal(), input.params.appId, input.params.fileId))),
-  }),
+  ...withHead(
+    defineRoute({
+      method: "GET",
+      path: "/apps/:appId/storage/:fileId",
+      schemas: { params: fileParams },
+      docs: { summary: "Download an app's file (a read permission of the app; Range requests)", tags, responses: download },
+      handler: async ({ core, principal, input, raw }) => sendStoredFile(core, raw, asStored(await files.getAppFile(core, await principal(), input.params.appId, input.params.fileId))),
+    }),
+  ),
   defineRoute({
     method: "DELETE",
     path: "/apps/:appId/storage/:fileId",
@@ -44,14 +47,16 @@ export const storageRoutes: RestRoute[] = [
       body: await files.signAppFileUrl(core, await principal(), input.params.appId, input.params.fileId, input.body?.expiresInSeconds ?? 3600),
     }),
   }),
-  defineRoute({
-    method: "GET",
-    path: "/apps/:appId/storage/:fileId/signed",
-    schemas: { params: fileParams, query: signedQuery },
-    docs: { summary: "Download through a signed URL (no token; refused once expired or after a key rotation)", tags, auth: "none", responses: download },
-    handler: async ({ core, input, raw }) =>
-      sendStoredFile(core, raw, asStored(await files.signedAppFile(core, input.params.appId, input.params.fileId, input.query.expires, input.query.signature))),
-  }),
+  ...withHead(
+    defineRoute({
+      method: "GET",
+      path: "/apps/:appId/storage/:fileId/signed",
+      schemas: { params: fileParams, query: signedQuery },
+      docs: { summary: "Download through a signed URL (no token; refused once expired or after a key rotation)", tags, auth: "none", responses: download },
+      handler: async ({ core, input, raw }) =>
+        sendStoredFile(core, raw, asStored(await files.signedAppFile(core, input.params.appId, input.params.fileId, input.query.expires, input.query.signature))),
+    }),
+  ),
   defineRoute({
     method: "POST",
     path: "/apps/:appId/storage/:fileId/download-url",
@@ -74,6 +79,13 @@ export const storageRoutes: RestRoute[] = [
     schemas: { params: nonceParams },
     docs: { summary: "Download the file of a single-use download nonce (300 s)", tags, auth: "none", responses: download },
     handler: async ({ core, input, raw }) => sendStoredFile(core, raw, asStored(await files.downloadWithNonce(core, input.params.nonce))),
+  }),
+  defineRoute({
+    method: "HEAD",
+    path: "/storage/download/:nonce",
+    schemas: { params: nonceParams },
+    docs: { summary: "Headers of a download nonce's file, no body; the nonce stays unspent", tags, auth: "none", responses: download },
+    handler: async ({ core, input, raw }) => sendStoredFile(core, raw, asStored(await files.downloadWithNonce(core, input.params.nonce, false))),
   }),
   defineRoute({
     method: "POST",

@@ -19,8 +19,9 @@ export interface StoredFile {
 /**
  * A file download as a streamed REST answer: `Content-Disposition: attachment` with the name encoded per RFC 6266
  * / 5987 (an ASCII fallback plus `filename*`), `nosniff`, `Content-Length`, the SHA-256 as a strong `ETag`
- * (`If-None-Match` → 304), and one byte range (`Range` → 206, unsatisfiable → 416; several ranges, or an
- * `If-Range` that is not the ETag, get the whole file, as RFC 9110 allows).
+ * (`If-None-Match` → 304), and one byte range (`Range` → 206, unsatisfiable → 416; several ranges, a malformed
+ * header, or an `If-Range` that is not the ETag, get the whole file, as RFC 9110 allows). A HEAD request gets the
+ * same status and headers and no body, without reading the blob.
  */
 export function sendStoredFile(core: Core, req: IncomingMessage, file: StoredFile): RestResult {
   const etag = `"${file.sha256}"`;
@@ -32,6 +33,7 @@ export function sendStoredFile(core: Core, req: IncomingMessage, file: StoredFil
     etag,
     "cache-control": "private, no-cache",
   };
+  const head = req.method === "HEAD";
   if (ifNoneMatch(req.headers["if-none-match"], etag)) {
     return { stream: (res) => void res.writeHead(304, headers).end() };
   }
@@ -42,6 +44,7 @@ export function sendStoredFile(core: Core, req: IncomingMessage, file: StoredFil
   const status = range ? 206 : 200;
   headers["content-length"] = String(range ? range.end - range.start + 1 : file.size);
   if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
+  if (head) return { stream: (res) => void res.writeHead(status, headers).end() };
   return {
     stream: async (res: ServerResponse) => {
       const blob = await openBlob(core.db.pool, file.blobId, range);
@@ -73,9 +76,32 @@ function requestedRange(req: IncomingMessage, size: number, etag: string): ByteR
   if (!header) return undefined;
   const ifRange = req.headers["if-range"];
   if (typeof ifRange === "string" && ifRange.trim() !== etag) return undefined;
-  const parsed = rangeParser(size, header, { combine: true });
+  const normalized = normalizeRangeHeader(header, size);
+  if (normalized === undefined) return undefined;
+  const parsed = rangeParser(size, normalized, { combine: true });
   if (parsed === -1) return "unsatisfiable";
   // -2: malformed, ignored (the whole file); a non-bytes unit likewise.
   if (parsed === -2 || parsed.type !== "bytes" || parsed.length !== 1) return undefined;
   return { start: parsed[0]!.start, end: parsed[0]!.end };
+}
+
+const RANGE_SPEC = /^\s*(\d*)\s*-\s*(\d*)\s*$/;
+
+/**
+ * What range-parser gets wrong against RFC 9110 §14.1.2, fixed before it reads the header: a suffix longer than
+ * the file means the whole file (range-parser calls it unsatisfiable), and a spec whose last byte comes before its
+ * first is invalid, so the header is ignored (undefined: the whole file, 200) rather than answered with 416.
+ */
+function normalizeRangeHeader(header: string, size: number): string | undefined {
+  const eq = header.indexOf("=");
+  if (eq === -1 || header.slice(0, eq).trim().toLowerCase() !== "bytes") return undefined;
+  const specs: string[] = [];
+  for (const part of header.slice(eq + 1).split(",")) {
+    const m = RANGE_SPEC.exec(part);
+    if (!m || (m[1] === "" && m[2] === "")) return undefined;
+    const [first, last] = [m[1]!, m[2]!];
+    if (first !== "" && last !== "" && BigInt(last) < BigInt(first)) return undefined;
+    specs.push(first === "" && BigInt(last) > BigInt(size) ? `-${size}` : `${first}-${last}`);
+  }
+  return `bytes=${specs.join(",")}`;
 }

@@ -57,10 +57,14 @@ export async function signTarget(core: Core, target: string, expiresInSeconds: n
 /** Throws FORBIDDEN with the reason unless `signature` signs `target` until `expires` under the current key. */
 export async function verifyTarget(core: Core, target: string, expires: string | undefined, signature: string | undefined): Promise<void> {
   if (expires === undefined || signature === undefined) throw new CoreError("FORBIDDEN", "a signed URL needs both expires and signature");
-  if (!/^\d{1,12}$/.test(expires)) throw new CoreError("FORBIDDEN", "the signed URL's expires is not a time in seconds");
+  // One spelling per URL: the decimal that signTarget writes, without leading zeros.
+  if (!/^(0|[1-9]\d{0,11})$/.test(expires)) throw new CoreError("FORBIDDEN", "the signed URL's expires is not a time in seconds (decimal digits, no leading zeros)");
   const expiry = Number(expires);
   if (Date.now() / 1000 >= expiry) throw new CoreError("FORBIDDEN", `the signed URL expired at ${new Date(expiry * 1000).toISOString()}`);
-  const given = /^[A-Za-z0-9_-]{43}$/.test(signature) ? Buffer.from(signature, "base64url") : undefined;
+  // Node's decoder also takes standard base64, padding and non-zero unused low bits; only the canonical
+  // re-encoding of the decoded bytes is accepted, so one signature has exactly one spelling.
+  const decoded = /^[A-Za-z0-9_-]{43}$/.test(signature) ? Buffer.from(signature, "base64url") : undefined;
+  const given = decoded && decoded.toString("base64url") === signature ? decoded : undefined;
   const { key } = await currentKey(core.db.pool);
   if (!given || given.length !== 32 || !timingSafeEqual(given, mac(key, target, expiry))) {
     throw new CoreError("FORBIDDEN", "the signed URL's signature is not valid (altered, or its signing key was rotated)");

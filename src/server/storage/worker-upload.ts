@@ -18,10 +18,10 @@ export interface StorageUploadRequest {
  */
 export async function workerUploadUrl(core: Core, appId: string, identity: WorkerIdentity, m: StorageUploadRequest): Promise<{ url: string }> {
   if (m.size > APP_FILE_MAX_BYTES) throw new CoreError("PAYLOAD_TOO_LARGE", `the file's ${m.size} bytes exceed the limit of ${APP_FILE_MAX_BYTES} bytes`);
-  checkFileMeta(m.name, m.content_type);
+  const name = checkFileMeta(m.name, m.content_type);
   const { nonce } = await mintUploadNonce(core.db.pool, {
     appId,
-    name: m.name,
+    name,
     contentType: m.content_type,
     maxSize: m.size,
     createdBy: identity.kind === "user" ? identity.userId : null,

@@ -2,7 +2,7 @@ import type { Principal } from "../../auth/principal.ts";
 import type { Core } from "../../core.ts";
 import { withTransaction, type Queryable } from "../../db/queryable.ts";
 import { CoreError, toCoreError } from "../../errors.ts";
-import { requireInBucket, type StorageAction } from "./access.ts";
+import { mayInBucket, requireInBucket, type StorageAction } from "./access.ts";
 import * as buckets from "./buckets-sql.ts";
 import * as sql from "./objects-sql.ts";
 import type { BucketDto, CreateFolderInput, ObjectDto, UpdateObjectInput } from "./schema.ts";
@@ -41,10 +41,16 @@ export function objectWriteError(err: unknown, bucket: string, name: string, par
   return toCoreError(err);
 }
 
+/**
+ * A folder's children. Who uploaded what is for the bucket's readers: a caller reading a public bucket without
+ * holding its read permission (anonymous included) sees created_by as null.
+ */
 export async function listObjects(core: Core, caller: Principal | null, bucket: string, parentId: string | null): Promise<ObjectDto[]> {
-  await bucketFor(core, caller, bucket, "read");
+  const found = await bucketFor(core, caller, bucket, "read");
   await requireFolder(core.db.pool, bucket, parentId);
-  return sql.listChildren(core.db.pool, bucket, parentId);
+  const children = await sql.listChildren(core.db.pool, bucket, parentId);
+  const reader = !found.public || (caller !== null && (await mayInBucket(core, caller, bucket, "read")));
+  return reader ? children : children.map((c) => ({ ...c, created_by: null }));
 }
 
 export async function createFolder(core: Core, principal: Principal, bucket: string, input: CreateFolderInput): Promise<ObjectDto> {

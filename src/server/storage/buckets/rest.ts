@@ -8,6 +8,7 @@ import * as objects from "./objects-service.ts";
 import { breadcrumbDto, bucketDto, createBucketInput, createFolderInput, deletedDto, objectDto, objectId, PLATFORM_MAX_FILE_SIZE, updateObjectInput } from "./schema.ts";
 import { signedQuery, signedUrlInput, urlDto } from "../schema.ts";
 import { sendStoredFile } from "../send-file.ts";
+import { withHead } from "../head-routes.ts";
 import { asStoredFile, signedObject, signObjectUrl } from "./signed-objects.ts";
 import { uploadObject } from "./upload.ts";
 
@@ -76,13 +77,15 @@ export const bucketRoutes: RestRoute[] = [
     },
     handler: async ({ core, principal, input, raw }) => ({ status: 201, body: await uploadObject(core, await principal(), input.params.bucket, raw) }),
   }),
-  defineRoute({
-    method: "GET",
-    path: "/storage/objects/:bucket/:id",
-    schemas: { params: objectParams },
-    docs: { summary: "Download a file (Range requests; If-None-Match); public buckets need no token", tags, auth: "none", responses: download },
-    handler: async (req) => sendStoredFile(req.core, req.raw, asStoredFile(await objects.fileFor(req.core, await optionalCaller(req), req.input.params.bucket, req.input.params.id))),
-  }),
+  ...withHead(
+    defineRoute({
+      method: "GET",
+      path: "/storage/objects/:bucket/:id",
+      schemas: { params: objectParams },
+      docs: { summary: "Download a file (Range requests; If-None-Match); public buckets need no token", tags, auth: "none", responses: download },
+      handler: async (req) => sendStoredFile(req.core, req.raw, asStoredFile(await objects.fileFor(req.core, await optionalCaller(req), req.input.params.bucket, req.input.params.id))),
+    }),
+  ),
   defineRoute({
     method: "POST",
     path: "/storage/objects/:bucket/:id/signed-url",
@@ -92,14 +95,16 @@ export const bucketRoutes: RestRoute[] = [
       body: await signObjectUrl(core, await principal(), input.params.bucket, input.params.id, input.body?.expiresInSeconds ?? 3600),
     }),
   }),
-  defineRoute({
-    method: "GET",
-    path: "/storage/objects/:bucket/:id/signed",
-    schemas: { params: objectParams, query: signedQuery },
-    docs: { summary: "Download through a signed URL (no token; refused once expired or after a key rotation)", tags, auth: "none", responses: download },
-    handler: async ({ core, raw, input }) =>
-      sendStoredFile(core, raw, await signedObject(core, input.params.bucket, input.params.id, input.query.expires, input.query.signature)),
-  }),
+  ...withHead(
+    defineRoute({
+      method: "GET",
+      path: "/storage/objects/:bucket/:id/signed",
+      schemas: { params: objectParams, query: signedQuery },
+      docs: { summary: "Download through a signed URL (no token; refused once expired or after a key rotation)", tags, auth: "none", responses: download },
+      handler: async ({ core, raw, input }) =>
+        sendStoredFile(core, raw, await signedObject(core, input.params.bucket, input.params.id, input.query.expires, input.query.signature)),
+    }),
+  ),
   defineRoute({
     method: "PATCH",
     path: "/storage/objects/:bucket/:id",

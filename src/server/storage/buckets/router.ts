@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { authedProcedure, router } from "../../trpc/init.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { authedProcedure, publicProcedure, router, type TrpcContext } from "../../trpc/init.ts";
 import * as bucketsService from "./buckets-service.ts";
 import { bucketName, objectName } from "./names.ts";
 import * as objects from "./objects-service.ts";
@@ -8,6 +9,9 @@ import { breadcrumbDto, bucketDto, createBucketInput, createFolderInput, deleted
 import { signedUrlInput, urlDto } from "../schema.ts";
 
 const inBucket = z.object({ bucket: bucketName });
+
+/** As REST: reads of a public bucket need no token, but a token that is sent must be valid (401), never ignored. */
+const optionalCaller = (ctx: TrpcContext): Promise<Principal | null> => (ctx.req.headers.authorization ? ctx.authenticate() : Promise.resolve(null));
 const anObject = inBucket.extend({ id: objectId });
 
 /** Platform storage for TypeScript clients and the Studio: the same services as /api/v1/storage (uploads and downloads stay REST). */
@@ -18,10 +22,10 @@ const bucketsRouter = router({
 });
 
 const objectsRouter = router({
-  list: authedProcedure
+  list: publicProcedure
     .input(inBucket.extend({ parent_id: objectId.nullish() }))
     .output(z.array(objectDto))
-    .query(({ ctx, input }) => objects.listObjects(ctx.core, ctx.principal, input.bucket, input.parent_id ?? null)),
+    .query(async ({ ctx, input }) => objects.listObjects(ctx.core, await optionalCaller(ctx), input.bucket, input.parent_id ?? null)),
   createFolder: authedProcedure
     .input(inBucket.extend(createFolderInput.shape))
     .output(objectDto)
@@ -35,7 +39,10 @@ const objectsRouter = router({
     .output(objectDto)
     .mutation(({ ctx, input }) => objects.updateObject(ctx.core, ctx.principal, input.bucket, input.id, { parent_id: input.parent_id })),
   delete: authedProcedure.input(anObject).output(deletedDto).mutation(({ ctx, input }) => objects.deleteObject(ctx.core, ctx.principal, input.bucket, input.id)),
-  ancestors: authedProcedure.input(anObject).output(breadcrumbDto).query(({ ctx, input }) => objects.ancestors(ctx.core, ctx.principal, input.bucket, input.id)),
+  ancestors: publicProcedure
+    .input(anObject)
+    .output(breadcrumbDto)
+    .query(async ({ ctx, input }) => objects.ancestors(ctx.core, await optionalCaller(ctx), input.bucket, input.id)),
 });
 
 export const storageRouter = router({

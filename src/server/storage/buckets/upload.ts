@@ -8,7 +8,7 @@ import { receiveFirstFile } from "../multipart.ts";
 import { clientGone } from "../request-body.ts";
 import { withUploadTransaction } from "../upload-slots.ts";
 import { checkDeclaredType, checkSniffedType } from "./allowed-types.ts";
-import { objectNameProblem } from "./names.ts";
+import { normalizeObjectName, objectNameProblem } from "./names.ts";
 import * as sql from "./objects-sql.ts";
 import { bucketFor, objectWriteError, requireFolder } from "./objects-service.ts";
 import { objectId, PLATFORM_MAX_FILE_SIZE, type ObjectDto } from "./schema.ts";
@@ -32,7 +32,7 @@ export async function uploadObject(core: Core, principal: Principal, bucketName:
       maxBytes,
       core.config.uploadIdleTimeoutMs,
       (p) => {
-        const problem = objectNameProblem(p.filename);
+        const problem = objectNameProblem(normalizeObjectName(p.filename));
         if (problem) throw new CoreError("BAD_REQUEST", `file name: ${problem}`);
         checkDeclaredType(bucket.name, bucket.allowed_types, mediaTypeEssence(p.mimeType));
       },
@@ -41,18 +41,20 @@ export async function uploadObject(core: Core, principal: Principal, bucketName:
     const rawParent = fields.get("parent_id");
     const parsedParent = rawParent === undefined || rawParent === "" ? null : objectId.safeParse(rawParent);
     if (parsedParent && !parsedParent.success) throw new CoreError("BAD_REQUEST", "parent_id: object ids are UUIDs");
-    const parentId = parsedParent ? parsedParent.data : null;
+    // Ids compare as uuid values; the lower-case spelling is the one listings and JSON answers use.
+    const parentId = parsedParent ? parsedParent.data.toLowerCase() : null;
+    const name = normalizeObjectName(part.filename);
     try {
       await requireFolder(tx, bucket.name, parentId);
       return await sql.insertObject(tx, {
         bucket: bucket.name,
         parentId,
-        name: part.filename,
+        name,
         createdBy: principal.userId,
         file: { blobId: stored.blobId, contentType: stored.contentType, size: stored.size, sha256: stored.sha256 },
       });
     } catch (err) {
-      throw objectWriteError(err, bucket.name, part.filename, parentId);
+      throw objectWriteError(err, bucket.name, name, parentId);
     }
   });
 }
