@@ -143,6 +143,56 @@ describe("W3C traceparent", () => {
   });
 });
 
+describe("generated ids are random", () => {
+  /** How many positions two equally long ids differ in. */
+  const differing = (a: string, b: string) => [...a].filter((c, i) => c !== b[i]).length;
+
+  it("two consecutive requests share no counter structure in their request, trace or span ids", async () => {
+    // The fast /health path and the full path mint ids in different places; both are checked.
+    const [a, b] = [await fetch(`${core.url}/health`), await fetch(`${core.url}/health`)];
+    const [ra, rb] = [a.headers.get("x-request-id")!, b.headers.get("x-request-id")!];
+    expect(ra).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(differing(ra, rb), `${ra} / ${rb}`).toBeGreaterThanOrEqual(ra.length / 2);
+    const [c, d] = [await fetch(`${core.url}/health?full=false`), await fetch(`${core.url}/health?full=false`)];
+    expect(differing(c.headers.get("x-request-id")!, d.headers.get("x-request-id")!)).toBeGreaterThanOrEqual(8);
+    const [tc, td] = [c.headers.get("traceparent")!, d.headers.get("traceparent")!];
+    const [traceC, traceD] = [tc.slice(3, 35), td.slice(3, 35)];
+    const [spanC, spanD] = [tc.slice(36, 52), td.slice(36, 52)];
+    expect(differing(traceC, traceD), `${tc} / ${td}`).toBeGreaterThanOrEqual(16);
+    expect(differing(spanC, spanD), `${tc} / ${td}`).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe("bearer secrets stay out of the access log", () => {
+  it("storage nonces, share tokens and signed URLs' signatures are cut to their first characters", async () => {
+    const secret = (tag: string) => `${tag}${"x".repeat(6)}${Date.now().toString(36)}SECRETTAIL${tag}`;
+    const [download, head, upload, share, signature] = ["dl", "hd", "up", "sh", "sg"].map(secret) as [string, string, string, string, string];
+    const answers = [
+      await fetch(`${core.url}/api/v1/storage/download/${download}`),
+      await fetch(`${core.url}/api/v1/storage/download/${head}`, { method: "HEAD" }),
+      await fetch(`${core.url}/api/v1/storage/upload/${upload}`, { method: "POST", body: "bytes" }),
+      await fetch(`${core.url}/share/rcsh_${share}`),
+      await fetch(`${core.url}/api/v1/apps/kit/storage/00000000-0000-4000-8000-000000000000/signed?expires=1&signature=${signature}`),
+    ];
+    const ids = answers.map((a) => a.headers.get("x-request-id"));
+    const requestLines = await waitFor("the five request lines", () => {
+      const found = lines().filter((l) => l.msg === "request" && ids.includes(l.requestId ?? null));
+      return found.length === 5 ? found : undefined;
+    });
+    expect(requestLines.map((l) => l.path).sort()).toEqual(
+      [
+        `/api/v1/storage/download/${download.slice(0, 6)}…`,
+        `/api/v1/storage/download/${head.slice(0, 6)}…`,
+        `/api/v1/storage/upload/${upload.slice(0, 6)}…`,
+        `/share/rcsh_${share.slice(0, 6)}…`,
+        "/api/v1/apps/kit/storage/00000000-0000-4000-8000-000000000000/signed",
+      ].sort(),
+    );
+    const log = core.logs.join("\n");
+    for (const s of [download, head, upload, share, signature]) expect(log).not.toContain(s.slice(6));
+  });
+});
+
 describe("worker RPC calls carry the request", () => {
   beforeAll(async () => {
     expect((await api(core, "POST", "/api/v1/apps", manifest("kit"), admin.accessToken)).status).toBe(200);

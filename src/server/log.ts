@@ -57,12 +57,29 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
 }
 
 /**
- * Drops the query string: it can carry tokens (magic links, webhooks), and paths are enough to trace a request.
- * A public share's page carries its token in the path (`/share/{token}`): only the token's first characters stay.
+ * Paths whose next segment is a bearer secret: whoever reads it from a log could use it. A public share's page
+ * (`/share/rcsh_…`) and the single-use storage nonces (upload, download). Only the secret's first characters stay,
+ * enough to tell two requests apart, far too few to use. Keep in step with the routes that take such a segment.
+ */
+const SECRET_SEGMENT_PREFIXES: readonly (readonly [prefix: string, kept: number])[] = [
+  ["/share/", "rcsh_".length + 6],
+  ["/api/v1/storage/download/", 6],
+  ["/api/v1/storage/upload/", 6],
+];
+
+/**
+ * Drops the query string: it can carry tokens (magic links, webhooks, signed URLs' `signature`), and paths are
+ * enough to trace a request. A bearer secret in the path is cut to its first characters (SECRET_SEGMENT_PREFIXES).
  */
 export function loggablePath(url: string | undefined): string {
   if (!url) return "/";
   const q = url.indexOf("?");
   const path = q === -1 ? url : url.slice(0, q);
-  return path.startsWith("/share/") && path.length > 18 ? `${path.slice(0, 18)}…` : path;
+  for (const [prefix, kept] of SECRET_SEGMENT_PREFIXES) {
+    if (path.startsWith(prefix)) {
+      const end = prefix.length + kept;
+      return path.length > end ? `${path.slice(0, end)}…` : path;
+    }
+  }
+  return path;
 }

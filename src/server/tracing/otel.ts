@@ -1,7 +1,7 @@
 import type { Span, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { RequestContext } from "./context.ts";
-import type { TraceParent } from "./traceparent.ts";
+import { newSpanId, newTraceId, type TraceParent } from "./traceparent.ts";
 
 /** One exported HTTP server span, ended when the response is. */
 export interface HttpSpan {
@@ -34,6 +34,8 @@ export async function startSpanExport(opts: { endpoint: string; serviceName: str
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": opts.serviceName, "service.version": opts.version }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
+    // The SDK's own generator draws on Math.random; ours are the CSPRNG ids the Core uses when export is off.
+    idGenerator: { generateTraceId: newTraceId, generateSpanId: newSpanId },
   });
   const tracer: Tracer = provider.getTracer("rootcx-core", opts.version);
   log.info({ url }, "exporting HTTP spans over OTLP");

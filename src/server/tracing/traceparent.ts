@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./random-pool.ts";
 
 /** A parsed W3C Trace Context `traceparent` header (https://www.w3.org/TR/trace-context/#traceparent-header). */
 export interface TraceParent {
@@ -34,21 +34,12 @@ function valid(traceId: string, parentId: string, flags: string): TraceParent | 
   return { traceId, parentId, flags };
 }
 
-// Ids need to be unique, and random enough that two Cores do not collide: a random per-process part and a counter
-// cost a string concatenation per request where a fresh random id would cost a call into the CSPRNG.
-const TRACE_PREFIX = randomBytes(8).toString("hex");
-const SPAN_PREFIX = randomBytes(3).toString("hex");
-let traceCounter = 0;
-let spanCounter = 0;
-
-/** A new trace id: 32 lower-case hex, never all zeros. */
+/** A new trace id: 32 lower-case hex, random, never all zeros. */
 export function newTraceId(): string {
-  traceCounter = (traceCounter % Number.MAX_SAFE_INTEGER) + 1;
-  return TRACE_PREFIX + traceCounter.toString(16).padStart(16, "0");
+  return randomHex(16);
 }
 
-/** A new span id: 16 lower-case hex, never all zeros. */
+/** A new span id: 16 lower-case hex, random, never all zeros. */
 export function newSpanId(): string {
-  spanCounter = (spanCounter % 0xffffffffff) + 1;
-  return SPAN_PREFIX + spanCounter.toString(16).padStart(10, "0");
+  return randomHex(8);
 }
