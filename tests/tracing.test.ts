@@ -37,6 +37,30 @@ const probeRoute = defineRoute({
     return { body: { n } };
   },
 });
+/** Server-Sent Events that go on until the client leaves (`?end=1`: one event, then the stream ends). */
+const streamRoute = defineRoute({
+  method: "GET",
+  path: "/test/stream",
+  docs: { summary: "test stream", auth: "none" },
+  handler: async ({ raw }) => ({
+    stream: (res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: first\n\n");
+      if (raw.url?.includes("end=1")) res.end();
+      else res.once("close", () => res.end());
+    },
+  }),
+});
+/** Answers after 300 ms: long enough for a client to give up first. */
+const slowRoute = defineRoute({
+  method: "GET",
+  path: "/test/slow",
+  docs: { summary: "test slow answer", auth: "none" },
+  handler: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { body: { done: true } };
+  },
+});
 const PROBE_LINES = ["probe: handler", "probe: after a pool query", "probe: after a governed statement", "probe: after a timer"];
 
 let core: TestCore;
@@ -45,7 +69,7 @@ let admin: Session;
 const lines = (): LogLine[] => core.logs.map((l) => JSON.parse(l) as LogLine);
 
 beforeAll(async () => {
-  core = await startTestCore({ routes: [...restRoutes, probeRoute] });
+  core = await startTestCore({ routes: [...restRoutes, probeRoute, streamRoute, slowRoute] });
   admin = await signUpAndIn(core, "admin@tracing.test");
 }, 60_000);
 afterAll(async () => {
@@ -190,6 +214,65 @@ describe("bearer secrets stay out of the access log", () => {
     );
     const log = core.logs.join("\n");
     for (const s of [download, head, upload, share, signature]) expect(log).not.toContain(s.slice(6));
+  });
+});
+
+describe("requests the client abandons are recorded once", () => {
+  interface RequestLine extends LogLine {
+    status: number;
+    aborted?: boolean;
+    statusSent?: number | null;
+  }
+  const requestLinesOf = (requestId: string) => lines().filter((l): l is RequestLine => l.msg === "request" && l.requestId === requestId);
+
+  /** Opens the SSE stream, reads its first event, then hangs up. */
+  function readFirstEventAndLeave(requestId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(`${core.url}/api/v1/test/stream`, { headers: { "x-request-id": requestId } }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
+    });
+  }
+
+  async function metricCount(route: string, status: string): Promise<number> {
+    const text = await (await fetch(`${core.url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith("rootcx_http_request_duration_seconds_count{") && l.includes(`route="${route}"`) && l.includes(`status="${status}"`));
+    return line ? Number(line.split(" ").pop()) : 0;
+  }
+
+  it("an SSE stream the client closes: one line, aborted, status 499 (200 was being sent), and a 499 sample", async () => {
+    const before = await metricCount("/api/v1/test/stream", "499");
+    const requestId = `sse-left-${Date.now()}`;
+    await readFirstEventAndLeave(requestId);
+    const [line] = await waitFor("the stream's request line", () => (requestLinesOf(requestId).length > 0 ? requestLinesOf(requestId) : undefined));
+    expect(line).toMatchObject({ status: 499, aborted: true, statusSent: 200 });
+    expect(await metricCount("/api/v1/test/stream", "499")).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestLinesOf(requestId)).toHaveLength(1);
+  });
+
+  it("a stream that ends normally: one line with its own status, not aborted", async () => {
+    const requestId = `sse-ended-${Date.now()}`;
+    const res = await fetch(`${core.url}/api/v1/test/stream?end=1`, { headers: { "x-request-id": requestId } });
+    expect(await res.text()).toBe("data: first\n\n");
+    const [line] = await waitFor("the stream's request line", () => (requestLinesOf(requestId).length > 0 ? requestLinesOf(requestId) : undefined));
+    expect(line!.status).toBe(200);
+    expect(line!.aborted).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requestLinesOf(requestId)).toHaveLength(1);
+  });
+
+  it("an answer the client stopped waiting for is 499, not the 200 written into the closed connection", async () => {
+    const requestId = `slow-left-${Date.now()}`;
+    const gaveUp = await fetch(`${core.url}/api/v1/test/slow`, { headers: { "x-request-id": requestId }, signal: AbortSignal.timeout(100) }).catch((err: unknown) => err);
+    expect(gaveUp).toBeInstanceOf(Error);
+    const [line] = await waitFor("the slow request's line", () => (requestLinesOf(requestId).length > 0 ? requestLinesOf(requestId) : undefined));
+    expect(line).toMatchObject({ status: 499, aborted: true, statusSent: null });
+    expect(requestLinesOf(requestId)).toHaveLength(1);
   });
 });
 

@@ -30,6 +30,9 @@ export const TRPC_PREFIX = "/api/trpc";
 
 const requestIds = new WeakMap<IncomingMessage, string>();
 
+/** The status recorded (log, metrics, span) for a request whose client closed the connection before the answer was complete. */
+export const CLIENT_CLOSED = 499;
+
 
 /** Whether the raw header list holds Origin, X-Request-Id or traceparent: a probe with none takes the fast path. */
 function hasOriginOrRequestId(raw: string[]): boolean {
@@ -104,28 +107,34 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
     runInRequest(ctx, () => void serve(req, res, url, ctx, span));
   };
 
-  /** Answers the request, then records it: at once when the answer is complete, else when it finishes (streams, tRPC). */
+  /** Answers the request and records it once, when the response closes: after it finished, or when the client left first. */
   async function serve(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext, span: HttpSpan | undefined): Promise<void> {
     const started = performance.now();
     res.setHeader("x-request-id", ctx.requestId);
     res.setHeader("traceparent", traceparentOf(ctx));
     setHeaders(res, API_SECURITY_HEADERS);
-    await route(req, res, url, ctx);
     const path = loggablePath(url);
     // Liveness probes would drown everything else at info level.
     const level = path === "/health" ? "debug" : "info";
-    const logged = core.log.isLevelEnabled(level);
-    if (!logged && !metrics.enabled && !span) return;
-    // No listener (nor closure) for the common case of an answer already written.
-    if (res.writableEnded) record(req, res, ctx, span, started, logged ? level : undefined, path);
-    else res.once("finish", () => record(req, res, ctx, span, started, logged ? level : undefined, path));
+    const logged = core.log.isLevelEnabled(level) ? level : undefined;
+    if (logged || metrics.enabled || span) {
+      // "close" follows "finish" on a complete answer, and comes alone when the client leaves first: an SSE stream it
+      // closed, a download it dropped, an RPC it stopped waiting for (whose late 200 then goes nowhere). This listener
+      // is added before any route's own, so it sees whether the answer was complete before anyone ends it on close.
+      res.once("close", () => record(req, res, ctx, span, started, logged, path, !res.writableFinished));
+    }
+    await route(req, res, url, ctx);
   }
 
-  function record(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, span: HttpSpan | undefined, started: number, level: "debug" | "info" | undefined, path: string): void {
+  /** Logs and measures the request. One the client abandoned gets status 499 (nginx's "client closed request"). */
+  function record(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, span: HttpSpan | undefined, started: number, level: "debug" | "info" | undefined, path: string, aborted: boolean): void {
     const ms = performance.now() - started;
-    metrics.observeHttp(ctx.route, req.method, res.statusCode, ms / 1000);
-    span?.end(ctx.route, res.statusCode);
-    if (level) core.log[level]({ requestId: ctx.requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms) }, "request");
+    const status = aborted ? CLIENT_CLOSED : res.statusCode;
+    metrics.observeHttp(ctx.route, req.method, status, ms / 1000);
+    span?.end(ctx.route, status);
+    if (!level) return;
+    if (aborted) core.log[level]({ requestId: ctx.requestId, traceId: ctx.traceId, method: req.method, path, status, aborted: true, statusSent: res.headersSent ? res.statusCode : null, ms: Math.round(ms) }, "request");
+    else core.log[level]({ requestId: ctx.requestId, traceId: ctx.traceId, method: req.method, path, status, ms: Math.round(ms) }, "request");
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext): Promise<void> {
