@@ -27,8 +27,12 @@ export interface RouteDocs {
   description?: string;
   /** Groups in the API reference; defaults to the first path segment. */
   tags?: string[];
-  /** "bearer" (the default): a user's access token or a service account's API key; "none": public; "share": a public-share token or none. */
-  auth?: "bearer" | "none" | "share";
+  /**
+   * "bearer" (the default): a user's access token or a service account's API key; "none": public; "share": a
+   * public-share token or none; "optional": a user's token or API key, or none (public resources answer anyone,
+   * private ones 401); "any": a user's token, API key, share token, or none.
+   */
+  auth?: "bearer" | "none" | "share" | "optional" | "any";
   /**
    * Answers by status: a zod schema for JSON, a media type for streamed answers (files, SSE), or only a description
    * for an answer without a body (a redirect). Errors share one documented shape.
