@@ -111,6 +111,38 @@ describe("the OpenAPI document", () => {
     expect((doc.paths?.["/apps/{appId}/logs"]?.get?.responses?.["200"] as { content: object }).content).toHaveProperty("text/event-stream");
   });
 
+  it("documents the refusals and the ways in that the server really has", async () => {
+    type Responses = Record<string, { content?: Record<string, { schema?: unknown }> }>;
+    const responses = (path: string, method: "get" | "post") => ((doc.paths?.[path] as Record<string, { responses?: Responses }> | undefined)?.[method]?.responses ?? {}) as Responses;
+    const security = (path: string, method: "get" | "post") => (doc.paths?.[path] as Record<string, { security?: unknown[] }> | undefined)?.[method]?.security;
+    const refusals: [string, "get" | "post", string[]][] = [
+      ["/auth/login", "post", ["401"]],
+      ["/auth/refresh", "post", ["401"]],
+      ["/auth/token", "post", ["401"]],
+      ["/db/query", "post", ["404"]],
+      ["/apps", "post", ["409"]],
+      ["/apps/{appId}/deploy", "post", ["415", "502"]],
+      ["/apps/{appId}/rpc", "post", ["401", "502", "504"]],
+      ["/storage/objects/{bucket}", "get", ["401"]],
+      ["/storage/objects/{bucket}/{id}", "get", ["401"]],
+    ];
+    for (const [path, method, statuses] of refusals) {
+      for (const status of statuses) {
+        // Each in the one error envelope, like every other refusal.
+        expect(responses(path, method)[status]?.content?.["application/json"]?.schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/components/schemas/Error" });
+      }
+    }
+    // A user's token or API key is the main way into an app's RPC; a share token or nothing serve public methods.
+    expect(security("/apps/{appId}/rpc", "post")).toEqual([{ bearerAuth: [] }, { apiKey: [] }, { shareToken: [] }, {}]);
+    // Public buckets answer anyone, private ones need a token.
+    for (const path of ["/storage/objects/{bucket}", "/storage/objects/{bucket}/{id}", "/storage/objects/{bucket}/{id}/ancestors"]) {
+      expect(security(path, "get"), path).toEqual([{ bearerAuth: [] }, { apiKey: [] }, {}]);
+    }
+    // The documented 401 on login is the server's answer to a wrong password.
+    const wrong = await api(core, "POST", "/api/v1/auth/login", { email: "nobody@openapi.test", password: PASSWORD });
+    expect(wrong).toMatchObject({ status: 401, body: { error: expect.any(String) } });
+  });
+
   it("validates against the OpenAPI 3.1 schema", async () => {
     const result = await new Validator().validate(structuredClone(doc) as unknown as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);

@@ -38,6 +38,7 @@ export const appRoutes: RestRoute[] = [
       summary: "Install or update an app from its manifest: tables, permission keys, the CRUD API",
       description: "A change that would lose or alter existing values is refused (409) unless `allowDataLoss=true`; POST /apps/schema/verify reports such changes first.",
       tags,
+      responses: { 409: { description: "The change would lose or alter existing values; resend with `allowDataLoss=true` to accept that." } },
     },
     handler: async ({ core, principal, body, input }) => ({ body: await service.installApp(core, await principal(), body, { allowDataLoss: input.query.allowDataLoss }) }),
   }),

@@ -35,14 +35,14 @@ export const authRoutes: RestRoute[] = [
     method: "POST",
     path: "/auth/login",
     schemas: { body: loginInput },
-    docs: { summary: "Sign in with e-mail and password", tags: authTags, auth: "none", responses: { 200: loginResult } },
+    docs: { summary: "Sign in with e-mail and password", tags: authTags, auth: "none", responses: { 200: loginResult, 401: { description: "Wrong e-mail or password (the same answer for both)." } } },
     handler: async ({ core, input, ip, userAgent }) => ({ body: await service.login(core, input.body, { ip, userAgent }) }),
   }),
   defineRoute({
     method: "POST",
     path: "/auth/refresh",
     schemas: { body: refreshInput },
-    docs: { summary: "A new access token for a refresh token", tags: authTags, auth: "none", responses: { 200: refreshResult } },
+    docs: { summary: "A new access token for a refresh token", tags: authTags, auth: "none", responses: { 200: refreshResult, 401: { description: "The refresh token is unknown, expired, revoked or already used." } } },
     handler: async ({ core, input }) => ({ body: await service.refresh(core, input.body.refreshToken) }),
   }),
   defineRoute({

@@ -28,7 +28,7 @@ export const databaseExplorerRoutes: RestRoute[] = [
       summary: "Run SQL in the database console (admin)",
       description: "A refusal from PostgreSQL answers 400 with `position`, `hint` and `detail` next to `error` where PostgreSQL gives them.",
       tags,
-      responses: { 200: queryResult },
+      responses: { 200: queryResult, 404: { description: "The schema the query names does not exist." } },
     },
     handler: async ({ core, principal, input }) => ({ body: await service.runQuery(core, await principal(), input.body) }),
   }),

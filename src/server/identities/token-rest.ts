@@ -93,7 +93,7 @@ export const tokenRoutes: RestRoute[] = [
       tags: ["auth"],
       auth: "none",
       requestBody: { mediaType: "application/x-www-form-urlencoded", description: "grant_type=client_credentials&client_id=<service account id>&client_secret=rcs_…" },
-      responses: { 200: tokenAnswer },
+      responses: { 200: tokenAnswer, 401: { description: "Unknown client id, wrong API key, or a revoked or disabled service account." } },
     },
     handler: async ({ core, raw, ip, userAgent }) => {
       const basic = basicCredentials(raw.headers.authorization);

@@ -44,6 +44,9 @@ function requestBody(route: RestRoute): ZodOpenApiOperationObject["requestBody"]
   return { required: !acceptsMissing(body), content: { "application/json": { schema: body } } };
 }
 
+const errorContent: ZodOpenApiContentObject = { "application/json": { schema: errorBody } };
+const errorResponse = (description: string) => ({ description, content: errorContent });
+
 function successResponses(route: RestRoute): ZodOpenApiResponsesObject {
   const out: ZodOpenApiResponsesObject = {};
   for (const [status, answer] of Object.entries(route.docs?.responses ?? {})) {
@@ -55,6 +58,9 @@ function successResponses(route: RestRoute): ZodOpenApiResponsesObject {
       // Streams (SSE, files) are described by their media type; their bytes have no JSON schema.
       const schema: oas31.SchemaObject = mediaType.startsWith("text/") ? { type: "string" } : { type: "string", contentMediaType: mediaType };
       out[key] = { description: description ?? mediaType, content: { [mediaType]: { schema } } };
+    } else if (Number(status) >= 400) {
+      // A refusal particular to the route (409 on data loss, 502 from a worker): the one error envelope.
+      out[key] = errorResponse(answer.description ?? String(status));
     } else {
       out[key] = { description: answer.description ?? describeStatus(Number(status)) };
     }
@@ -64,9 +70,6 @@ function successResponses(route: RestRoute): ZodOpenApiResponsesObject {
   return out;
 }
 
-const errorContent: ZodOpenApiContentObject = { "application/json": { schema: errorBody } };
-const errorResponse = (description: string) => ({ description, content: errorContent });
-
 /** The refusals a route can give, each with the one error envelope; `default` covers the rest (429, 5xx). */
 function errorResponses(route: RestRoute): ZodOpenApiResponsesObject {
   const out: ZodOpenApiResponsesObject = {};
@@ -74,6 +77,8 @@ function errorResponses(route: RestRoute): ZodOpenApiResponsesObject {
   const takesInput = route.schemas?.params ?? route.schemas?.query ?? route.schemas?.body ?? route.body === "raw";
   if (takesInput || WRITE_METHODS.has(route.method)) out["400"] = errorResponse("The request is malformed or a value is invalid; `error` names the field.");
   if (auth === "bearer") out["401"] = errorResponse("No bearer token, or it is invalid, expired or revoked.");
+  // Where a token is optional, one that is sent must still be valid, and a private resource needs one.
+  else if (auth !== "none") out["401"] = errorResponse("The bearer token sent is invalid, expired or revoked, or what is asked for is not public and needs one.");
   if (auth !== "none") out["403"] = errorResponse("The caller lacks the permission this needs; `error` names it.");
   if (pathParamNames(route.path).length) out["404"] = errorResponse("What the path names does not exist (or is not visible to the caller).");
   if (WRITE_METHODS.has(route.method)) out["413"] = errorResponse("The body is larger than this route accepts.");
@@ -107,6 +112,7 @@ export function routeOperation(route: RestRoute): ZodOpenApiOperationObject {
     },
     parameters: undeclared.length ? undeclared : undefined,
     requestBody: requestBody(route),
-    responses: { ...successResponses(route), ...errorResponses(route) },
+    // The route's own answers win over the generic refusals (its 401 or 404 says more).
+    responses: { ...errorResponses(route), ...successResponses(route) },
   };
 }

@@ -29,6 +29,10 @@ export function securityOf(auth: RouteDocs["auth"]): oas31.SecurityRequirementOb
       return [];
     case "share":
       return [{ shareToken: [] }, {}];
+    case "optional":
+      return [{ bearerAuth: [] }, { apiKey: [] }, {}];
+    case "any":
+      return [{ bearerAuth: [] }, { apiKey: [] }, { shareToken: [] }, {}];
     default:
       return [{ bearerAuth: [] }, { apiKey: [] }];
   }

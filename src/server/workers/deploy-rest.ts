@@ -29,7 +29,15 @@ export const deployRoutes: RestRoute[] = [
     body: "raw",
     bodyLimit: UPLOAD_BODY_LIMIT,
     schemas: { params: appParams },
-    docs: { summary: "Deploy the app's backend code and (re)start its worker", tags, requestBody: archive },
+    docs: {
+      summary: "Deploy the app's backend code and (re)start its worker",
+      tags,
+      requestBody: archive,
+      responses: {
+        415: { description: "The body is not multipart/form-data with the archive in the field `archive`." },
+        502: { description: "The app's worker could not be spawned or failed to start with the new code." },
+      },
+    },
     handler: async (req) => ({ body: await withArchive(req, async (appId, upload) => deployBackend(req.core, await req.principal(), appId, upload)) }),
   }),
   defineRoute({

@@ -61,7 +61,11 @@ export const workerRoutes: RestRoute[] = [
       description:
         "The caller is a user's access token or API key (needs `app:{appId}:invoke`), a public share's token, or nobody for the methods the manifest makes public. Answers what the method returns; 502 when the backend fails the call, 504 when it does not answer in time.",
       tags,
-      auth: "share",
+      auth: "any",
+      responses: {
+        502: { description: "The app's backend failed the call (or is not running)." },
+        504: { description: "The app's backend did not answer in time." },
+      },
     },
     handler: async ({ core, principal, params, body, raw }) => ({
       body: await invokeRpc(core, params.appId ?? "", { header: raw.headers.authorization, principal }, body),

@@ -52,7 +52,7 @@ export const bucketRoutes: RestRoute[] = [
     method: "GET",
     path: "/storage/objects/:bucket",
     schemas: { params: bucketParams, query: listQuery },
-    docs: { summary: "List a folder (parent_id) or the bucket's root; public buckets need no token", tags, auth: "none", responses: { 200: z.array(objectDto) } },
+    docs: { summary: "List a folder (parent_id) or the bucket's root; public buckets need no token", tags, auth: "optional", responses: { 200: z.array(objectDto) } },
     handler: async (req) => ({ body: await objects.listObjects(req.core, await optionalCaller(req), req.input.params.bucket, req.input.query.parent_id || null) }),
   }),
   defineRoute({
@@ -82,7 +82,7 @@ export const bucketRoutes: RestRoute[] = [
       method: "GET",
       path: "/storage/objects/:bucket/:id",
       schemas: { params: objectParams },
-      docs: { summary: "Download a file (Range requests; If-None-Match); public buckets need no token", tags, auth: "none", responses: download },
+      docs: { summary: "Download a file (Range requests; If-None-Match); public buckets need no token", tags, auth: "optional", responses: download },
       handler: async (req) => sendStoredFile(req.core, req.raw, asStoredFile(await objects.fileFor(req.core, await optionalCaller(req), req.input.params.bucket, req.input.params.id))),
     }),
   ),
@@ -123,7 +123,7 @@ export const bucketRoutes: RestRoute[] = [
     method: "GET",
     path: "/storage/objects/:bucket/:id/ancestors",
     schemas: { params: objectParams },
-    docs: { summary: "Breadcrumb from the bucket's root to the object; public buckets need no token", tags, auth: "none", responses: { 200: breadcrumbDto } },
+    docs: { summary: "Breadcrumb from the bucket's root to the object; public buckets need no token", tags, auth: "optional", responses: { 200: breadcrumbDto } },
     handler: async (req) => ({ body: await objects.ancestors(req.core, await optionalCaller(req), req.input.params.bucket, req.input.params.id) }),
   }),
 ];
