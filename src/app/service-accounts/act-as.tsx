@@ -5,6 +5,8 @@ import { errorSentence } from "../components/api-error.ts";
 import { Button } from "../components/button.tsx";
 import { ConfirmDialog } from "../components/confirm-dialog.tsx";
 import { FormError, FormField } from "../components/form-field.tsx";
+import { ADMIN, useCan } from "../components/permissions.tsx";
+import { useSession } from "../auth/session.tsx";
 import { useToast } from "../components/toast.tsx";
 import { useFormErrors } from "../components/use-form-errors.ts";
 import { useTRPC } from "../trpc.ts";
@@ -27,8 +29,12 @@ export function ActAsDelegations({ account, onChanged }: { account: AccountDetai
   const [userId, setUserId] = useState("");
   const [removing, setRemoving] = useState<AccountDetails["actAs"][number]>();
 
+  const isAdmin = useCan(ADMIN);
+  const { state } = useSession();
+  const selfId = state.status === "authenticated" ? state.user.id : undefined;
   const delegated = new Set(account.actAs.map((d) => d.userId));
-  const offered = (humans.data ?? []).filter((u) => !delegated.has(u.id));
+  // A delegation is the person's own consent, or an administrator's: anyone else may only offer themselves.
+  const offered = (humans.data ?? []).filter((u) => !delegated.has(u.id) && (isAdmin || u.id === selfId));
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
