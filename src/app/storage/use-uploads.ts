@@ -1,4 +1,5 @@
 "use client";
+import pLimit from "p-limit";
 import { useCallback, useRef, useState } from "react";
 import { errorSentence } from "../components/api-error.ts";
 import { uploadMultipart } from "./transfer.ts";
@@ -27,6 +28,9 @@ export interface BatchResult {
  * Uploads files side by side, each with its own progress; the items stay listed (finished at 100 %, failed with
  * the Core's reason) until cleared, so a quick upload's bar is not gone before it is seen.
  */
+/** The Core takes at most 3 uploads at once from one caller (429 beyond): the rest of a batch waits its turn. */
+const UPLOADS_AT_ONCE = 3;
+
 export function useUploads() {
   const [items, setItems] = useState<UploadItem[]>([]);
   const next = useRef(0);
@@ -36,9 +40,10 @@ export function useUploads() {
     async (files: File[], target: UploadTarget): Promise<BatchResult> => {
       const batch = files.map((file) => ({ file, key: ++next.current }));
       setItems((all) => [...all, ...batch.map(({ file, key }): UploadItem => ({ key, name: file.name, size: file.size, loaded: 0, status: "uploading" }))]);
+      const limit = pLimit(UPLOADS_AT_ONCE);
       const settled = await Promise.allSettled(
         batch.map(({ file, key }) =>
-          uploadMultipart({ url: target.url, file, fields: target.fields, onProgress: (p) => patch(key, { loaded: p.loaded }) }).then(
+          limit(() => uploadMultipart({ url: target.url, file, fields: target.fields, onProgress: (p) => patch(key, { loaded: p.loaded }) })).then(
             () => patch(key, { status: "done", loaded: file.size }),
             (err: unknown) => {
               const error = errorSentence(err);
