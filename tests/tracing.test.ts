@@ -377,6 +377,35 @@ describe("OpenTelemetry export", () => {
     }
   }, 60_000);
 
+  it("a failed export is logged as a warning, at most once a minute", async () => {
+    let posts = 0;
+    // 400 is not retried by the exporter: each batch fails at once.
+    const collector = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        posts++;
+        res.writeHead(400, { "content-type": "application/json" }).end('{"message":"refused by the test collector"}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const traced = await startTestCore({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } });
+    const warnings = () => traced.logs.filter((l) => (JSON.parse(l) as LogLine).msg.startsWith("OpenTelemetry span export failed"));
+    try {
+      expect((await fetch(`${traced.url}/api/v1/auth/mode`)).status).toBe(200);
+      // The batch processor sends every 5 s.
+      await waitFor("the first failed export's warning", () => warnings().length > 0, 15_000);
+      expect(JSON.parse(warnings()[0]!)).toMatchObject({ level: 40, spans: 1, failedExports: 1 });
+      expect((await fetch(`${traced.url}/api/v1/auth/mode`)).status).toBe(200);
+      await traced.dispose(); // flushes the second batch, which fails too
+      expect(posts).toBe(2);
+      expect(warnings()).toHaveLength(1);
+    } finally {
+      await traced.dispose().catch(() => undefined);
+      collector.close();
+    }
+  }, 60_000);
+
   it("without it, nothing is exported and the answers still carry a traceparent", async () => {
     expect(core.core.spans).toBeUndefined();
     expect((await fetch(`${core.url}/api/v1/auth/mode`)).headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);

@@ -1,6 +1,7 @@
 import type { Span, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { RequestContext } from "./context.ts";
+import { reportingExporter } from "./reporting-exporter.ts";
 import { newSpanId, newTraceId, type TraceParent } from "./traceparent.ts";
 
 /** One exported HTTP server span, ended when the response is. */
@@ -33,7 +34,7 @@ export async function startSpanExport(opts: { endpoint: string; serviceName: str
   const url = `${opts.endpoint.replace(/\/+$/, "")}/v1/traces`;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": opts.serviceName, "service.version": opts.version }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
+    spanProcessors: [new BatchSpanProcessor(reportingExporter(new OTLPTraceExporter({ url }), log))],
     // The SDK's own generator draws on Math.random; ours are the CSPRNG ids the Core uses when export is off.
     idGenerator: { generateTraceId: newTraceId, generateSpanId: newSpanId },
   });
