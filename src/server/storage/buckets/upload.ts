@@ -41,8 +41,7 @@ export async function uploadObject(core: Core, principal: Principal, bucketName:
     const rawParent = fields.get("parent_id");
     const parsedParent = rawParent === undefined || rawParent === "" ? null : objectId.safeParse(rawParent);
     if (parsedParent && !parsedParent.success) throw new CoreError("BAD_REQUEST", "parent_id: object ids are UUIDs");
-    // Ids compare as uuid values; the lower-case spelling is the one listings and JSON answers use.
-    const parentId = parsedParent ? parsedParent.data.toLowerCase() : null;
+    const parentId = parsedParent ? parsedParent.data : null;
     const name = normalizeObjectName(part.filename);
     try {
       await requireFolder(tx, bucket.name, parentId);
