@@ -8,7 +8,7 @@ import pg from "pg";
 import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
 import { createLogger } from "../src/server/log.ts";
 import { CLAIMS_HOLE, ID_HOLE, type DataServerConfig } from "./data-server.ts";
-import { CONNECTIONS, cpuSeconds, DURATION_S, loadRun, mean, median, removeOnFailure, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
+import { CONNECTIONS, DURATION_S, mean, measure, median, removeOnFailure, ROUNDS, startProcess, type Row, type Sample, type ServerProcess, loadRun } from "./lib.ts";
 
 const ROWS = 100_000;
 /** The Core's governed pool size (GovernedExecutor's default): the baselines get as many connections. */
@@ -140,23 +140,6 @@ async function pgbench(script: string, db: URL, gateway: { role: string; passwor
   const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0);
   if (!Number.isFinite(tps) || !processed || failed > 0 || (processed[2] !== undefined && processed[1] !== processed[2])) throw new Error(`pgbench failed: ${stdout}`);
   return tps;
-}
-
-interface Sample {
-  rps: number;
-  cpuUs: number;
-}
-
-/**
- * req/s of one load run and the server process's CPU time per request over it: throughput swings with
- * whatever else this machine runs, CPU per request much less, and it shows what the Core adds per request.
- */
-async function measure(server: ServerProcess, opts: autocannon.Options): Promise<Sample> {
-  let before = 0;
-  const result = await loadRun(opts, () => {
-    before = cpuSeconds(server.child.pid!);
-  });
-  return { rps: result.requests.average, cpuUs: ((cpuSeconds(server.child.pid!) - before) / result.requests.total) * 1e6 };
 }
 
 /**

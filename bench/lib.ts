@@ -126,3 +126,20 @@ export async function opsPerSecond(op: (i: number) => Promise<unknown> | unknown
   );
   return done / ((performance.now() - started) / 1000);
 }
+
+export interface Sample {
+  rps: number;
+  cpuUs: number;
+}
+
+/**
+ * req/s of one load run and the server process's CPU time per request over it: throughput swings with
+ * whatever else this machine runs, CPU per request much less, and it shows what the Core adds per request.
+ */
+export async function measure(server: ServerProcess, opts: autocannon.Options): Promise<Sample> {
+  let before = 0;
+  const result = await loadRun(opts, () => {
+    before = cpuSeconds(server.child.pid!);
+  });
+  return { rps: result.requests.average, cpuUs: ((cpuSeconds(server.child.pid!) - before) / result.requests.total) * 1e6 };
+}

@@ -14,24 +14,11 @@ import type autocannon from "autocannon";
 import pg from "pg";
 import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
 import { createLogger } from "../src/server/log.ts";
-import { cpuSeconds, loadRun, median, removeOnFailure, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
+import { measure, median, removeOnFailure, ROUNDS, startProcess, type Row, type Sample, type ServerProcess } from "./lib.ts";
 
 const ROWS = 10_000;
 const idOf = (n: number) => `00000000-0000-4000-8000-${100_000_000_000 + n}`;
 const randomId = () => idOf(1 + Math.floor(Math.random() * ROWS));
-
-interface Sample {
-  rps: number;
-  cpuUs: number;
-}
-
-async function measure(server: ServerProcess, opts: autocannon.Options): Promise<Sample> {
-  let before = 0;
-  const result = await loadRun(opts, () => {
-    before = cpuSeconds(server.child.pid!);
-  });
-  return { rps: result.requests.average, cpuUs: ((cpuSeconds(server.child.pid!) - before) / result.requests.total) * 1e6 };
-}
 
 async function post(url: string, body: unknown, token?: string): Promise<unknown> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
