@@ -70,6 +70,8 @@ export function appPermissionKeys(m: Manifest): { key: string; description: stri
     { key: `app:${a}:cron.write`, description: `Manage ${m.name}'s schedules` },
     { key: `app:${a}:cron.trigger`, description: `Run ${m.name}'s schedules now` },
     { key: `app:${a}:invoke`, description: `Call ${m.name}'s backend` },
+    { key: `app:${a}:job.read`, description: `See ${m.name}'s jobs (payloads, errors, statistics)` },
+    { key: `app:${a}:job.manage`, description: `Retry, cancel and replay ${m.name}'s jobs` },
     { key: `app:${a}:logs.read`, description: `Watch ${m.name}'s backend logs (they show what its code prints)` },
     { key: `app:${a}:schema.history`, description: `See ${m.name}'s schema change history` },
     { key: `app:${a}:public.share`, description: `Make public links to ${m.name}'s records (read-only, as their maker)` },
