@@ -43,6 +43,10 @@ export const ADMIN_ACTIONS = [
   "service_account.credential_delete",
   "service_account.act_as_add",
   "service_account.act_as_remove",
+  "webhook.rotate",
+  "webhook.update",
+  "hook.create",
+  "hook.delete",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
