@@ -54,11 +54,21 @@ export class SseWriter {
     return this.#closed;
   }
 
-  /** Writes one event; false when the socket is full: send nothing more until onDrain. */
-  send(data: unknown): boolean {
+  /**
+   * Writes one event; false when the socket is full: send nothing more until onDrain. `id` becomes the client's
+   * Last-Event-ID (digits only here), `event` names the event (unnamed events are "message").
+   */
+  send(data: unknown, meta: { id?: string; event?: string } = {}): boolean {
     if (this.#closed) return false;
     // JSON.stringify escapes CR and LF, so the data is always one line of the event.
-    return this.#res.write(`data: ${JSON.stringify(data)}\n\n`);
+    const id = meta.id !== undefined && /^\d+$/.test(meta.id) ? `id: ${meta.id}\n` : "";
+    const event = meta.event !== undefined && /^[a-z_-]+$/.test(meta.event) ? `event: ${meta.event}\n` : "";
+    return this.#res.write(`${id}${event}data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Bytes written but not yet taken by the client's socket: what a slow reader makes the Core hold. */
+  get buffered(): number {
+    return this.#res.writableLength;
   }
 
   /** Ends the stream from the server's side (shutdown, or its source is gone). */
