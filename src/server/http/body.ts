@@ -69,3 +69,12 @@ export async function readTextBody(req: IncomingMessage, limit: number): Promise
   if (!hasBody(req)) return "";
   return decode(await readBytes(req, limit));
 }
+
+/**
+ * Reads a body's bytes as sent, within `limit` bytes (413 beyond), for handlers that must keep them exact (an
+ * inbound webhook's signature covers the raw bytes). No body is an empty buffer.
+ */
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (!hasBody(req)) return Buffer.alloc(0);
+  return readBytes(req, limit);
+}
