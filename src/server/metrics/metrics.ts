@@ -1,4 +1,4 @@
-import { Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { Core } from "../core.ts";
 import type { TransactionObserver } from "../governance/executor.ts";
 import { registerCoreCollectors } from "./collectors.ts";
@@ -12,6 +12,8 @@ export interface Metrics {
   /** One answered request: `route` is its template (see tracing/context.ts), never the raw path. */
   observeHttp(route: string, method: string | undefined, status: number, seconds: number): void;
   observeTransaction: TransactionObserver;
+  /** One inbound webhook call and the status it was answered with (unknown tokens count as 404). */
+  webhookCall(status: number): void;
   /** Adds the gauges sampled at scrape time from the running Core (pools, workers, SSE). */
   watch(core: Core): void;
   /** The text exposition format. */
@@ -22,6 +24,7 @@ const OFF: Metrics = {
   enabled: false,
   observeHttp: () => undefined,
   observeTransaction: () => undefined,
+  webhookCall: () => undefined,
   watch: () => undefined,
   render: () => Promise.resolve({ contentType: "text/plain; charset=utf-8", body: "" }),
 };
@@ -45,12 +48,14 @@ export function createMetrics(opts: { enabled: boolean; version: string }): Metr
     one: { commit: transactions.series({ kind: "one", outcome: "commit" }), error: transactions.series({ kind: "one", outcome: "error" }) },
     run: { commit: transactions.series({ kind: "run", outcome: "commit" }), error: transactions.series({ kind: "run", outcome: "error" }) },
   };
+  const webhookCalls = new Counter({ name: "rootcx_webhook_calls_total", help: "Inbound webhook calls by answered status.", labelNames: ["status"], registers: [registry] });
   new Gauge({ name: "rootcx_build_info", help: "The running Core's version (always 1).", labelNames: ["version"], registers: [registry] }).set({ version: opts.version }, 1);
 
   return {
     enabled: true,
     observeHttp: (route, method, status, seconds) => http.observe(route, method, status, seconds),
     observeTransaction: (kind, committed, seconds) => transactions.observe(tx[kind][committed ? "commit" : "error"], seconds),
+    webhookCall: (status) => webhookCalls.inc({ status: String(status) }),
     watch: (core) => registerCoreCollectors(registry, core),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
