@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { envSchema, type LogLevel } from "./schema.ts";
+import { parseJobsConfig, type JobsConfig } from "../jobs/config.ts";
 
 export interface OidcEnvConfig {
   issuer: string;
@@ -52,6 +53,8 @@ export interface CoreConfig {
   metricsToken: string | undefined;
   /** OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME; undefined: no OpenTelemetry export (the SDK is not loaded). */
   otel: { endpoint: string; serviceName: string } | undefined;
+  /** ROOTCX_JOB_*: the job queue's dispatcher (src/server/jobs/config.ts). */
+  jobs: JobsConfig;
 }
 
 export interface SmtpConfig {
@@ -72,8 +75,9 @@ const DEFAULT_PORT = 9100;
  */
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): CoreConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`);
+  const jobs = parseJobsConfig(env);
+  if (!parsed.success || "problems" in jobs) {
+    const lines = [...(parsed.error?.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`) ?? []), ...("problems" in jobs ? jobs.problems : [])];
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
@@ -117,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     metricsEnabled: e.ROOTCX_METRICS !== "off",
     metricsToken: e.ROOTCX_METRICS_TOKEN,
     otel: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME ?? "rootcx-core" } : undefined,
+    jobs: jobs.config,
   };
 }
 
