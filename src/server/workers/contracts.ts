@@ -78,6 +78,12 @@ export interface WorkerSupervisorApi {
   appState(appId: string): WorkerState | undefined;
   /** Calls `method` on the worker of (appId, identity), spawning it lazily. Rejects with a CoreError. */
   rpc(appId: string, identity: WorkerIdentity, method: string, params: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<unknown>;
+  /**
+   * Delivers job `msgId` (spec §4.1 `job`) to the worker of (appId, identity), spawning it lazily; resolves on a
+   * `job_result` without error. The worker's error rejects with a JobFailedError (worker-process.ts), anything else
+   * (crash, stop, timeout, refusal) with another CoreError. The default timeout is the RPC timeout.
+   */
+  job(appId: string, identity: WorkerIdentity, msgId: string, payload: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<void>;
   /** Every app with a worker slot and its state (running winning), for `GET /workers`. */
   states(): Record<string, WorkerState>;
   /** Every app's processes, one entry per identity, with pid, uptime, restarts, RSS and CPU. */

@@ -145,6 +145,21 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
   }
 
   async rpc(appId: string, identity: WorkerIdentity, method: string, params: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<unknown> {
+    const proc = await this.#dispatchable(appId, identity);
+    const result = proc.call(method, params, caller, opts?.timeoutMs ?? this.opts.rpcTimeoutMs);
+    if (identity.kind === "user") this.#capUserWorkers();
+    return result;
+  }
+
+  async job(appId: string, identity: WorkerIdentity, msgId: string, payload: unknown, caller: RpcCaller | null, opts?: { timeoutMs?: number }): Promise<void> {
+    const proc = await this.#dispatchable(appId, identity);
+    const result = proc.job(msgId, payload, caller, opts?.timeoutMs ?? this.opts.rpcTimeoutMs);
+    if (identity.kind === "user") this.#capUserWorkers();
+    return result;
+  }
+
+  /** The accepting process of (app, identity) a call or job goes to, spawned if needed; refused when the app is stopped. */
+  async #dispatchable(appId: string, identity: WorkerIdentity): Promise<WorkerProcess> {
     if (this.#closing) throw new CoreError("NOT_READY", "the Core is shutting down");
     this.#requireBackend(appId);
     if (await this.opts.stops.isStopped(appId)) {
@@ -156,9 +171,7 @@ export class WorkerSupervisor implements WorkerSupervisorApi {
     let proc = await ensure();
     // A restart may have retired the process while this call waited for it: the call goes to its successor.
     for (let tries = 0; !proc.accepting && tries < 3; tries++) proc = await ensure();
-    const result = proc.call(method, params, caller, opts?.timeoutMs ?? this.opts.rpcTimeoutMs);
-    if (identity.kind === "user") this.#capUserWorkers();
-    return result;
+    return proc;
   }
 
   // ── listing ──────────────────────────────────────────────────────────────────────────────────────────

@@ -62,6 +62,16 @@ export interface WorkerProcessOptions {
   onExit(proc: WorkerProcess, info: ExitInfo): void;
 }
 
+/**
+ * A job the worker answered with an error (its onJob threw): the job's own failure, retried by the queue, unlike the
+ * worker crashing, stopping or timing out under it.
+ */
+export class JobFailedError extends CoreError {
+  constructor(readonly workerError: string) {
+    super("BAD_GATEWAY", `job error: ${workerError}`);
+  }
+}
+
 interface PendingCall {
   resolve(value: unknown): void;
   reject(err: CoreError): void;
@@ -112,7 +122,8 @@ export class WorkerProcess {
   #tail: string[] = [];
   readonly #opts: WorkerProcessOptions;
   readonly #child: ChildProcessWithoutNullStreams;
-  readonly #pending = new Map<number, PendingCall>();
+  /** Calls awaiting their answer: rpcs by their numeric id, jobs by `job:<msg id>` (spec §4.1: a job's id is its msg id). */
+  readonly #pending = new Map<number | string, PendingCall>();
   #nextId = 1;
   #stopRequested = false;
   #exited = false;
@@ -230,6 +241,38 @@ export class WorkerProcess {
       if (!this.#writeLine(line)) {
         clearTimeout(timer);
         this.#pending.delete(id);
+        reject(new CoreError("BAD_GATEWAY", "worker is not accepting calls (its input is closed)"));
+      }
+    }).finally(() => {
+      this.lastUsed = Date.now();
+    });
+  }
+
+  /**
+   * Delivers job `msgId` (spec §4.1 `job`) and resolves when the worker answers `job_result` without an error. Its
+   * error rejects with a JobFailedError; a crash, stop or unresponsive worker with a 502, the timeout with a 504.
+   */
+  job(msgId: string, payload: unknown, caller: RpcCaller | null, timeoutMs: number): Promise<void> {
+    const key = `job:${msgId}`;
+    if (this.#pending.has(key)) return Promise.reject(new CoreError("CONFLICT", `job ${msgId} is already running on this worker`));
+    let line: string;
+    try {
+      line = JSON.stringify({ type: "job", id: msgId, payload: payload ?? {}, caller, ...callTraceFields() });
+    } catch (err) {
+      return Promise.reject(new CoreError("BAD_REQUEST", `the job payload cannot be sent to the worker: ${unserialisable(err)}`));
+    }
+    this.#bypass = false;
+    this.lastUsed = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(key);
+        this.#noteIdle();
+        reject(new CoreError("GATEWAY_TIMEOUT", `job timeout (${Math.round(timeoutMs / 100) / 10}s)`));
+      }, timeoutMs);
+      this.#pending.set(key, { resolve: () => resolve(), reject, timer });
+      if (!this.#writeLine(line)) {
+        clearTimeout(timer);
+        this.#pending.delete(key);
         reject(new CoreError("BAD_GATEWAY", "worker is not accepting calls (its input is closed)"));
       }
     }).finally(() => {
@@ -359,6 +402,9 @@ export class WorkerProcess {
       case "rpc_response":
         this.#onRpcResponse(msg);
         return;
+      case "job_result":
+        this.#onJobResult(msg);
+        return;
       case "onstart_complete":
         // The worker's onStart resolved or threw: its bypass ends here, whatever timers onStart left behind.
         this.#bypass = false;
@@ -391,6 +437,21 @@ export class WorkerProcess {
       call.reject(new CoreError("BAD_GATEWAY", `worker error: ${text}`));
     } else {
       call.resolve(msg.result ?? null);
+    }
+    this.#noteIdle();
+  }
+
+  #onJobResult(msg: Record<string, unknown>): void {
+    if (typeof msg.id !== "string" && typeof msg.id !== "number") return;
+    const key = `job:${String(msg.id)}`;
+    const call = this.#pending.get(key);
+    if (!call) return;
+    clearTimeout(call.timer);
+    this.#pending.delete(key);
+    if (msg.error !== undefined && msg.error !== null) {
+      call.reject(new JobFailedError(typeof msg.error === "string" ? msg.error : JSON.stringify(msg.error)));
+    } else {
+      call.resolve(undefined);
     }
     this.#noteIdle();
   }
