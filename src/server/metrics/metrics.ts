@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Core } from "../core.ts";
 import type { TransactionObserver } from "../governance/executor.ts";
 import { registerCoreCollectors } from "./collectors.ts";
@@ -14,6 +14,8 @@ export interface Metrics {
   observeTransaction: TransactionObserver;
   /** One inbound webhook call and the status it was answered with (unknown tokens count as 404). */
   webhookCall(status: number): void;
+  /** One schedule tick fired: how late (fire time − scheduled time), in seconds. */
+  cronLag(seconds: number): void;
   /** Adds the gauges sampled at scrape time from the running Core (pools, workers, SSE). */
   watch(core: Core): void;
   /** The text exposition format. */
@@ -25,6 +27,7 @@ const OFF: Metrics = {
   observeHttp: () => undefined,
   observeTransaction: () => undefined,
   webhookCall: () => undefined,
+  cronLag: () => undefined,
   watch: () => undefined,
   render: () => Promise.resolve({ contentType: "text/plain; charset=utf-8", body: "" }),
 };
@@ -49,6 +52,7 @@ export function createMetrics(opts: { enabled: boolean; version: string }): Metr
     run: { commit: transactions.series({ kind: "run", outcome: "commit" }), error: transactions.series({ kind: "run", outcome: "error" }) },
   };
   const webhookCalls = new Counter({ name: "rootcx_webhook_calls_total", help: "Inbound webhook calls by answered status.", labelNames: ["status"], registers: [registry] });
+  const cronLag = new Histogram({ name: "rootcx_cron_lag_seconds", help: "How late each schedule tick fired (fire time − scheduled time).", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
   new Gauge({ name: "rootcx_build_info", help: "The running Core's version (always 1).", labelNames: ["version"], registers: [registry] }).set({ version: opts.version }, 1);
 
   return {
@@ -56,6 +60,7 @@ export function createMetrics(opts: { enabled: boolean; version: string }): Metr
     observeHttp: (route, method, status, seconds) => http.observe(route, method, status, seconds),
     observeTransaction: (kind, committed, seconds) => transactions.observe(tx[kind][committed ? "commit" : "error"], seconds),
     webhookCall: (status) => webhookCalls.inc({ status: String(status) }),
+    cronLag: (seconds) => cronLag.observe(seconds),
     watch: (core) => registerCoreCollectors(registry, core),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
