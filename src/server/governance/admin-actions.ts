@@ -47,6 +47,9 @@ export const ADMIN_ACTIONS = [
   "webhook.update",
   "hook.create",
   "hook.delete",
+  "job.retry",
+  "job.cancel",
+  "job.replay",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
