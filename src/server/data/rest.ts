@@ -3,6 +3,7 @@ import { defineRoute } from "../http/define-route.ts";
 import { optionalBody } from "../http/optional-body.ts";
 import { RawJson } from "../http/respond.ts";
 import type { RestRequest, RestRoute } from "../http/types.ts";
+import { parseLinkedParam } from "./linked.ts";
 import { assertUtf8Query, parseListQuery, queryBody } from "./schema.ts";
 import * as service from "./service.ts";
 
@@ -13,6 +14,8 @@ const BULK_BODY_LIMIT = 8 * 1024 * 1024;
 /** Names as the service reads them: it answers a malformed or unknown app or entity itself (400 or 404). */
 const collection = z.object({ appId: z.string(), entity: z.string() });
 const oneRecord = collection.extend({ id: z.string().meta({ description: "The record's UUID" }) });
+const LINKED_PARAM = "`linked=true` attaches `_linked: {<app>: {entity, recordId, data}}`, the records of every other app whose entity of this entity's identity kind has the same identity value (one per app, the earliest created; only records the caller may read); `linked=app1,app2` names the apps. 400 for an entity without `identityKind`, an unknown app, or an app without an entity of that kind.";
+const linkedQuery = z.object({ linked: z.string({ error: "linked is given once: true, false or app1,app2" }).max(10_000).optional().meta({ description: LINKED_PARAM }) });
 
 /**
  * A record's fields are the entity's, known only at run time: the service checks them against the entity's
@@ -43,7 +46,7 @@ export const dataRoutes: RestRoute[] = [
     schemas: { params: collection },
     docs: {
       summary: "List an entity's records (governed by row-level security)",
-      description: "Any other query key filters by that column's value. `limit` (1..1000) and `offset` page; `sort` names a column and `order` is asc or desc.",
+      description: `Any other query key filters by that column's value. \`limit\` (1..1000) and \`offset\` page; \`sort\` names a column and \`order\` is asc or desc. ${LINKED_PARAM}`,
       tags,
       responses: { 200: z.array(record) },
     },
@@ -89,11 +92,12 @@ export const dataRoutes: RestRoute[] = [
   defineRoute({
     method: "GET",
     path: `${BASE}/:id`,
-    schemas: { params: oneRecord },
-    docs: { summary: "Read one record", tags, responses: { 200: record } },
+    schemas: { params: oneRecord, query: linkedQuery },
+    docs: { summary: "Read one record", description: LINKED_PARAM, tags, responses: { 200: record } },
     handler: async (req) => {
       const { principal, entity } = await target(req);
-      return { body: new RawJson((await service.getRecord(req.core, principal, entity, req.input.params.id)).json) };
+      const linked = parseLinkedParam(req.input.query.linked ?? null);
+      return { body: new RawJson((await service.getRecord(req.core, principal, entity, req.input.params.id, linked)).json) };
     },
   }),
   defineRoute({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CoreError } from "../errors.ts";
+import { LINKED_MAX_APPS, parseLinkedParam, type LinkedRequest } from "./linked.ts";
 
 export interface ListQuery {
   /** Strings from a query string; a worker's collection find may give any JSON value. */
@@ -8,6 +9,8 @@ export interface ListQuery {
   offset?: number;
   sort?: string;
   order?: string;
+  /** Attach each row's linked records from other apps (spec §2.6). */
+  linked?: LinkedRequest;
 }
 
 const RESERVED = new Set(["limit", "offset", "sort", "order", "linked"]);
@@ -43,8 +46,10 @@ export function parseListQuery(query: URLSearchParams): ListQuery {
     if (Object.hasOwn(filters, key)) throw new CoreError("BAD_REQUEST", `filter ${key.slice(0, 64)} is given twice`);
     filters[key] = value;
   }
+  if (query.getAll("linked").length > 1) throw new CoreError("BAD_REQUEST", "linked is given twice");
   return {
     filters,
+    linked: parseLinkedParam(query.get("linked")),
     limit: integer("limit", query.get("limit"), 1, 1000),
     offset: integer("offset", query.get("offset"), 0, 100_000_000),
     sort: query.get("sort") ?? undefined,
@@ -60,7 +65,10 @@ export const queryBody = z.object({
   order: z.enum(["asc", "desc"], { error: 'order must be "asc" or "desc"' }).optional(),
   limit: z.number().int().min(1).max(1000).default(100),
   offset: z.number().int().min(0).max(100_000_000).default(0),
-  linked: z.union([z.boolean(), z.array(z.string())]).optional(),
+  linked: z
+    .union([z.boolean(), z.array(z.string().max(100)).max(LINKED_MAX_APPS)], { error: "linked must be true, false or a list of app ids" })
+    .optional()
+    .meta({ description: "Attach each row's records from other apps with the same identity value as `_linked: {<app>: {entity, recordId, data}}`: true for every other app of the entity's identity kind, or a list of app ids" }),
 });
 export type QueryBody = z.infer<typeof queryBody>;
 

@@ -9,13 +9,14 @@ import { withTransaction } from "../db/queryable.ts";
 import { CoreError } from "../errors.ts";
 import type { GovernedOptions } from "../governance/executor.ts";
 import { holdsPermission } from "../governance/permissions.ts";
+import { linkedPageSql, planLinked, type LinkedRequest } from "./linked.ts";
 import type { ListQuery, QueryBody } from "./schema.ts";
 import { checkFileFields } from "../storage/file-fields.ts";
 import { coerceValue, isUuid, rowsJson, type SqlValue } from "./values.ts";
 import { columnOf, compileWhere, Params, typedParam } from "./where.ts";
 
 /** Spec §2.6: interactive Data API statements get 8 s. */
-const STATEMENT_TIMEOUT_MS = 8_000;
+export const STATEMENT_TIMEOUT_MS = 8_000;
 const SYSTEM_WRITABLE = new Set(["id", "created_at", "updated_at"]);
 export const BULK_MAX_ROWS = 1000;
 export const BULK_MAX_CELLS = 65_535;
@@ -102,10 +103,10 @@ function orderBy(entity: EntityModel, sort: string | undefined, order: string | 
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** Wraps a statement whose one row has a `json` column so that an oversized answer arrives as its size only. */
-const bounded = (sql: string) =>
+export const bounded = (sql: string) =>
   `SELECT CASE WHEN octet_length(b.json) <= ${MAX_ANSWER_BYTES} THEN b.json END AS json, octet_length(b.json) AS bytes FROM (${sql}) b`;
 
-function boundedJson(row: { json: string | null; bytes?: number | string | null } | undefined, empty: string): string {
+export function boundedJson(row: { json: string | null; bytes?: number | string | null } | undefined, empty: string): string {
   if (row?.json !== null && row?.json !== undefined) return row.json;
   if (row?.bytes !== null && row?.bytes !== undefined) {
     const mib = Math.ceil(Number(row.bytes) / 1024 / 1024);
@@ -120,7 +121,10 @@ export async function listRecords(core: Core, principal: Principal | DataActor, 
   const filters = Object.entries(q.filters).map(([name, value]) =>
     value === null ? `${quoteIdent(name)} IS NULL` : `${quoteIdent(name)} = ${typedParam(params, name, columnOf(entity, name), value)}`);
   const page = `${q.limit !== undefined ? ` LIMIT ${q.limit}` : ""}${q.offset ? ` OFFSET ${q.offset}` : ""}`;
-  const sql = `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${orderBy(entity, q.sort, q.order)}${page}) x`;
+  const order = orderBy(entity, q.sort, q.order);
+  const rowsSql = `SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${order}${page}`;
+  const linked = await planLinked(core, entity, q.linked);
+  const sql = linked ? linkedPageSql(linked, rowsSql, order) : `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (${rowsSql}) x`;
   const { rows } = await one(core, principal, entity, bounded(sql), params.values);
   return { json: boundedJson(rows[0], "[]") };
 }
@@ -129,9 +133,11 @@ export async function listRecords(core: Core, principal: Principal | DataActor, 
 export async function queryRecords(core: Core, principal: Principal | DataActor, entity: EntityModel, body: QueryBody): Promise<JsonText> {
   const params = new Params();
   const where = body.where === undefined ? "TRUE" : compileWhere(entity, body.where, params);
-  const sql = `SELECT json_build_object(
-      'data', coalesce((SELECT json_agg(x) FROM (SELECT * FROM ${entity.table} WHERE ${where} ORDER BY ${orderBy(entity, body.orderBy, body.order ?? "desc")} LIMIT ${body.limit} OFFSET ${body.offset}) x), '[]'::json),
-      'total', (SELECT count(*) FROM ${entity.table} WHERE ${where}))::text AS json`;
+  const order = orderBy(entity, body.orderBy, body.order ?? "desc");
+  const rowsSql = `SELECT * FROM ${entity.table} WHERE ${where} ORDER BY ${order} LIMIT ${body.limit} OFFSET ${body.offset}`;
+  const linked = await planLinked(core, entity, body.linked);
+  const data = linked ? `(SELECT x.json::json FROM (${linkedPageSql(linked, rowsSql, order)}) x)` : `coalesce((SELECT json_agg(x) FROM (${rowsSql}) x), '[]'::json)`;
+  const sql = `SELECT json_build_object('data', ${data}, 'total', (SELECT count(*) FROM ${entity.table} WHERE ${where}))::text AS json`;
   const { rows } = await one(core, principal, entity, bounded(sql), params.values);
   return { json: boundedJson(rows[0], '{"data":[],"total":0}') };
 }
@@ -206,8 +212,13 @@ function recordId(id: string): string {
   return id.toLowerCase();
 }
 
-export async function getRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, id: string): Promise<JsonText> {
-  const { rows } = await one(core, principal, entity, `SELECT to_json(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`, [recordId(id)]);
+/** GET /collections/{entity}/{id}, with `_linked` when asked (spec §2.6); 404 when missing or hidden. */
+export async function getRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, id: string, linked?: LinkedRequest): Promise<JsonText> {
+  const plan = await planLinked(core, entity, linked);
+  const sql = plan
+    ? `SELECT (x.json::json -> 0)::text AS json FROM (${linkedPageSql(plan, `SELECT * FROM ${entity.table} WHERE id = $1::uuid`, "id")}) x`
+    : `SELECT to_json(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`;
+  const { rows } = await one(core, principal, entity, sql, [recordId(id)]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
 }
