@@ -3,6 +3,7 @@ import { authRoutes } from "../auth/rest.ts";
 import { oidcRoutes } from "../auth/oidc/rest.ts";
 import { magicLinkRoutes } from "../auth/magic-link/rest.ts";
 import { dataRoutes } from "../data/rest.ts";
+import { federatedRoutes } from "../data/federated-rest.ts";
 import { databaseExplorerRoutes } from "../database-explorer/rest.ts";
 import { auditRoutes } from "../governance/audit-rest.ts";
 import { platformSettingsRoutes } from "../platform-settings/rest.ts";
@@ -21,4 +22,4 @@ import { storageRoutes } from "../storage/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...serviceAccountRoutes, ...tokenRoutes, ...dataRoutes, ...bucketRoutes, ...storageRoutes, openApiRoute(() => restRoutes)];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...serviceAccountRoutes, ...tokenRoutes, ...dataRoutes, ...federatedRoutes, ...bucketRoutes, ...storageRoutes, openApiRoute(() => restRoutes)];
