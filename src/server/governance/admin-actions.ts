@@ -50,6 +50,10 @@ export const ADMIN_ACTIONS = [
   "job.retry",
   "job.cancel",
   "job.replay",
+  "cron.create",
+  "cron.update",
+  "cron.delete",
+  "cron.trigger",
 ] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 

@@ -2,7 +2,7 @@ import type { Queryable } from "../db/queryable.ts";
 import type { AdminAction } from "./admin-actions.ts";
 
 /** What kind of thing an action acts on: the audit row's table_name. */
-const TARGET_TABLE: Record<string, string> = { user: "users", session: "sessions", secret: "secrets", app: "apps", vault: "vault_keys", settings: "config", oidc: "oidc_providers", auth: "magic_link_tokens", share: "public_shares", service_account: "users", bucket: "storage_buckets", storage: "storage_signing_keys", webhook: "webhooks", hook: "entity_hooks", job: "jobs" };
+const TARGET_TABLE: Record<string, string> = { user: "users", session: "sessions", secret: "secrets", app: "apps", vault: "vault_keys", settings: "config", oidc: "oidc_providers", auth: "magic_link_tokens", share: "public_shares", service_account: "users", bucket: "storage_buckets", storage: "storage_signing_keys", webhook: "webhooks", hook: "entity_hooks", job: "jobs", cron: "crons" };
 
 export { ADMIN_ACTIONS, type AdminAction } from "./admin-actions.ts";
 
