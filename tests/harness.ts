@@ -9,6 +9,7 @@ import { startCore, type RunningCore } from "../src/server/boot.ts";
 import type { AuthRateLimits } from "../src/server/auth/rate-limit.ts";
 import type { RestRoute } from "../src/server/http/types.ts";
 import type { LogBusLimits } from "../src/server/workers/logs.ts";
+import type { RealtimeLimits } from "../src/server/realtime/schema.ts";
 import { createLogger } from "../src/server/log.ts";
 
 export interface TestDatabase {
@@ -54,7 +55,7 @@ export interface TestCore extends RunningCore {
 
 /** Boots the real Core (HTTP server, REST, tRPC; no Studio) on a free port against its own database. */
 export async function startTestCore(
-  opts: { env?: Record<string, string>; routes?: RestRoute[]; authLimits?: Partial<AuthRateLimits>; logLimits?: Partial<LogBusLimits>; database?: TestDatabase } = {},
+  opts: { env?: Record<string, string>; routes?: RestRoute[]; authLimits?: Partial<AuthRateLimits>; logLimits?: Partial<LogBusLimits>; realtimeLimits?: Partial<RealtimeLimits>; database?: TestDatabase } = {},
 ): Promise<TestCore> {
   // A shared database (a second Core process on the same PostgreSQL) is dropped by its first owner only; such a
   // Core must be given the first one's ROOTCX_MASTER_KEY, or the vault's canary check stops it.
@@ -76,6 +77,7 @@ export async function startTestCore(
       logger,
       routes: opts.routes,
       logLimits: opts.logLimits,
+      realtimeLimits: opts.realtimeLimits,
       // Every test comes from 127.0.0.1: per-address limits would otherwise couple unrelated tests.
       authLimits: { loginPerIpPerMinute: 100_000, registrationsPerIpPerHour: 100_000, tokenExchangesPerIpPerMinute: 100_000, ...opts.authLimits },
       env: { DATABASE_URL: database.url, ROOTCX_DATA_DIR: dataDir, PORT: "0", ...opts.env },

@@ -20,6 +20,8 @@ import { createWorkerSupervisor, startLifecycleWorkers } from "./workers/boot-wo
 import { reapOrphans } from "./workers/orphans.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { startSpanExport, type SpanExport } from "./tracing/otel.ts";
+import { RealtimeHub } from "./realtime/hub.ts";
+import type { RealtimeLimits } from "./realtime/schema.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -36,6 +38,8 @@ export interface StartOptions {
   authLimits?: Partial<AuthRateLimits>;
   /** Overrides of the worker log bus bounds (tests use a small queue and a short keep-alive). */
   logLimits?: Partial<LogBusLimits>;
+  /** Overrides of the realtime change streams' bounds (tests use a small buffer and short intervals). */
+  realtimeLimits?: Partial<RealtimeLimits>;
 }
 
 export interface RunningCore {
@@ -104,7 +108,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   reapOrphans(config.dataDir, log);
   let runtimeUrl = config.publicUrl;
   const workers = createWorkerSupervisor({ config, log, vault, apps, auth, sink: logs, runtimeUrl: () => runtimeUrl, core: () => core });
-  const core: Core = { config, log, db, auth, governed, vault, apps, logs, workers, metrics, spans, version: VERSION, startedAt: new Date(), state: "starting" };
+  const realtime = new RealtimeHub({ pool: db.pool, databaseUrl: db.url, log, limits: opts.realtimeLimits });
+  const core: Core = { config, log, db, auth, governed, vault, apps, logs, workers, realtime, metrics, spans, version: VERSION, startedAt: new Date(), state: "starting" };
   metrics.watch(core);
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
@@ -117,10 +122,12 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
       studio = await createInProcessStudio({ dev: true, hostname: config.host, port: config.port });
     }
     await seedProviderFromEnv(core);
+    await realtime.start(core);
     http = await listen(createRequestHandler(core, studio, opts.routes), config.host, config.port);
   } catch (err) {
     await spans?.shutdown();
     await studio?.close().catch(() => undefined);
+    await realtime.stop();
     await logs.stop();
     await auth.stop();
     await apps.stop();
@@ -153,6 +160,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         stopRetention();
         // Log streams never end by themselves: they are closed first, or the server would wait for them.
         await core.logs.stop();
+        await core.realtime.stop();
         // Workers stop before the server drains: their in-flight RPCs fail at once instead of holding requests open.
         await workers.shutdown();
         process.off("exit", killWorkers);

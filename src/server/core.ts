@@ -9,6 +9,7 @@ import type { WorkerSupervisorApi } from "./workers/contracts.ts";
 import type { LogBus } from "./workers/logs.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 import type { SpanExport } from "./tracing/otel.ts";
+import type { RealtimeHub } from "./realtime/hub.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -28,6 +29,8 @@ export interface Core {
   workers: WorkerSupervisorApi;
   /** Worker output, fanned out to log subscribers on every Core process (src/server/workers/logs.ts). */
   logs: LogBus;
+  /** Realtime change streams of app tables, under row-level security (src/server/realtime/, docs/REALTIME.md). */
+  realtime: RealtimeHub;
   /** Prometheus metrics (src/server/metrics/): records nothing when ROOTCX_METRICS=off. */
   metrics: Metrics;
   /** OpenTelemetry span export, only when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/server/tracing/otel.ts). */

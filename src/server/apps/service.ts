@@ -196,6 +196,8 @@ export async function installApp(core: Core, principal: Principal, body: unknown
     for (const change of changes) {
       if (change.change_type !== "create_table") continue;
       await tx.query("SELECT rootcx_system.govern_table($1::regclass, $2, $3)", [qualified(manifest.appId, change.entity), manifest.appId, change.entity]);
+      // Realtime change capture (migration 0027): every committed change of the table reaches change streams.
+      await tx.query("SELECT rootcx_system.realtime_capture($1::regclass, $2, $3)", [qualified(manifest.appId, change.entity), manifest.appId, change.entity]);
       statements.push(`SELECT rootcx_system.govern_table('${qualified(manifest.appId, change.entity)}', '${manifest.appId}', '${change.entity}')`);
     }
     if (changes.some((c) => c.change_type === "create_table")) {

@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { Core } from "../core.ts";
 import { poolStats } from "../governance/executor.ts";
 
@@ -74,4 +74,29 @@ export function registerCoreCollectors(registry: Registry, core: Core): void {
       this.set({ stream: "logs" }, core.logs.stats().subscribers);
     },
   });
+
+  new Gauge({
+    name: "rootcx_realtime_subscribers",
+    help: "Open realtime change streams on this Core (SSE and tRPC subscriptions).",
+    registers: [registry],
+    collect() {
+      this.set(core.realtime.stats().subscribers);
+    },
+  });
+  // The hub counts as it goes; a scrape adds what it counted since the last one.
+  const counted = (name: string, help: string, read: () => number) => {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = read();
+        this.inc(now - seen);
+        seen = now;
+      },
+    });
+  };
+  counted("rootcx_realtime_events_total", "Change events delivered to realtime subscribers of this Core.", () => core.realtime.events);
+  counted("rootcx_realtime_resyncs_total", "Realtime subscribers told to resync (too slow a reader, or a resume beyond the window) on this Core.", () => core.realtime.resyncs);
 }

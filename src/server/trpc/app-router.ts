@@ -13,6 +13,7 @@ import { secretsRouter } from "../vault/router.ts";
 import { serviceAccountsRouter } from "../identities/router.ts";
 import { workersRouter } from "../workers/router.ts";
 import { storageRouter } from "../storage/buckets/router.ts";
+import { realtimeRouter } from "../realtime/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
@@ -34,6 +35,7 @@ export const appRouter = router({
   storage: storageRouter,
   serviceAccounts: serviceAccountsRouter,
   publicShares: publicSharesRouter,
+  realtime: realtimeRouter,
 });
 
 export type AppRouter = typeof appRouter;
