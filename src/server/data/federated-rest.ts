@@ -6,7 +6,7 @@ import type { RestRoute } from "../http/types.ts";
 import { federatedQuery } from "./federated.ts";
 import { queryBody } from "./schema.ts";
 
-const params = z.object({ identityKind: z.string().max(100).meta({ description: "The identity kind entities declare in their manifest (`identityKind`)" }) });
+const params = z.object({ identityKind: z.string().max(100, { error: "identityKind is longer than 100 characters" }).meta({ description: "The identity kind entities declare in their manifest (`identityKind`)" }) });
 const sourced = z.record(z.string(), z.unknown()).meta({
   id: "FederatedRecord",
   description: "A record of one source entity, with `_source: {app, entity}` naming where it comes from",
