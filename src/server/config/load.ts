@@ -3,6 +3,7 @@ import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } f
 import path from "node:path";
 import { envSchema, type LogLevel } from "./schema.ts";
 import { parseJobsConfig, type JobsConfig } from "../jobs/config.ts";
+import { parseCronsConfig, type CronsConfig } from "../crons/config.ts";
 
 export interface OidcEnvConfig {
   issuer: string;
@@ -55,6 +56,8 @@ export interface CoreConfig {
   otel: { endpoint: string; serviceName: string } | undefined;
   /** ROOTCX_JOB_*: the job queue's dispatcher (src/server/jobs/config.ts). */
   jobs: JobsConfig;
+  /** ROOTCX_CRON_*: the scheduler (src/server/crons/config.ts). */
+  crons: CronsConfig;
 }
 
 export interface SmtpConfig {
@@ -76,8 +79,13 @@ const DEFAULT_PORT = 9100;
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): CoreConfig {
   const parsed = envSchema.safeParse(env);
   const jobs = parseJobsConfig(env);
-  if (!parsed.success || "problems" in jobs) {
-    const lines = [...(parsed.error?.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`) ?? []), ...("problems" in jobs ? jobs.problems : [])];
+  const crons = parseCronsConfig(env);
+  if (!parsed.success || "problems" in jobs || "problems" in crons) {
+    const lines = [
+      ...(parsed.error?.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`) ?? []),
+      ...("problems" in jobs ? jobs.problems : []),
+      ...("problems" in crons ? crons.problems : []),
+    ];
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
@@ -122,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     metricsToken: e.ROOTCX_METRICS_TOKEN,
     otel: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME ?? "rootcx-core" } : undefined,
     jobs: jobs.config,
+    crons: crons.config,
   };
 }
 
