@@ -10,6 +10,10 @@ export interface SseClient {
   events(): unknown[];
   /** Resolves once `count` events arrived (rejects after `timeoutMs`). */
   waitForEvents(count: number, timeoutMs?: number): Promise<unknown[]>;
+  /** Every complete event with its name and id (realtime streams name `resync` and `end`, and give ids). */
+  frames(): SseFrame[];
+  /** Resolves once `count` frames arrived (rejects after `timeoutMs`). */
+  waitForFrames(count: number, timeoutMs?: number): Promise<SseFrame[]>;
   /** Calls back once the server ends the stream. */
   onEnd(callback: () => void): void;
   close(): void;
@@ -23,10 +27,31 @@ export function parseEvents(body: string): unknown[] {
     .flatMap((block) => block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as unknown));
 }
 
+export interface SseFrame {
+  event: string;
+  id?: string;
+  data: unknown;
+}
+
+/** The complete events of an SSE body with their `event:` name ("message" when unnamed) and `id:`. */
+export function parseFrames(body: string): SseFrame[] {
+  return body
+    .split("\n\n")
+    .slice(0, -1)
+    .flatMap((block) => {
+      const lines = block.split("\n");
+      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
+      if (data.length === 0) return [];
+      const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message";
+      const id = lines.find((l) => l.startsWith("id: "))?.slice(4);
+      return [{ event, ...(id !== undefined ? { id } : {}), data: JSON.parse(data.join("\n")) as unknown }];
+    });
+}
+
 /** Opens an SSE stream with node:http (no buffering between the socket and the test) and collects what arrives. */
-export function openSse(baseUrl: string, path: string, token?: string): Promise<SseClient> {
+export function openSse(baseUrl: string, path: string, token?: string, headers: Record<string, string> = {}): Promise<SseClient> {
   return new Promise((resolve, reject) => {
-    const req = http.get(baseUrl + path, { agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    const req = http.get(baseUrl + path, { agent: false, headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
       let body = "";
       const waiters = new Set<() => void>();
       res.setEncoding("utf8");
@@ -52,6 +77,24 @@ export function openSse(baseUrl: string, path: string, token?: string): Promise<
             const timer = setTimeout(() => {
               waiters.delete(check);
               fail(new Error(`expected ${count} events, got ${parseEvents(body).length}`));
+            }, timeoutMs);
+            waiters.add(check);
+            check();
+          });
+        },
+        frames: () => parseFrames(body),
+        waitForFrames(count, timeoutMs = 5_000) {
+          return new Promise((ok, fail) => {
+            const check = () => {
+              const frames = parseFrames(body);
+              if (frames.length < count) return;
+              waiters.delete(check);
+              clearTimeout(timer);
+              ok(frames);
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              fail(new Error(`expected ${count} frames, got ${JSON.stringify(parseFrames(body))}`));
             }, timeoutMs);
             waiters.add(check);
             check();
