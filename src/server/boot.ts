@@ -21,6 +21,7 @@ import { reapOrphans } from "./workers/orphans.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { startSpanExport, type SpanExport } from "./tracing/otel.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
+import { JobDispatcher } from "./jobs/dispatcher.ts";
 import type { RealtimeLimits } from "./realtime/schema.ts";
 
 export const VERSION: string = (
@@ -109,7 +110,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   let runtimeUrl = config.publicUrl;
   const workers = createWorkerSupervisor({ config, log, vault, apps, auth, sink: logs, runtimeUrl: () => runtimeUrl, core: () => core });
   const realtime = new RealtimeHub({ pool: db.pool, databaseUrl: db.url, log, limits: opts.realtimeLimits });
-  const core: Core = { config, log, db, auth, governed, vault, apps, logs, workers, realtime, metrics, spans, version: VERSION, startedAt: new Date(), state: "starting" };
+  const core: Core = { config, log, db, auth, governed, vault, apps, logs, workers, realtime, jobs: new JobDispatcher(() => core, config.jobs), metrics, spans, version: VERSION, startedAt: new Date(), state: "starting" };
   metrics.watch(core);
   let studio: StudioHandler | undefined;
   let http: HttpServer | undefined;
@@ -144,6 +145,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   const killWorkers = () => workers.killAllNow();
   process.once("exit", killWorkers);
   startLifecycleWorkers(config.dataDir, workers, log);
+  await core.jobs.start();
   const stopRetention = scheduleAuditRetention(core);
   log.info({ url: http.url, version: VERSION, database: db.info.embedded ? "embedded" : "external" }, "RootCX Core is listening");
 
@@ -161,6 +163,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         // Log streams never end by themselves: they are closed first, or the server would wait for them.
         await core.logs.stop();
         await core.realtime.stop();
+        // The dispatcher stops claiming and gives back what it runs (after a short grace) while the workers still answer.
+        await core.jobs.stop();
         // Workers stop before the server drains: their in-flight RPCs fail at once instead of holding requests open.
         await workers.shutdown();
         process.off("exit", killWorkers);

@@ -10,6 +10,7 @@ import type { LogBus } from "./workers/logs.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 import type { SpanExport } from "./tracing/otel.ts";
 import type { RealtimeHub } from "./realtime/hub.ts";
+import type { JobsRuntime } from "./jobs/dispatcher.ts";
 
 /** The states the original reports for each component in /api/v1/status. */
 export type ComponentState = "online" | "offline" | "starting" | "stopping" | "error";
@@ -31,6 +32,8 @@ export interface Core {
   logs: LogBus;
   /** Realtime change streams of app tables, under row-level security (src/server/realtime/, docs/REALTIME.md). */
   realtime: RealtimeHub;
+  /** The job queue's dispatcher on this Core process (src/server/jobs/, docs/JOBS.md). */
+  jobs: JobsRuntime;
   /** Prometheus metrics (src/server/metrics/): records nothing when ROOTCX_METRICS=off. */
   metrics: Metrics;
   /** OpenTelemetry span export, only when OTEL_EXPORTER_OTLP_ENDPOINT is set (src/server/tracing/otel.ts). */

@@ -72,6 +72,13 @@ export class JobFailedError extends CoreError {
   }
 }
 
+/** The worker went away under a call (crashed, stopped, unresponsive): whether the call ran is unknown. */
+export class WorkerLostError extends CoreError {
+  constructor(reason: string) {
+    super("BAD_GATEWAY", reason);
+  }
+}
+
 interface PendingCall {
   resolve(value: unknown): void;
   reject(err: CoreError): void;
@@ -379,7 +386,7 @@ export class WorkerProcess {
     for (const [id, call] of this.#pending) {
       clearTimeout(call.timer);
       this.#pending.delete(id);
-      call.reject(new CoreError("BAD_GATEWAY", reason));
+      call.reject(new WorkerLostError(reason));
     }
     this.#noteIdle();
   }
