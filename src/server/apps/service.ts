@@ -21,6 +21,8 @@ import { dropMigrationRole } from "../workers/migration-role.ts";
 import { clearWorkerStop } from "../workers/stop-flags.ts";
 import type { QueryConfig } from "pg";
 import { type Queryable, withTransaction } from "../db/queryable.ts";
+import { reconcileWebhooks } from "../webhooks/reconcile.ts";
+import { reconcileEntityHooks } from "../entity-hooks/reconcile.ts";
 
 const INSTALL = "admin:apps.install";
 const SELF_SERVICE = "platform:apps.create";
@@ -75,6 +77,10 @@ export function appPermissionKeys(m: Manifest): { key: string; description: stri
     { key: `app:${a}:logs.read`, description: `Watch ${m.name}'s backend logs (they show what its code prints)` },
     { key: `app:${a}:schema.history`, description: `See ${m.name}'s schema change history` },
     { key: `app:${a}:public.share`, description: `Make public links to ${m.name}'s records (read-only, as their maker)` },
+    { key: `app:${a}:webhook.read`, description: `See ${m.name}'s inbound webhooks and their calls` },
+    { key: `app:${a}:webhook.manage`, description: `Rotate ${m.name}'s webhook URLs and set their signature and rate rules` },
+    { key: `app:${a}:hook.read`, description: `See ${m.name}'s entity hooks` },
+    { key: `app:${a}:hook.write`, description: `Create and delete ${m.name}'s entity hooks` },
   );
   for (const p of m.permissions?.permissions ?? []) keys.push({ key: `app:${a}:${p.key}`, description: p.description });
   for (const act of m.actions ?? []) keys.push({ key: `app:${a}:action:${act.id}`, description: act.name });
@@ -207,6 +213,8 @@ export async function installApp(core: Core, principal: Principal, body: unknown
     await sql.upsertApp(tx, manifest, principal.userId);
     await sql.syncPermissionKeys(tx, manifest.appId, appPermissionKeys(manifest));
     await sql.ensureAppAdminRole(tx, manifest.appId, principal.userId);
+    await reconcileWebhooks(core, tx, manifest, principal.userId);
+    await reconcileEntityHooks(tx, manifest);
     const result = changes.map((c) => appliedDto(c, impacts));
     // The history keeps which losses the install accepted (destructive, affectedRows), never the values.
     if (changes.length) await sql.recordHistory(tx, { appId: manifest.appId, version: manifest.version, actor: principal.userId, changes: result, statements });
