@@ -14,6 +14,8 @@ import { serviceAccountsRouter } from "../identities/router.ts";
 import { workersRouter } from "../workers/router.ts";
 import { storageRouter } from "../storage/buckets/router.ts";
 import { realtimeRouter } from "../realtime/router.ts";
+import { webhooksRouter } from "../webhooks/router.ts";
+import { entityHooksRouter } from "../entity-hooks/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
@@ -35,6 +37,8 @@ export const appRouter = router({
   storage: storageRouter,
   serviceAccounts: serviceAccountsRouter,
   publicShares: publicSharesRouter,
+  webhooks: webhooksRouter,
+  entityHooks: entityHooksRouter,
   realtime: realtimeRouter,
 });
 
