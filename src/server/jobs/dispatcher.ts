@@ -17,6 +17,8 @@ export interface JobsRuntime {
   wake(): void;
   /** This Core's in-flight jobs (for tests and the Studio). */
   inFlight(): number;
+  /** Deletes done and cancelled jobs past the retention period now (it also runs hourly); says how many. */
+  prune(): Promise<number>;
 }
 
 /** The NOTIFY channel enqueue_job signals (migration 0023). */

@@ -13,9 +13,10 @@ import { secretsRouter } from "../vault/router.ts";
 import { serviceAccountsRouter } from "../identities/router.ts";
 import { workersRouter } from "../workers/router.ts";
 import { storageRouter } from "../storage/buckets/router.ts";
-import { realtimeRouter } from "../realtime/router.ts";
 import { webhooksRouter } from "../webhooks/router.ts";
 import { entityHooksRouter } from "../entity-hooks/router.ts";
+import { realtimeRouter } from "../realtime/router.ts";
+import { jobsRouter } from "../jobs/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
@@ -37,9 +38,10 @@ export const appRouter = router({
   storage: storageRouter,
   serviceAccounts: serviceAccountsRouter,
   publicShares: publicSharesRouter,
+  realtime: realtimeRouter,
   webhooks: webhooksRouter,
   entityHooks: entityHooksRouter,
-  realtime: realtimeRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;
