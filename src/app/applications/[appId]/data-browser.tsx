@@ -13,6 +13,8 @@ import { useTRPC } from "../../trpc.ts";
 import { SYSTEM_FIELDS, type FieldDef } from "../field-values.ts";
 import { EXPORT_CAP, fetchView, recordsCsv } from "./csv-export.ts";
 import { FilterBar } from "./filter-bar.tsx";
+import { LinkedRecords } from "./linked-records.tsx";
+import { useRecordFromUrl } from "./record-link.ts";
 import { compileFilter, conditionOfError, serializeConditions } from "./filter-model.ts";
 import { Pager } from "./pager.tsx";
 import { RecordForm } from "./record-form.tsx";
@@ -37,6 +39,7 @@ export function DataBrowser({ appId, entity, fields }: Props) {
   const [deleting, setDeleting] = useState<Row>();
   const [filterInvalid, setFilterInvalid] = useState(false);
   const [exporting, setExporting] = useState(false);
+  useRecordFromUrl(appId, entity, setEditing);
 
   const filterFields = useMemo(() => [...fields, ...SYSTEM_FIELDS], [fields]);
   const compiled = useMemo(() => compileFilter(filterFields, view.conditions), [filterFields, view.conditions]);
@@ -176,6 +179,7 @@ export function DataBrowser({ appId, entity, fields }: Props) {
             }}
           />
         )}
+        {editing && editing !== "new" && <LinkedRecords appId={appId} entity={entity} id={editing.id} />}
       </SlideOver>
 
       <ConfirmDialog
