@@ -5,6 +5,7 @@ import type { Core } from "../core.ts";
 import { CoreError } from "../errors.ts";
 import { withActor } from "../governance/actor.ts";
 import { recordAdminEvent } from "../governance/admin-events.ts";
+import { reconcileManifestCrons } from "../crons/manifest-crons.ts";
 import { lockAdminSet } from "../governance/admin-guard.ts";
 import { requirePermission } from "../governance/authorize.ts";
 import { holdsPermission } from "../governance/permissions.ts";
@@ -71,6 +72,7 @@ export function appPermissionKeys(m: Manifest): { key: string; description: stri
     { key: `app:${a}:cron.read`, description: `See ${m.name}'s schedules` },
     { key: `app:${a}:cron.write`, description: `Manage ${m.name}'s schedules` },
     { key: `app:${a}:cron.trigger`, description: `Run ${m.name}'s schedules now` },
+    { key: `app:${a}:cron.manage_others`, description: `See, change, run and delete ${m.name}'s schedules made by others` },
     { key: `app:${a}:invoke`, description: `Call ${m.name}'s backend` },
     { key: `app:${a}:job.read`, description: `See ${m.name}'s jobs (payloads, errors, statistics)` },
     { key: `app:${a}:job.manage`, description: `Retry, cancel and replay ${m.name}'s jobs` },
@@ -213,6 +215,7 @@ export async function installApp(core: Core, principal: Principal, body: unknown
     await sql.upsertApp(tx, manifest, principal.userId);
     await sql.syncPermissionKeys(tx, manifest.appId, appPermissionKeys(manifest));
     await sql.ensureAppAdminRole(tx, manifest.appId, principal.userId);
+    await reconcileManifestCrons(tx, manifest.appId, manifest.crons, principal.userId);
     await reconcileWebhooks(core, tx, manifest, principal.userId);
     await reconcileEntityHooks(tx, manifest);
     const result = changes.map((c) => appliedDto(c, impacts));
