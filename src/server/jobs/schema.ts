@@ -19,8 +19,8 @@ export const jobStateSchema = z.enum(JOB_STATES, { error: `state must be one of 
 /** A msg_id as it travels (a string of digits, within bigint). */
 export const msgIdSchema = z
   .string({ error: "msgId must be a job's msg_id (a positive whole number)" })
-  .regex(/^[1-9]\d{0,18}$/, "msgId must be a job's msg_id (a positive whole number)")
-  .refine((v) => BigInt(v) <= 9223372036854775807n, "msgId must be a job's msg_id (a positive whole number)");
+  // One check (zod runs every refinement even after a failed one, and BigInt() throws on what the pattern refuses).
+  .refine((v) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= 9223372036854775807n, "msgId must be a job's msg_id (a positive whole number)");
 
 const payloadSchema = z.unknown().superRefine((v, ctx) => {
   let text: string | undefined;
