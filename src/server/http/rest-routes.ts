@@ -23,7 +23,8 @@ import { webhookRoutes } from "../webhooks/rest.ts";
 import { entityHookRoutes } from "../entity-hooks/rest.ts";
 import { realtimeRoutes } from "../realtime/rest.ts";
 import { jobRoutes } from "../jobs/rest.ts";
+import { cronRoutes } from "../crons/rest.ts";
 import type { RestRoute } from "./types.ts";
 
 /** Every subsystem's REST routes, below /api/v1. */
-export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...serviceAccountRoutes, ...tokenRoutes, ...dataRoutes, ...realtimeRoutes, ...federatedRoutes, ...bucketRoutes, ...storageRoutes, ...webhookRoutes, ...entityHookRoutes, ...jobRoutes, openApiRoute(() => restRoutes)];
+export const restRoutes: RestRoute[] = [...systemRoutes, ...authRoutes, ...oidcRoutes, ...magicLinkRoutes, ...governanceRoutes, ...auditRoutes, ...vaultRoutes, ...platformSettingsRoutes, ...databaseExplorerRoutes, ...appRoutes, ...logsRoutes, ...workerRoutes, ...deployRoutes, ...publicShareRoutes, ...serviceAccountRoutes, ...tokenRoutes, ...dataRoutes, ...realtimeRoutes, ...federatedRoutes, ...bucketRoutes, ...storageRoutes, ...webhookRoutes, ...entityHookRoutes, ...jobRoutes, ...cronRoutes, openApiRoute(() => restRoutes)];

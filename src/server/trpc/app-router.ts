@@ -17,6 +17,7 @@ import { webhooksRouter } from "../webhooks/router.ts";
 import { entityHooksRouter } from "../entity-hooks/router.ts";
 import { realtimeRouter } from "../realtime/router.ts";
 import { jobsRouter } from "../jobs/router.ts";
+import { cronsRouter } from "../crons/router.ts";
 import { router } from "./init.ts";
 
 /** Every subsystem's tRPC router, mounted under its name. */
@@ -42,6 +43,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   entityHooks: entityHooksRouter,
   jobs: jobsRouter,
+  crons: cronsRouter,
 });
 
 export type AppRouter = typeof appRouter;
