@@ -94,6 +94,16 @@ describe("linked records under row-level security", () => {
     expect(Object.keys(list[0]!._linked ?? {})).toEqual(["desk"]);
   });
 
+  it("one record per app: the earliest created of those with the identity value", async () => {
+    // Two more shop customers for ben, one request after the other: the first has the earlier created_at.
+    const first = await api(core, "POST", path("shop"), { email: "ben@x.test", name: "shop-ben-1" }, w.admin.accessToken);
+    const second = await api(core, "POST", path("shop"), { email: "ben@x.test", name: "shop-ben-2" }, w.admin.accessToken);
+    expect(Date.parse(first.body.created_at)).toBeLessThan(Date.parse(second.body.created_at));
+    const res = await api(core, "GET", `${path("crm")}/${w.ids.crm["ben@x.test"]}?linked=shop`, undefined, w.admin.accessToken);
+    expect(res.body._linked.shop.recordId).toBe(first.body.id);
+    for (const id of [first.body.id, second.body.id]) expect((await api(core, "DELETE", `${path("shop")}/${id}`, undefined, w.admin.accessToken)).status).toBe(200);
+  });
+
   it("one governed statement per request, whatever the page size and the number of sources", async () => {
     let transactions = 0;
     core.core.governed.instrument(() => void transactions++);

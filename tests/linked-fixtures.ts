@@ -69,8 +69,8 @@ export async function buildWorld(core: TestCore, prefix: string): Promise<World>
   }
   const ids = { crm: {}, shop: {}, desk: {}, legacy: {} } as World["ids"];
   for (const app of ["crm", "shop", "desk", "legacy"] as const) {
-    // Scores differ in their number of digits, so that numeric and textual order disagree.
-    const rows = PEOPLE[app].map((email, i) => ({ [app === "desk" ? "mail" : "email"]: email, name: `${app}-${email.split("@")[0]}`, score: app === "legacy" ? "7" : (i * 37) % 101 }));
+    // Scores have one, two or three digits, so that numeric and textual order disagree.
+    const rows = PEOPLE[app].map((email, i) => ({ [app === "desk" ? "mail" : "email"]: email, name: `${app}-${email.split("@")[0]}`, score: app === "legacy" ? "7" : ((i * 37) % 101) * (i % 2 ? 10 : 1) }));
     const res = await api(core, "POST", `${path(app)}/bulk`, rows, admin.accessToken);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     for (const row of res.body as Record<string, string>[]) ids[app][row.email ?? row.mail!] = row.id!;
