@@ -139,6 +139,11 @@ describe("management", () => {
     expect((await createHook({ entity: 'note"; DROP TABLE x; --', operation: "INSERT" })).status).toBe(400);
     expect((await createHook({ entity: "note", operation: "INSERT", action_config: [1] })).body.error).toBe("action_config: action_config must be a JSON object");
     expect((await api(core, "POST", "/api/v1/apps/nope/hooks", { entity: "note", operation: "INSERT" }, admin.accessToken))).toMatchObject({ status: 404, body: { error: "app nope not found" } });
+    expect((await createHook({ entity: "note", operation: "INSERT", action_config: { big: "x".repeat(70_000) } })).body).toEqual({ error: "action_config: action_config must be at most 64 KiB of JSON" });
+    expect((await createHook({ entity: "note", operation: "INSERT", action_config: { nul: "a\u0000b" } })).status).toBe(400);
+    expect((await createHook({ entity: "note", operation: "INSERT", extra: 1 })).status).toBe(400);
+    expect(await api(core, "GET", "/api/v1/apps/hooked/hooks/not-a-uuid", undefined, admin.accessToken)).toMatchObject({ status: 400, body: { error: "invalid hook id" } });
+    expect((await api(core, "GET", "/api/v1/apps/hooked/hooks?operation=insert", undefined, admin.accessToken)).status).toBe(400);
   });
 
   it("needs hook.read to read and hook.write to change", async () => {

@@ -268,6 +268,24 @@ describe("permissions", () => {
     expect(await api(core, "GET", `/api/v1/apps/hooked/webhooks/${id}/calls`, undefined, outsider.accessToken)).toMatchObject({ status: 403, body: { error: "permission required: app:hooked:webhook.read" } });
   });
 
+  it("refuses malformed ids and settings with 400", async () => {
+    const id = await idOf("inbound");
+    expect(await api(core, "POST", "/api/v1/apps/hooked/webhooks/not-a-uuid/rotate", undefined, admin.accessToken)).toMatchObject({ status: 400, body: { error: "invalid webhook id" } });
+    expect(await api(core, "POST", "/api/v1/apps/hooked/webhooks/00000000-0000-4000-8000-000000000000/rotate", undefined, admin.accessToken)).toMatchObject({ status: 404, body: { error: "webhook 00000000-0000-4000-8000-000000000000 not found in app hooked" } });
+    expect((await api(core, "PATCH", `/api/v1/apps/hooked/webhooks/${id}`, { token: "x" }, admin.accessToken)).status).toBe(400);
+    expect((await api(core, "PATCH", `/api/v1/apps/hooked/webhooks/${id}`, { rateLimitPerMinute: 0 }, admin.accessToken)).status).toBe(400);
+    expect((await api(core, "GET", `/api/v1/apps/hooked/webhooks/${id}/calls?limit=1000`, undefined, admin.accessToken)).status).toBe(400);
+  });
+
+  it("refuses a manifest whose webhooks are malformed, naming the entry", async () => {
+    const bad = async (webhooks: unknown[]) => (await api(core, "POST", "/api/v1/apps", { ...manifest, webhooks }, admin.accessToken)).body;
+    expect(await bad([{ name: "a b" }])).toEqual({ error: "webhooks[0].name: webhook names use A-Z, a-z, 0-9, _ and -, at most 64" });
+    expect(await bad(["x", "x"])).toEqual({ error: 'webhooks[1].name: duplicate webhook "x"' });
+    expect(await bad([{ name: "x", method: "agent" }])).toEqual({ error: 'webhooks[0].method: "agent" (calling the app\'s agent) is not supported yet; name a worker RPC' });
+    expect((await bad([{ name: "x", extra: true }])).error).toMatch(/^webhooks\[0\]/);
+    expect((await list()).map((w) => w.name).sort()).toEqual(["broken", "inbound", "plain", "strict"]);
+  });
+
   it("makes no call for a creator who no longer holds app:{id}:invoke", async () => {
     const member = await signUpAndIn(core, "member@example.com");
     expect((await api(core, "POST", "/api/v1/roles", { name: "hooked_reader", permissions: ["app:hooked:webhook.read"] }, admin.accessToken)).status).toBe(200);

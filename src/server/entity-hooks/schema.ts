@@ -19,7 +19,10 @@ export const createHookBody = z.strictObject({
   entity,
   operation,
   action_type: z.enum(["job", "agent", "workflow"], { error: 'action_type must be "job" ("agent" and "workflow" are not supported yet)' }).default("job"),
-  action_config: z.record(z.string(), z.unknown(), { error: "action_config must be a JSON object" }).optional(),
+  action_config: z
+    .record(z.string(), z.unknown(), { error: "action_config must be a JSON object" })
+    .refine((v) => Buffer.byteLength(JSON.stringify(v)) <= 65_536, { error: "action_config must be at most 64 KiB of JSON" })
+    .optional(),
   runAs: z.uuid({ error: "runAs must be a user id" }).optional(),
 });
 export type CreateHook = z.infer<typeof createHookBody>;
