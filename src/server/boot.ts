@@ -22,6 +22,7 @@ import { createMetrics } from "./metrics/metrics.ts";
 import { startSpanExport, type SpanExport } from "./tracing/otel.ts";
 import { RealtimeHub } from "./realtime/hub.ts";
 import { JobDispatcher } from "./jobs/dispatcher.ts";
+import { startCronScheduler } from "./crons/scheduler.ts";
 import type { RealtimeLimits } from "./realtime/schema.ts";
 
 export const VERSION: string = (
@@ -146,6 +147,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
   process.once("exit", killWorkers);
   startLifecycleWorkers(config.dataDir, workers, log);
   await core.jobs.start();
+  // Every Core runs a scheduler; one at a time leads (fires ticks), the others wait on its lock (crons/leader.ts).
+  const scheduler = startCronScheduler(core);
   const stopRetention = scheduleAuditRetention(core);
   log.info({ url: http.url, version: VERSION, database: db.info.embedded ? "embedded" : "external" }, "RootCX Core is listening");
 
@@ -163,6 +166,8 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
         // Log streams never end by themselves: they are closed first, or the server would wait for them.
         await core.logs.stop();
         await core.realtime.stop();
+        // No tick fires once stopping begins; the lock passes to another Core at once.
+        await scheduler.stop();
         // The dispatcher stops claiming and gives back what it runs (after a short grace) while the workers still answer.
         await core.jobs.stop();
         // Workers stop before the server drains: their in-flight RPCs fail at once instead of holding requests open.
