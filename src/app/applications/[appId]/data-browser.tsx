@@ -2,6 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { errorSentence } from "../../components/api-error.ts";
+import { Badge } from "../../components/badge.tsx";
 import { Button } from "../../components/button.tsx";
 import { ConfirmDialog } from "../../components/confirm-dialog.tsx";
 import { forbiddenReason, usePermissions } from "../../components/permissions.tsx";
@@ -19,6 +20,7 @@ import { compileFilter, conditionOfError, serializeConditions } from "./filter-m
 import { Pager } from "./pager.tsx";
 import { RecordForm } from "./record-form.tsx";
 import { RecordsTable, type Row } from "./records-table.tsx";
+import { useLiveRecords } from "./use-live-records.ts";
 import { useViewState } from "./view-state.ts";
 
 interface Props {
@@ -54,6 +56,8 @@ export function DataBrowser({ appId, entity, fields }: Props) {
   const update = useMutation(trpc.data.update.mutationOptions());
   const remove = useMutation(trpc.data.delete.mutationOptions());
   const refresh = () => qc.invalidateQueries(trpc.data.pathFilter());
+  // Changes made elsewhere refetch this page and are marked for a moment.
+  const live = useLiveRecords(appId, entity, where, refresh);
 
   // Unknown permissions count as "not yet": the button says so rather than failing after a click.
   const reason = (action: "create" | "update" | "delete") => {
@@ -129,7 +133,10 @@ export function DataBrowser({ appId, entity, fields }: Props) {
       />
       <div className="flex flex-wrap items-end justify-between gap-3">
         <Pager page={view.page} size={view.size} total={failed ? 0 : records.data?.total} onPage={(page) => setView({ page })} onSize={(size) => setView({ size, page: 1 })} />
-        <div className="flex flex-wrap gap-2">
+        <div className="flex flex-wrap items-center gap-2">
+          <Badge tone={live.status === "live" ? "success" : "neutral"} data-testid="live-status">
+            {live.status === "live" ? "Live" : live.status === "off" ? "Not live" : "Connecting…"}
+          </Badge>
           <Button variant="secondary" disabled={exporting || failed} onClick={exportCsv}>
             {exporting ? "Exporting…" : "Export CSV"}
           </Button>
@@ -146,6 +153,7 @@ export function DataBrowser({ appId, entity, fields }: Props) {
         sort={view.sort}
         onSort={(sort) => setView({ sort, page: 1 })}
         rights={{ update: reason("update"), delete: reason("delete") }}
+        recent={live.recent}
         onSaveCell={saveCell}
         onEdit={(row) => setEditing(row)}
         onDelete={(row) => setDeleting(row)}

@@ -1,4 +1,5 @@
 "use client";
+import { Badge } from "../../components/badge.tsx";
 import { Button } from "../../components/button.tsx";
 import { DataTable, type Column, type TableSort } from "../../components/data-table.tsx";
 import { display, SYSTEM_FIELDS, type FieldDef } from "../field-values.ts";
@@ -24,6 +25,8 @@ interface Props {
   onSaveCell: (row: Row, field: string, value: unknown) => Promise<void>;
   onEdit: (row: Row) => void;
   onDelete: (row: Row) => void;
+  /** Rows just inserted or updated elsewhere (the live change stream), marked next to their id. */
+  recent?: ReadonlyMap<string, "insert" | "update">;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -38,21 +41,31 @@ function localTime(value: unknown): string {
 const [ID, CREATED, UPDATED] = SYSTEM_FIELDS as [FieldDef, FieldDef, FieldDef];
 
 /** Records as a grid: every column sortable, cells editable in place, Edit and Delete stuck to the right. */
-export function RecordsTable({ fields, rows, loading, empty, sort, onSort, rights, onSaveCell, onEdit, onDelete }: Props) {
+export function RecordsTable({ fields, rows, loading, empty, sort, onSort, rights, onSaveCell, onEdit, onDelete, recent }: Props) {
   const rowLabel = (row: Row) => `record ${row.id.slice(0, 8)}`;
   const system = (f: FieldDef, width: number): Column<Row> => ({
     key: f.name,
     header: f.name,
     sortable: true,
     width,
-    cell: (row) => (
-      <span className="block truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={display(row[f.name])}>
-        {f.name === "id" ? row.id.slice(0, 8) : localTime(row[f.name])}
-      </span>
-    ),
+    cell: (row) => {
+      const change = f.name === "id" ? recent?.get(row.id) : undefined;
+      return (
+        <span className="flex items-center gap-1">
+          <span className="block truncate font-mono text-xs text-slate-600 dark:text-slate-400" title={display(row[f.name])}>
+            {f.name === "id" ? row.id.slice(0, 8) : localTime(row[f.name])}
+          </span>
+          {change && (
+            <Badge tone={change === "insert" ? "success" : "info"} data-testid={`live-${change}`}>
+              {change === "insert" ? "new" : "changed"}
+            </Badge>
+          )}
+        </span>
+      );
+    },
   });
   const columns: Column<Row>[] = [
-    { ...system(ID, 100), hideable: false },
+    { ...system(ID, 150), hideable: false },
     ...fields.map(
       (f): Column<Row> => ({
         key: f.name,
@@ -88,7 +101,7 @@ export function RecordsTable({ fields, rows, loading, empty, sort, onSort, right
         loading={loading}
         empty={empty}
         rowKey={(r) => r.id}
-        rowProps={(r) => ({ "data-testid": `record-${r.id}` })}
+        rowProps={(r) => ({ "data-testid": `record-${r.id}`, ...(recent?.has(r.id) ? { "data-live": recent.get(r.id)! } : {}) })}
         sort={sort}
         onSort={(key) => onSort({ key, order: sort.key === key && sort.order === "asc" ? "desc" : "asc" })}
         actions={(row) => (
