@@ -19,7 +19,7 @@ export const STATE_HINT: Record<JobState, string> = {
   done: "finished",
   failed: "errored, will retry",
   dead: "attempts used up",
-  cancelled: "cancelled before it ran",
+  cancelled: "cancelled",
 };
 
 export function isJobState(v: string | null | undefined): v is JobState {

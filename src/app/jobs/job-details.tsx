@@ -7,28 +7,13 @@ function ms(from: string | null, to: string | null): number | null {
   return from && to ? new Date(to).getTime() - new Date(from).getTime() : null;
 }
 
-/** Each failed attempt as the Core recorded it: `{attempt, at, error}` objects, or whatever else it stored. */
-function errorEntries(errors: unknown): { attempt?: number; at?: string; error: string }[] {
-  if (!Array.isArray(errors)) return [];
-  return errors.map((e) => {
-    if (typeof e === "object" && e !== null) {
-      const r = e as Record<string, unknown>;
-      return {
-        attempt: typeof r.attempt === "number" ? r.attempt : undefined,
-        at: typeof r.at === "string" ? r.at : undefined,
-        error: typeof r.error === "string" ? r.error : typeof r.message === "string" ? r.message : prettyJson(e),
-      };
-    }
-    return { error: String(e) };
-  });
-}
-
 const ROW = "grid grid-cols-[8rem_1fr] gap-2";
 const KEY = "text-slate-600 dark:text-slate-400";
 
 /** Everything the Core knows about one job: timings, attempts and each attempt's error, and its payload. */
 export function JobDetails({ job }: { job: JobView }) {
-  const errors = errorEntries(job.errors);
+  // Newest first: the last attempt's error is the one that decided the job's state.
+  const errors = [...job.errors].reverse();
   return (
     <div className="space-y-5 text-sm" data-testid="job-details">
       <dl className="space-y-1">
@@ -39,6 +24,7 @@ export function JobDetails({ job }: { job: JobView }) {
               {job.state}
             </Badge>{" "}
             <span className="text-slate-600 dark:text-slate-400">{STATE_HINT[job.state]}</span>
+            {job.cancelRequested && job.state === "running" && <span className="text-slate-600 dark:text-slate-400"> (cancel requested: it ends cancelled when its worker answers)</span>}
           </dd>
         </div>
         <div className={ROW}>
@@ -94,11 +80,10 @@ export function JobDetails({ job }: { job: JobView }) {
           <p className="text-slate-600 dark:text-slate-400">{job.lastError ?? "No attempt has failed."}</p>
         ) : (
           <ol className="space-y-2" data-testid="job-errors">
-            {errors.map((e, i) => (
-              <li key={i} className="rounded-md border border-red-200 bg-red-50 p-2 dark:border-red-900 dark:bg-red-950">
+            {errors.map((e) => (
+              <li key={`${e.attempt}-${e.at}`} className="rounded-md border border-red-200 bg-red-50 p-2 dark:border-red-900 dark:bg-red-950">
                 <div className="text-xs text-slate-700 dark:text-slate-300">
-                  Attempt {e.attempt ?? i + 1}
-                  {e.at ? `, ${formatWhen(e.at)}` : ""}
+                  Attempt {e.attempt}, {formatWhen(e.at)}
                 </div>
                 <pre className="mt-1 overflow-auto whitespace-pre-wrap break-words font-mono text-xs text-red-900 dark:text-red-200">{e.error}</pre>
               </li>

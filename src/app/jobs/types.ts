@@ -1,35 +1,10 @@
-import type { JobState } from "./format.ts";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "../../client/index.ts";
 
-/** One job as the console shows it (tRPC `jobs.list` / `jobs.get`, contract item 5 of issue 15). */
-export interface JobView {
-  msgId: string;
-  appId: string;
-  payload: unknown;
-  userId: string | null;
-  state: JobState;
-  priority: number;
-  runAt: string;
-  attempts: number;
-  maxAttempts: number;
-  dedupKey: string | null;
-  source: string;
-  sourceId: string | null;
-  lastError: string | null;
-  errors: unknown;
-  enqueuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+/** The shapes the console shows, straight from the Core's tRPC router (never restated by hand). */
+type Outputs = inferRouterOutputs<AppRouter>["jobs"];
 
-export interface Percentiles {
-  p50: number | null;
-  p99: number | null;
-}
-
-/** tRPC `jobs.stats`: counts now, one point per minute of the window, wait (enqueue→start) and run times. */
-export interface JobStatsView {
-  counts: Record<string, number>;
-  series: { at: string; enqueued: number; done: number; failed: number; dead: number }[];
-  waitMs: Percentiles;
-  runMs: Percentiles;
-}
+/** One job: state, attempts, each failed attempt's error, timings and payload (`jobs.get`, items of `jobs.list`). */
+export type JobView = Outputs["get"];
+/** Counts now, one point per minute of the window, wait (due → taken) and run (taken → result) p50/p99. */
+export type JobStatsView = Outputs["stats"];
