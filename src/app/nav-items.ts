@@ -23,6 +23,11 @@ export const NAV_ITEMS: NavItem[] = [
   // Buckets are listed to anyone; the panel is for those who may read every bucket (a per-bucket key opens /storage/{bucket}).
   { href: "/storage", label: "Storage", requires: ["storage:read"] },
   { href: "/service-accounts", label: "Service accounts", requires: ["admin:service_accounts.manage"] },
+  // Jobs, schedules and webhooks are per app (app:{id}:job.read, cron.read, webhook.read): no one key opens them,
+  // so the entries need none and each page lists only the apps whose key the caller holds (never a 403).
+  { href: "/jobs", label: "Jobs" },
+  { href: "/schedules", label: "Schedules" },
+  { href: "/webhooks", label: "Webhooks" },
   // Browsing schemas is open to every user; the SQL console inside needs admin:db.query.
   { href: "/database", label: "Database" },
   { href: "/settings", label: "Settings", requires: ["*"] },
