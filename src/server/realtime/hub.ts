@@ -189,7 +189,16 @@ export class RealtimeHub {
   /** Groups the table's subscribers by permissions and where, runs one statement per group, and sends. */
   async #serve(targets: Subscription[], changes: ChangeRow[]): Promise<void> {
     const core = this.#core!;
-    const checked = await Promise.all(targets.map(async (s) => ({ s, access: await this.#access(s) })));
+    // One check per principal (a person with several tabs open, a service with many streams), not per stream.
+    const byPrincipal = new Map<string, Promise<{ permissions: string[] } | { lost: string }>>();
+    const checked = await Promise.all(
+      targets.map(async (s) => {
+        const key = `${s.principal.userId}\n${s.principal.sessionId ?? ""}\n${s.principal.credentialId ?? ""}`;
+        let access = byPrincipal.get(key);
+        if (!access) byPrincipal.set(key, (access = this.#access(s)));
+        return { s, access: await access };
+      }),
+    );
     const groups = new Map<string, { group: VisibilityGroup; members: Subscription[] }>();
     for (const { s, access } of checked) {
       if ("lost" in access) {
