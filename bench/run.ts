@@ -14,9 +14,10 @@ import { metricsBench } from "./metrics.ts";
 import { storageBench } from "./storage.ts";
 import { vaultBench } from "./vault.ts";
 import { workersBench } from "./workers.ts";
+import { realtimeBench } from "./realtime.ts";
 import { printTable, ROOT, type Row } from "./lib.ts";
 
-const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench, metrics: metricsBench, storage: storageBench };
+const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench, metrics: metricsBench, storage: storageBench, realtime: realtimeBench };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const rows: Row[] = [];
 for (const [name, run] of Object.entries(suites)) {
