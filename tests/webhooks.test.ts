@@ -215,11 +215,24 @@ describe("tokens", () => {
 });
 
 describe("limits and records", () => {
-  it("refuses a body over 1 MiB with 413 and makes no RPC", async () => {
+  it("refuses a body over 384 KiB with 413 and makes no RPC", async () => {
     const before = (await received()).length;
-    const res = await call(inbound.token, Buffer.alloc(1024 * 1024 + 1, 0x61));
+    const res = await call(inbound.token, Buffer.alloc(384 * 1024 + 1, 0x61));
     expect(res.status).toBe(413);
-    expect(res.body.error).toBe("request body exceeds the limit of 1048576 bytes");
+    expect(res.body.error).toBe("request body exceeds the limit of 393216 bytes");
+    expect((await received()).length).toBe(before);
+  });
+
+  it("hands a body at the limit to the worker whole, and refuses one that would encode past the worker's 1 MiB message", async () => {
+    const big = Buffer.from(JSON.stringify({ blob: "z".repeat(384 * 1024 - 20) }));
+    expect(big.length).toBeLessThanOrEqual(384 * 1024);
+    expect((await call(inbound.token, big, { "content-type": "application/json" })).status).toBe(200);
+    expect(Buffer.from((await received()).at(-1)!.params.rawBody, "base64").equals(big)).toBe(true);
+    const before = (await received()).length;
+    // Not JSON, so it travels as text, where each control character is escaped as six characters.
+    const res = await call(inbound.token, Buffer.alloc(200 * 1024, 0x01));
+    expect(res.status).toBe(413);
+    expect(res.body.error).toMatch(/^this call is too large to hand to the app's backend: its headers and body \(sent parsed and as base64\) encode to \d+ bytes, more than 983040$/);
     expect((await received()).length).toBe(before);
   });
 
@@ -243,7 +256,7 @@ describe("limits and records", () => {
     const res = await api(core, "GET", `/api/v1/apps/hooked/webhooks/${id}/calls?limit=5`, undefined, admin.accessToken);
     expect(res.status).toBe(200);
     expect(res.body.length).toBe(5);
-    expect(res.body[0]).toMatchObject({ status: 413, error: "request body exceeds the limit of 1048576 bytes", signed: false });
+    expect(res.body[0]).toMatchObject({ status: 413, error: expect.stringMatching(/^this call is too large to hand/), signed: false });
     expect(res.body.every((c: { durationMs: number }) => c.durationMs >= 0)).toBe(true);
     await db.query("INSERT INTO rootcx_system.webhook_calls (webhook_id, status, duration_ms) SELECT $1, 200, 1 FROM generate_series(1, 150)", [id]);
     await call(inbound.token, "{}");

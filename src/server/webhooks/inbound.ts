@@ -13,8 +13,14 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "./signature
 import * as sql from "./sql.ts";
 import { hashToken, isWellFormedToken, PREFIX_LENGTH, sameHash } from "./token.ts";
 
-/** The largest body an inbound call may carry (it travels to the worker twice: parsed and as base64). */
-export const INBOUND_BODY_LIMIT = 1024 * 1024;
+/**
+ * The largest body an inbound call may carry. It reaches the worker twice in one IPC message (parsed, and as
+ * base64: 4/3 of its size), and the worker host reads messages of at most 1 MiB a line (src/worker-host/wire.ts),
+ * dropping a longer one (the call would then only end at the RPC timeout): 384 KiB, twice, fits with its headers.
+ */
+export const INBOUND_BODY_LIMIT = 384 * 1024;
+/** What the RPC's params may encode to; the rest of the 1 MiB line is the envelope (id, method, caller, trace). */
+const MAX_PARAMS_BYTES = 1024 * 1024 - 64 * 1024;
 
 /** One answer for every token that opens nothing: it never says whether a prefix matched. */
 const UNKNOWN = "no webhook at this URL";
@@ -72,7 +78,7 @@ function bodyValue(raw: Buffer): unknown {
 }
 
 /**
- * POST /api/v1/hooks/{token}: token → rate limit → body (1 MiB) → signature → owner → the worker RPC named by the
+ * POST /api/v1/hooks/{token}: token → rate limit → body (384 KiB) → signature → owner → the worker RPC named by the
  * webhook's method, with {name, headers, body, rawBody (base64)}; the RPC's result is the answer. Every call that
  * found its webhook is recorded (status, duration, error) and counted in rootcx_webhook_calls_total.
  */
@@ -108,6 +114,11 @@ export async function receiveWebhook(core: Core, token: string, req: IncomingMes
     const { identity, caller } = await creatorOf(core, row);
     if (!core.workers.hasBackend(row.app_id)) throw new CoreError("NOT_READY", `app ${row.app_id} has no deployed backend to take webhook ${row.name}`);
     const params = { name: row.name, headers: flatHeaders(req), body: bodyValue(rawBody), rawBody: rawBody.toString("base64") };
+    // A body within the limit can still encode larger (a text of control characters is escaped six-fold).
+    const encoded = Buffer.byteLength(JSON.stringify(params));
+    if (encoded > MAX_PARAMS_BYTES) {
+      throw new CoreError("PAYLOAD_TOO_LARGE", `this call is too large to hand to the app's backend: its headers and body (sent parsed and as base64) encode to ${encoded} bytes, more than ${MAX_PARAMS_BYTES}`);
+    }
     const result = await core.workers.rpc(row.app_id, identity, row.method, params, caller);
     await finish(200, null);
     return result;
