@@ -15,12 +15,15 @@ interface Props {
 export const linkedRecordHref = (app: string, entity: string, id: string) =>
   `/applications/${encodeURIComponent(app)}?${new URLSearchParams({ entity, record: id }).toString()}`;
 
-/** A short description of a record: the first of its text fields that has a value. */
+/** A short description of a record: its first few text fields with a value, as `field: value`. */
 function summary(data: Record<string, unknown>): string | undefined {
+  const parts: string[] = [];
   for (const [key, value] of Object.entries(data)) {
-    if (key !== "id" && typeof value === "string" && value && !/_at$/.test(key)) return value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    if (key === "id" || key === "created_at" || key === "updated_at" || typeof value !== "string" || !value) continue;
+    parts.push(`${key}: ${value.length > 60 ? `${value.slice(0, 60)}…` : value}`);
+    if (parts.length === 3) break;
   }
-  return undefined;
+  return parts.length ? parts.join(" · ") : undefined;
 }
 
 /**
