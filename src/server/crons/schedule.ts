@@ -71,7 +71,7 @@ export function parseSchedule(schedule: string, timezone: string): Schedule {
   try {
     cron = new Cron(text.startsWith("@") ? text.toLowerCase() : text, { timezone, mode: "5-part", paused: true });
   } catch (err) {
-    throw invalid((err instanceof Error ? err.message : String(err)).replace(/^Cron(Pattern|Date)?:\s*/, ""));
+    throw invalid((err instanceof Error ? err.message : String(err)).replace(/^Cron(Pattern|Date)?:\s*/, "").replace(/\.$/, ""));
   }
   const parsed = new CronExpression(cron);
   if (parsed.nextAfter(new Date()) === null) throw invalid("it never fires (no date matches it)");
