@@ -162,14 +162,26 @@ describe("schedules and their validation", () => {
     await expect(trpc.crons.preview.query({ schedule: "0 25 * * *", timezone: "UTC" })).rejects.toThrow(/Invalid value for hour: 25/);
   });
 
-  it("an edit takes effect at once: a disabled cron stops owing ticks, re-enabling owes the next instant from now", async () => {
-    const cron = await create({ name: "toggled", schedule: "@hourly" });
+  it("an edit takes effect at once: the leader is woken (no 30 s wait), disabling stops owing ticks, enabling owes the next instant from now", async () => {
+    const cron = await create({ name: "toggled", schedule: "@yearly", overlapPolicy: "queue" });
+    const edited = await call("PATCH", `/apps/${APP}/crons/${cron.id}`, { schedule: "1 seconds" });
+    expect(edited.body).toMatchObject({ schedule: "1 seconds" });
+    const editedAt = Date.now();
+    await waitFor("a tick of the edited schedule", async () => (await runsOf(cron.id)).length > 0, 3_000);
+    expect(Date.now() - editedAt).toBeLessThan(3_000);
     const off = await call("PATCH", `/apps/${APP}/crons/${cron.id}`, { enabled: false });
     expect(off.body).toMatchObject({ enabled: false, nextRunAt: null });
-    const on = await call("PATCH", `/apps/${APP}/crons/${cron.id}`, { enabled: true, schedule: "5 seconds" });
-    expect(on.body).toMatchObject({ enabled: true, schedule: "5 seconds" });
-    expect(ms(on.body.nextRunAt) - Date.now()).toBeLessThanOrEqual(5000);
+    const count = (await runsOf(cron.id)).length;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await runsOf(cron.id)).length).toBe(count);
+    const on = await call("PATCH", `/apps/${APP}/crons/${cron.id}`, { enabled: true });
+    expect(on.body).toMatchObject({ enabled: true, schedule: "1 seconds" });
+    expect(ms(on.body.nextRunAt) - Date.now()).toBeLessThanOrEqual(1000);
+    // The ticks while it was disabled were not owed: once it fires again, none is recorded as missed.
+    await waitFor("a tick after re-enabling", async () => (await runsOf(cron.id)).length > count, 3_000);
+    expect((await runsOf(cron.id)).filter((r) => r.status === "missed")).toEqual([]);
     expect(await call("DELETE", `/apps/${APP}/crons/${cron.id}`)).toMatchObject({ status: 200, body: { message: "schedule toggled deleted" } });
+    expect((await pool.query("SELECT count(*)::int AS n FROM rootcx_system.cron_runs WHERE cron_id = $1", [cron.id])).rows[0].n).toBe(0);
   });
 });
 
