@@ -1,10 +1,9 @@
-// The data suite's baseline: the least a server can do to answer a governed Data API read. It takes the
-// transaction text the Core sent (captured from PostgreSQL by bench/data.ts, with the claims and the id as
-// holes), signs claims per request with the Core's own sign() for the pooled backend, and returns
-// PostgreSQL's JSON text. Same gateway login and pool size as the Core's governed pool; no routing,
-// authentication, permission lookup or manifest resolution.
+// The data suite's baseline: the least the Core itself can do to answer a governed Data API read. It runs the
+// statement the Core sent (captured from PostgreSQL by bench/data.ts, parameters as $n) through the Core's own
+// GovernedExecutor.runOne — the same prelude, claims, pipelining and gateway pool — and returns PostgreSQL's
+// JSON text. What it leaves out is the Core's REST layer: routing, authentication, the principal and entity
+// lookups, and the SQL building.
 import http from "node:http";
-import pg from "pg";
 import { GovernedExecutor } from "../src/server/governance/executor.ts";
 import { createLogger } from "../src/server/log.ts";
 
@@ -12,10 +11,10 @@ export interface DataServerConfig {
   gatewayUrl: string;
   claimsKey: string;
   uid: string;
-  perms: string;
-  /** Transaction text with the holes CLAIMS_HOLE and ID_HOLE. */
-  getTemplate: string;
-  listTemplate: string;
+  perms: string[];
+  /** The Core's statements, with the id as $1. */
+  getStatement: string;
+  listStatement: string;
   poolSize: number;
 }
 
@@ -26,30 +25,18 @@ const config = JSON.parse(process.env.BENCH_DATA ?? "null") as DataServerConfig 
 if (config) serve(config);
 
 function serve(cfg: DataServerConfig): void {
-  const pool = new pg.Pool({ connectionString: cfg.gatewayUrl, max: cfg.poolSize });
-  // Only sign() is used; the executor's own pool is never connected.
-  const signer = new GovernedExecutor({ gatewayUrl: cfg.gatewayUrl, claimsKeyHex: cfg.claimsKey, log: createLogger("warn"), permissionsOf: async () => [] });
+  const executor = new GovernedExecutor({ gatewayUrl: cfg.gatewayUrl, claimsKeyHex: cfg.claimsKey, log: createLogger("warn"), permissionsOf: async () => cfg.perms, max: cfg.poolSize,
+    // The Core stored this set when it served the same reader (the suite checks both answers match first).
+    writeSet: async () => undefined });
+  const principal = { userId: cfg.uid, email: "", sessionId: undefined, displayName: null, createdAt: new Date() };
   const send = (res: http.ServerResponse, status: number, body: string) => {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
     res.end(body);
   };
 
-  async function answer(template: string, id: string | undefined): Promise<string | null> {
-    const client = await pool.connect();
-    let failed: Error | undefined;
-    try {
-      const pid = (client as unknown as { processID: number }).processID;
-      const claims = signer.sign({ uid: cfg.uid, delegated: false, actor: cfg.uid, delegator: "", trigger: "api", pid, exp: Math.floor(Date.now() / 1000) + 300, perms: cfg.perms }).claims;
-      let text = template.replace(CLAIMS_HOLE, client.escapeLiteral(claims));
-      if (id !== undefined) text = text.replace(ID_HOLE, client.escapeLiteral(id));
-      const results = (await client.query(text)) as unknown as pg.QueryResult<{ json: string | null }>[];
-      return results[results.length - 1]!.rows[0]?.json ?? null;
-    } catch (err) {
-      failed = err as Error;
-      throw err;
-    } finally {
-      client.release(failed);
-    }
+  async function answer(statement: string, params: string[]): Promise<string | null> {
+    const { rows } = await executor.runOne<{ json: string | null }>(principal, { trigger: "api", statementTimeoutMs: 8_000 }, statement, params);
+    return rows[0]?.json ?? null;
   }
 
   http
@@ -60,7 +47,7 @@ function serve(cfg: DataServerConfig): void {
       const q = url.indexOf("?");
       const path = q < 0 ? url : url.slice(0, q);
       const isList = path.endsWith("/items");
-      answer(isList ? cfg.listTemplate : cfg.getTemplate, isList ? undefined : path.slice(path.lastIndexOf("/") + 1)).then(
+      answer(isList ? cfg.listStatement : cfg.getStatement, isList ? [] : [path.slice(path.lastIndexOf("/") + 1)]).then(
         (json) => (json === null ? send(res, 404, '{"error":"record not found"}') : send(res, 200, json)),
         (err: unknown) => send(res, 500, JSON.stringify({ error: String(err) })),
       );

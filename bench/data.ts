@@ -88,30 +88,28 @@ async function api(base: string, method: string, route: string, body: unknown, t
 }
 
 /**
- * The transaction text the Core sent for one request, read back from pg_stat_activity, with the signed claims
- * and (for a read by id) the id replaced by holes: the baselines then run exactly the Core's SQL.
+ * The statement the Core sent for one request, read back from pg_stat_activity (the last statement of the
+ * gateway backend that served it: the prelude travels before it, as a prepared statement of its own). Its
+ * parameters are $n placeholders, never literals.
  */
-async function captureTemplate(su: pg.Pool, gatewayRole: string, marker: string, id?: string): Promise<{ template: string; claims: string }> {
-  const { rows } = await su.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE usename = $1 AND strpos(query, $2) > 0", [gatewayRole, marker]);
-  if (rows.length !== 1) throw new Error(`expected one gateway backend that ran ${marker}, found ${rows.length}`);
-  const text = rows[0]!.query;
-  const claims = /set_config\('rootcx\.claims', '([0-9a-f]{64}\.[^']*)', true\)/.exec(text)?.[1];
-  if (!claims) throw new Error(`no claims in the captured statement: ${text.slice(0, 200)}`);
-  let template = text.replace(`'${claims}'`, CLAIMS_HOLE);
-  if (id !== undefined) {
-    if (template.split(`'${id}'`).length !== 2) throw new Error("the id does not occur exactly once in the captured statement");
-    template = template.replace(`'${id}'`, ID_HOLE);
-  }
-  return { template, claims };
+async function captureStatement(su: pg.Pool, gatewayRole: string, marker: string): Promise<string> {
+  const { rows } = await su.query<{ query: string }>("SELECT DISTINCT query FROM pg_stat_activity WHERE usename = $1 AND strpos(query, $2) > 0", [gatewayRole, marker]);
+  if (rows.length !== 1) throw new Error(`expected one statement text with ${marker} on the gateway's backends, found ${rows.length}`);
+  return rows[0]!.query;
 }
 
+/** The Core's prelude (GovernedExecutor) and statement as one simple-protocol text, for pgbench. */
+const transactionTemplate = (statement: string) =>
+  `SELECT set_config('rootcx.claims', ${CLAIMS_HOLE}, true), set_config('statement_timeout', '8000', true), set_config('role', 'rootcx_app_executor', true); ${statement.replace("$1", ID_HOLE)}`;
+
 /**
- * The Core's transaction text as a pgbench script. Claims must name the backend's pid and expire within 300 s
+ * The Core's transaction as a pgbench script (simple protocol: pgbench cannot pipeline two statements in one
+ * implicit transaction). Claims must name the backend's pid and expire within 300 s
  * (verified_claims, migration 0004), so a fixed string would be rejected and every row hidden by RLS. Each
  * client therefore gets claims for its own backend once, from bench_support.sign_claims() (the Core's HMAC
  * computed in SQL with its key), and reuses them: the per-transaction text is the Core's, byte for byte; only
  * the client-side HMAC the Core computes per request is not repeated. `\;` keeps the prelude and the
- * statement in one simple-protocol message, hence one implicit transaction, as in runOne. With `verify`, the
+ * statement in one simple-protocol message, hence one implicit transaction, as runOne's one Sync does. With `verify`, the
  * statement is wrapped to divide by zero when it returns nothing, which fails the run.
  */
 function pgbenchScript(template: string, withId: boolean, verify = false): string {
@@ -167,7 +165,13 @@ export async function dataBench(): Promise<Row[]> {
     // The Core, API only (no Studio renderer competing for the two cores).
     // BENCH_PROFILE=<dir>: the Core writes a V8 CPU profile of the whole suite there when it stops (bench/data-profile.ts reads it).
     const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-    core = await startProcess([...profile, "--import", "tsx", "bench/auth-server.ts"], { ROOTCX_DATA_DIR: dataDir, DATABASE_URL: db.url }, await freePort());
+    core = await startProcess([...profile, "--import", "tsx", "bench/data-core-server.ts"], { ROOTCX_DATA_DIR: dataDir, DATABASE_URL: db.url }, await freePort());
+    // After each load run on the Core: its event-loop delay, GC pauses and governed-pool waits since the last one.
+    const readings = async (label: string) => {
+      console.error(`data ${label}:`);
+      core!.child.kill("SIGUSR2");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
     const credentials = { email: "admin@bench.local", password: "Bench-Password-2026" };
     await api(core.url, "POST", "/api/v1/auth/register", credentials);
     const { accessToken: token } = (await api(core.url, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string };
@@ -223,12 +227,14 @@ export async function dataBench(): Promise<Row[]> {
     const base = "/api/v1/apps/bench/collections/items";
     const sampleId = idOf(4242);
     const coreGet = await fetch(`${core.url}${base}/${sampleId}`, { headers: auth }).then((r) => r.text());
-    const get = await captureTemplate(su, gateway.role, sampleId, sampleId);
+    const getStatement = await captureStatement(su, gateway.role, "r.id = $1");
     const coreList = await fetch(`${core.url}${base}?${LIST_QUERY}`, { headers: auth }).then((r) => r.text());
-    const list = await captureTemplate(su, gateway.role, "LIMIT 50");
-    const perms = get.claims.split("|")[7] ?? "";
+    const listStatement = await captureStatement(su, gateway.role, "LIMIT 50");
+    const get = { template: transactionTemplate(getStatement) };
+    const list = { template: transactionTemplate(listStatement) };
+    const perms = READ_KEY;
 
-    const cfg: DataServerConfig = { gatewayUrl: gatewayUrl.toString(), claimsKey: key, uid: reader.user.id, perms, getTemplate: get.template, listTemplate: list.template, poolSize: POOL };
+    const cfg: DataServerConfig = { gatewayUrl: gatewayUrl.toString(), claimsKey: key, uid: reader.user.id, perms: [perms], getStatement, listStatement, poolSize: POOL };
     minimal = await startProcess(["--import", "tsx", "bench/data-server.ts"], { BENCH_DATA: JSON.stringify(cfg) }, await freePort());
     // Same SQL, same rows: the baseline must answer byte for byte what the Core answers.
     if ((await fetch(`${minimal.url}${base}/${sampleId}`).then((r) => r.text())) !== coreGet || !coreGet.includes(sampleId)) throw new Error("the minimal server's GET differs from the Core's");
@@ -246,13 +252,14 @@ export async function dataBench(): Promise<Row[]> {
       if ((await fetch(`${handler.url}${base}?${FILTER_QUERY}`).then((r) => r.text())) !== coreFilter) throw new Error("a hand-written handler's filtered list differs from the Core's");
     }
 
-    // pgbench's claims, signed in SQL exactly as GovernedExecutor.sign does (payload uid|0|uid||api|pid|exp|perms).
+    // pgbench's claims, signed in SQL exactly as GovernedExecutor.sign does (payload uid|0|uid||api|pid|exp|digest
+    // of the keys; the Core stored the reader's set when it served the reader above).
     await su.query(`CREATE SCHEMA bench_support;
       CREATE FUNCTION bench_support.sign_claims() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
         SELECT encode(sha256(k.opad || sha256(k.ipad || convert_to(p.payload, 'UTF8'))), 'hex') || '.' || p.payload
           FROM rootcx_system.claims_key k,
                (SELECT concat_ws('|', ${pg.escapeLiteral(reader.user.id)}, '0', ${pg.escapeLiteral(reader.user.id)}, '', 'api', pg_backend_pid()::text,
-                                 (extract(epoch FROM clock_timestamp())::bigint + 300)::text, ${pg.escapeLiteral(perms)}) AS payload) p
+                                 (extract(epoch FROM clock_timestamp())::bigint + 300)::text, encode(sha256(convert_to(${pg.escapeLiteral(perms)}, 'UTF8')), 'hex')) AS payload) p
       $$;
       GRANT USAGE ON SCHEMA bench_support TO ${pg.escapeIdentifier(gateway.role)};
       GRANT EXECUTE ON FUNCTION bench_support.sign_claims() TO ${pg.escapeIdentifier(gateway.role)};`);
@@ -282,13 +289,16 @@ export async function dataBench(): Promise<Row[]> {
       m.minGet.push(await measure(minimal, getOpts(minimal.url)));
       m.plain4Get.push(await measure(plain4, getOpts(plain4.url)));
       m.coreGet.push(await measure(core, getOpts(core.url)));
+      await readings(`round ${r + 1} core GET`);
       m.plain1Get.push(await measure(plain1, getOpts(plain1.url)));
       m.heavyGet.push(await measure(core, getOpts(core.url, heavyAuth)));
+      await readings(`round ${r + 1} core GET, 501 keys`);
       m.pgGet.push(await pgbench(getScript, gatewayUrl, gateway, ["-T", String(DURATION_S)]));
       m.minList.push(await measure(minimal, listOpts(minimal.url)));
       m.coreList.push(await measure(core, listOpts(core.url)));
       m.pgList.push(await pgbench(listScript, gatewayUrl, gateway, ["-T", String(DURATION_S)]));
       m.coreFilter.push(await measure(core, filterOpts(core.url)));
+      await readings(`round ${r + 1} core filtered list`);
       m.plain1Filter.push(await measure(plain1, filterOpts(plain1.url)));
       const line = (name: string, xs: Sample[]) => `${name} ${xs[r]!.rps.toFixed(0)}/s ${xs[r]!.cpuUs.toFixed(0)}µs`;
       console.error(`data round ${r + 1}: ${[line("core-get", m.coreGet), line("min-get", m.minGet), line("plain4-get", m.plain4Get), line("plain1-get", m.plain1Get), line("heavy-get", m.heavyGet)].join(", ")}, pgbench-get ${m.pgGet[r]!.toFixed(0)}`);
@@ -306,6 +316,7 @@ export async function dataBench(): Promise<Row[]> {
     const tails: { core: number; plain: number }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const coreTail = (await loadRun({ ...getOpts(core.url), overallRate: getRate })).latency.p99;
+      await readings(`tail round ${r + 1} core GET at ${getRate}/s`);
       const plainTail = (await loadRun({ ...getOpts(plain1.url), overallRate: getRate })).latency.p99;
       tails.push({ core: coreTail, plain: plainTail });
       console.error(`data tail round ${r + 1} at ${getRate}/s: core p99 ${coreTail} ms, plain1 p99 ${plainTail} ms`);
@@ -338,7 +349,7 @@ export async function dataBench(): Promise<Row[]> {
     const plainNote = (n: string) => `node:http + pg, plain-setting policy, ${n}, pool ${POOL}`;
     const listVsMin = ratio(rps(m.coreList), rps(m.minList));
     const conns = `${CONNECTIONS} conns, ${ROUNDS}×${DURATION_S}s`;
-    const minimalNote = `minimal node:http + pg, same SQL, pool ${POOL}`;
+    const minimalNote = `the Core's executor and SQL without its REST layer, pool ${POOL}`;
     const pgbenchNote = `pgbench, ${POOL} clients, same SQL; claims signed once per connection`;
     return [
       { metric: `governed GET by id req/s (100k rows, random ids, ${conns})`, value: mean(rps(m.coreGet)).toFixed(0), baseline: `${mean(rps(m.minGet)).toFixed(0)} (${minimalNote})`, ratio: `${getVsMin.toFixed(2)}× (median of rounds)`, target: "≥ 0.80×", pass: getVsMin >= 0.8 },

@@ -1,8 +1,9 @@
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.ts";
 import { CoreError } from "../errors.ts";
+import { PipelinedStatement, PREPARED_PER_CONNECTION, type PipelineStatement } from "./pipeline.ts";
 
 /** How long claims stay valid after the transaction opens (bounds any replay within the same backend). */
 const CLAIMS_TTL_SECONDS = 300;
@@ -17,9 +18,14 @@ export interface Claims {
   trigger: string;
   pid: number;
   exp: number;
-  /** Comma-separated permission keys. */
+  /** The SHA-256 (hex) of the permission keys joined by commas, a row of rootcx_system.permission_sets; "" for none. */
   perms: string;
 }
+
+/** Stores a permission set under its digest (idempotent); the executor's role may not write the table itself. */
+export type PermissionSetWriter = (digest: string, keys: readonly string[]) => Promise<void>;
+/** Digests remembered by key list; past this many distinct lists the memory starts over. */
+const MAX_REMEMBERED_SETS = 10_000;
 
 export interface PoolStats {
   total: number;
@@ -58,11 +64,18 @@ export class GovernedExecutor {
   readonly #key: Buffer;
 
   readonly #permissionsOf: (userId: string) => Promise<string[]>;
+  readonly #writeSet: PermissionSetWriter;
+  /** Digests of the sets already stored: by list identity (the principal cache hands out the same array), then by content. */
+  readonly #setsByList = new WeakMap<readonly string[], string>();
+  readonly #setsByText = new Map<string, string>();
   #observe: TransactionObserver | undefined;
+  /** Statement names by text, and the highest placeholder each text uses; bounded (see PREPARED_PER_CONNECTION). */
+  readonly #statements = new Map<string, { name: string | undefined; placeholders: number }>();
 
-  constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: (userId: string) => Promise<string[]>; max?: number }) {
+  constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: (userId: string) => Promise<string[]>; writeSet: PermissionSetWriter; max?: number }) {
     this.#key = Buffer.from(opts.claimsKeyHex, "hex");
     this.#permissionsOf = opts.permissionsOf;
+    this.#writeSet = opts.writeSet;
     this.#pool = new pg.Pool({ connectionString: opts.gatewayUrl, max: opts.max ?? 20, application_name: "rootcx-core-governed", connectionTimeoutMillis: 10_000,
       // A reconnect pays the gateway's password authentication; idle connections are kept through pauses in load.
       idleTimeoutMillis: 5 * 60_000 });
@@ -81,14 +94,34 @@ export class GovernedExecutor {
     return { claims: `${mac}.${payload}`, mac };
   }
 
+  /**
+   * The digest that names `keys` in signed claims, after making sure the set is stored (once per distinct list
+   * and process). Claims stay a few hundred bytes however many keys the principal holds. Public for the tests.
+   */
+  async permissionSet(keys: readonly string[]): Promise<string> {
+    if (keys.length === 0) return "";
+    const known = this.#setsByList.get(keys);
+    if (known) return known;
+    // Keys never contain commas (their alphabet is [a-z0-9_:.*]).
+    const text = keys.join(",");
+    let digest = this.#setsByText.get(text);
+    if (!digest) {
+      digest = createHash("sha256").update(text, "utf8").digest("hex");
+      await this.#writeSet(digest, keys);
+      if (this.#setsByText.size >= MAX_REMEMBERED_SETS) this.#setsByText.clear();
+      this.#setsByText.set(text, digest);
+    }
+    this.#setsByList.set(keys, digest);
+    return digest;
+  }
+
   /** The signed claims for one transaction on backend `pid`: who, with which permissions, until when. */
   async #claimsFor(principal: Principal | null, opts: GovernedOptions, pid: number): Promise<string> {
     const perms = opts.delegated?.permissions ?? (principal ? await this.#permissionsOf(principal.userId) : []);
     return this.sign({
       uid: principal?.userId ?? "",
       delegated: opts.delegated !== undefined,
-      // One comma-separated string (keys cannot contain commas): the cheapest form for check_access to read.
-      perms: perms.join(","),
+      perms: await this.permissionSet(perms),
       actor: principal?.userId ?? "",
       delegator: opts.delegated?.delegatorUid ?? "",
       trigger: opts.trigger ?? "api",
@@ -152,9 +185,10 @@ export class GovernedExecutor {
   }
 
   /**
-   * One statement as a principal in a single round trip: the transaction, the claims, the role switch, the
-   * statement and COMMIT travel as one simple-protocol message, with the parameters escaped as literals
-   * (PostgreSQL types them from context). For the hot data paths, where round trips set the cost.
+   * One statement as a principal in a single round trip: the claims, the statement timeout and the role switch
+   * (a prepared prelude), then the statement, prepared too, with its parameters bound as parameters — pipelined
+   * with the extended protocol before one Sync (see PipelinedStatement). For the hot data paths, where round
+   * trips set the cost. `$n` in `sql` are placeholders only (the Core's SQL never writes them inside literals).
    */
   async runOne<R extends pg.QueryResultRow>(principal: Principal | null, opts: GovernedOptions, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
     const observe = this.#observe;
@@ -171,23 +205,25 @@ export class GovernedExecutor {
   }
 
   async #runOne<R extends pg.QueryResultRow>(principal: Principal | null, opts: GovernedOptions, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    const statement = this.#statement(sql, params);
     const client = await this.#pool.connect();
     let broken = false;
     try {
       const pid = (client as unknown as { processID: number }).processID;
       const claims = await this.#claimsFor(principal, opts, pid);
-      // The SQL is the Core's own, with $n only as placeholders (never inside its string literals).
-      const statement = sql.replace(/\$(\d+)/g, (_m, n: string) => {
-        if (Number(n) < 1 || Number(n) > params.length) throw new CoreError("INTERNAL", `placeholder $${n} has no parameter`);
-        return literal(client, params[Number(n) - 1]);
-      });
-      const timeout = Math.max(1, Math.floor(opts.statementTimeoutMs ?? 8_000));
-      // Without BEGIN/COMMIT, PostgreSQL runs a multi-statement simple query as one implicit transaction:
-      // the transaction-local settings hold for the statement and vanish with it, commit or error.
-      const results = (await client.query(
-        `${opts.readOnly ? "SET TRANSACTION READ ONLY; " : ""}${prelude(client, claims, timeout, opts.searchPath)}; ${statement}`,
-      )) as unknown as pg.QueryResult<R>[];
-      return results[results.length - 1]!;
+      const prelude = this.#preludeStatement(opts, claims);
+      const send = () =>
+        new Promise<pg.QueryResult<R>>((resolve, reject) => {
+          client.query(new PipelinedStatement<R>(prelude, statement, (err, result) => (err ? reject(err) : resolve(result))));
+        });
+      try {
+        return await send();
+      } catch (err) {
+        // A prepared statement whose table gained or lost columns under it (SELECT *) is refused before it runs,
+        // and has been forgotten: prepared again, it answers with the table's new shape.
+        if (!isStalePlan(err)) throw err;
+        return await send();
+      }
     } catch (err) {
       // The implicit transaction is rolled back by PostgreSQL; a connection that no longer answers is dropped.
       await client.query("SELECT 1").catch(() => {
@@ -197,6 +233,32 @@ export class GovernedExecutor {
     } finally {
       client.release(broken ? new Error("governed connection unusable") : undefined);
     }
+  }
+
+  #statement(sql: string, params: unknown[]): PipelineStatement {
+    let known = this.#statements.get(sql);
+    if (!known) {
+      let placeholders = 0;
+      for (const m of sql.matchAll(/\$(\d+)/g)) placeholders = Math.max(placeholders, Number(m[1]));
+      // Past the bound a text still runs in one round trip, parsed afresh each time (the unnamed statement).
+      const name = this.#statements.size < PREPARED_PER_CONNECTION ? `rcx_s${this.#statements.size}` : undefined;
+      known = { name, placeholders };
+      if (name) this.#statements.set(sql, known);
+    }
+    if (known.placeholders > params.length) throw new CoreError("INTERNAL", `placeholder $${known.placeholders} has no parameter`);
+    return { name: known.name, text: sql, values: params.map(parameter) };
+  }
+
+  /** The prelude as a prepared statement: one text per shape of options, the claims and timeout as parameters. */
+  #preludeStatement(opts: GovernedOptions, claims: string): PipelineStatement {
+    const timeout = String(Math.max(1, Math.floor(opts.statementTimeoutMs ?? 8_000)));
+    const path = opts.searchPath === undefined ? undefined : `${pg.escapeIdentifier(opts.searchPath)}, public, pg_temp`;
+    const shape = `${opts.readOnly ? "r" : "w"}${path === undefined ? "" : "p"}`;
+    // search_path is set before the role switch: the executor cannot call set_config itself. pg_temp named
+    // last: it is otherwise searched first, before the app's own tables.
+    const text = `SELECT set_config('rootcx.claims', $1, true), set_config('statement_timeout', $2, true)${path === undefined ? "" : ", set_config('search_path', $3, true)"}${
+      opts.readOnly ? ", set_config('transaction_read_only', 'on', true)" : ""}, set_config('role', '${EXECUTOR_ROLE}', true)`;
+    return { name: `rcx_prelude_${shape}`, text, values: path === undefined ? [claims, timeout] : [claims, timeout, path] };
   }
 
   async stop(): Promise<void> {
@@ -220,27 +282,36 @@ export async function startGovernedExecutor(
   const url = new URL(databaseUrl);
   url.username = encodeURIComponent(row.gateway.role);
   url.password = encodeURIComponent(row.gateway.password);
-  const executor = new GovernedExecutor({ gatewayUrl: url.toString(), claimsKeyHex: row.key, log, permissionsOf });
+  const writeSet: PermissionSetWriter = async (digest, keys) => {
+    await pool.query("INSERT INTO rootcx_system.permission_sets (digest, keys) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING", [digest, keys]);
+  };
+  const executor = new GovernedExecutor({ gatewayUrl: url.toString(), claimsKeyHex: row.key, log, permissionsOf, writeSet });
   // Fail at boot, not on the first request, if the gateway cannot log in (pg_hba, CREATEROLE, …).
   await executor.run(null, { readOnly: true }, (c) => c.query("SELECT 1"));
   return executor;
 }
 
-/** A parameter as an SQL literal: NULL, a quoted string (escaped), or JSON text for objects and arrays. */
-function literal(client: pg.PoolClient, v: unknown): string {
-  if (v === null || v === undefined) return "NULL";
+const isStalePlan = (err: unknown) =>
+  err instanceof Error && (err as { code?: unknown }).code === "0A000" && err.message.includes("cached plan must not change result type");
+
+/**
+ * A parameter as the text PostgreSQL reads for it (typed by the statement's context, as an untyped literal
+ * would be): NULL, the string itself, a number's decimal text, true/false, an ISO date, or JSON text for
+ * objects and arrays.
+ */
+function parameter(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
   if (typeof v === "string") {
-    // The simple protocol sends the statement as a C string: a NUL would cut it short mid-literal.
     if (v.includes("\u0000")) throw new CoreError("BAD_REQUEST", "text cannot contain the NUL character");
-    return client.escapeLiteral(v);
+    return v;
   }
   if (typeof v === "number" || typeof v === "bigint") {
     if (typeof v === "number" && !Number.isFinite(v)) throw new CoreError("BAD_REQUEST", "numbers must be finite");
-    return client.escapeLiteral(String(v));
+    return String(v);
   }
   if (typeof v === "boolean") return v ? "true" : "false";
-  if (v instanceof Date) return client.escapeLiteral(v.toISOString());
-  return client.escapeLiteral(JSON.stringify(v));
+  if (v instanceof Date) return v.toISOString();
+  return JSON.stringify(v);
 }
 
 /**
