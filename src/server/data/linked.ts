@@ -78,18 +78,19 @@ function sourceRows(s: IdentitySource): string {
  * the caller's governed transaction, so a row row-level security hides is not attached, not even its id. One record
  * per app (the spec's shape): the earliest created, then by entity name and id.
  *
- * `page` selects the base entity's rows; `order` is its ORDER BY over the page's columns.
+ * `page` selects the base entity's rows; `order` is its ORDER BY over the page's columns, qualified with `p.`.
  */
 export function linkedPageSql(plan: LinkedPlan, page: string, order: string): string {
   const key = `${quoteIdent(plan.key)}${plan.keyIsText ? "" : "::text"}`;
+  // Per key, the object of its links by app: the page then joins it by hash, not one scan of the links per row.
   const links = plan.sources.length
-    ? `SELECT DISTINCT ON (l.k, l.app) l.k, l.app, jsonb_build_object('entity', l.entity, 'recordId', l.id, 'data', l.data) AS link
-         FROM (${plan.sources.map(sourceRows).join(" UNION ALL ")}) l ORDER BY l.k, l.app, l.created_at, l.entity, l.id`
-    : "SELECT NULL::text AS k, NULL::text AS app, NULL::jsonb AS link WHERE FALSE";
+    ? `SELECT l.k, jsonb_object_agg(l.app, l.link) AS links FROM (
+         SELECT DISTINCT ON (l.k, l.app) l.k, l.app, jsonb_build_object('entity', l.entity, 'recordId', l.id, 'data', l.data) AS link
+         FROM (${plan.sources.map(sourceRows).join(" UNION ALL ")}) l ORDER BY l.k, l.app, l.created_at, l.entity, l.id) l GROUP BY l.k`
+    : "SELECT NULL::text AS k, NULL::jsonb AS links WHERE FALSE";
   return `WITH linked_page AS (${page}),
     linked_keys AS (SELECT DISTINCT p.${key} AS k FROM linked_page p WHERE p.${quoteIdent(plan.key)} IS NOT NULL),
     linked_links AS (${links})
-  SELECT coalesce(json_agg(to_jsonb(p) || jsonb_build_object('_linked',
-      coalesce((SELECT jsonb_object_agg(l.app, l.link) FROM linked_links l WHERE l.k = p.${key}), '{}'::jsonb)) ORDER BY ${order}), '[]'::json)::text AS json
-  FROM linked_page p`;
+  SELECT coalesce(json_agg(to_jsonb(p) || jsonb_build_object('_linked', coalesce(ll.links, '{}'::jsonb)) ORDER BY ${order}), '[]'::json)::text AS json
+  FROM linked_page p LEFT JOIN linked_links ll ON ll.k = p.${key}`;
 }

@@ -90,10 +90,11 @@ async function one(core: Core, who: Principal | DataActor, entity: EntityModel, 
   }
 }
 
-function orderBy(entity: EntityModel, sort: string | undefined, order: string | undefined): string {
+/** `"col" DESC, id ASC`; with `alias`, its columns qualified (a page joined to other relations). */
+function orderBy(entity: EntityModel, sort: string | undefined, order: string | undefined, alias = ""): string {
   const column = sort ?? "created_at";
   columnOf(entity, column);
-  return `${quoteIdent(column)} ${order?.toLowerCase() === "asc" ? "ASC" : "DESC"}, id ASC`;
+  return `${alias}${quoteIdent(column)} ${order?.toLowerCase() === "asc" ? "ASC" : "DESC"}, ${alias}id ASC`;
 }
 
 /**
@@ -124,7 +125,7 @@ export async function listRecords(core: Core, principal: Principal | DataActor, 
   const order = orderBy(entity, q.sort, q.order);
   const rowsSql = `SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${order}${page}`;
   const linked = await planLinked(core, entity, q.linked);
-  const sql = linked ? linkedPageSql(linked, rowsSql, order) : `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (${rowsSql}) x`;
+  const sql = linked ? linkedPageSql(linked, rowsSql, orderBy(entity, q.sort, q.order, "p.")) : `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (${rowsSql}) x`;
   const { rows } = await one(core, principal, entity, bounded(sql), params.values);
   return { json: boundedJson(rows[0], "[]") };
 }
@@ -136,7 +137,7 @@ export async function queryRecords(core: Core, principal: Principal | DataActor,
   const order = orderBy(entity, body.orderBy, body.order ?? "desc");
   const rowsSql = `SELECT * FROM ${entity.table} WHERE ${where} ORDER BY ${order} LIMIT ${body.limit} OFFSET ${body.offset}`;
   const linked = await planLinked(core, entity, body.linked);
-  const data = linked ? `(SELECT x.json::json FROM (${linkedPageSql(linked, rowsSql, order)}) x)` : `coalesce((SELECT json_agg(x) FROM (${rowsSql}) x), '[]'::json)`;
+  const data = linked ? `(SELECT x.json::json FROM (${linkedPageSql(linked, rowsSql, orderBy(entity, body.orderBy, body.order ?? "desc", "p."))}) x)` : `coalesce((SELECT json_agg(x) FROM (${rowsSql}) x), '[]'::json)`;
   const sql = `SELECT json_build_object('data', ${data}, 'total', (SELECT count(*) FROM ${entity.table} WHERE ${where}))::text AS json`;
   const { rows } = await one(core, principal, entity, bounded(sql), params.values);
   return { json: boundedJson(rows[0], '{"data":[],"total":0}') };
@@ -216,7 +217,7 @@ function recordId(id: string): string {
 export async function getRecord(core: Core, principal: Principal | DataActor, entity: EntityModel, id: string, linked?: LinkedRequest): Promise<JsonText> {
   const plan = await planLinked(core, entity, linked);
   const sql = plan
-    ? `SELECT (x.json::json -> 0)::text AS json FROM (${linkedPageSql(plan, `SELECT * FROM ${entity.table} WHERE id = $1::uuid`, "id")}) x`
+    ? `SELECT (x.json::json -> 0)::text AS json FROM (${linkedPageSql(plan, `SELECT * FROM ${entity.table} WHERE id = $1::uuid`, "p.id")}) x`
     : `SELECT to_json(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`;
   const { rows } = await one(core, principal, entity, sql, [recordId(id)]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
