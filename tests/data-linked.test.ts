@@ -156,3 +156,44 @@ describe("linked is no longer ignored: what cannot be answered is refused with t
     expect((await api(core, "GET", "/api/v1/apps/crm/collections/note?linked=false", undefined, w.admin.accessToken)).status).toBe(200);
   });
 });
+
+describe("field names that are also the statements' own aliases", () => {
+  // Names the Data API's SQL gives its own relations and columns: a field of that name must not stand in for them.
+  const names = ["k", "links", "app", "entity", "data", "s", "p", "r", "l", "ll", "row", "x", "ins", "m", "b", "json"];
+  const manifest = (appId: string, key: string) => ({
+    appId,
+    name: appId,
+    dataContract: [{ entityName: "thing", identityKind: "odd_names", identityKey: key, fields: names.map((name) => ({ name, type: "text" })) }],
+  });
+
+  it("plain reads and writes, linked and federated reads answer correctly", async () => {
+    for (const [appId, key] of [["odd_a", "k"], ["odd_b", "links"]] as const) {
+      expect((await api(core, "POST", "/api/v1/apps", manifest(appId, key), w.admin.accessToken)).status).toBe(200);
+      const rows = ["x", "y"].map((v) => Object.fromEntries(names.map((n) => [n, `${appId}-${n}-${v}`]).concat([[key, `same-${v}`]])));
+      expect((await api(core, "POST", `/api/v1/apps/${appId}/collections/thing/bulk`, rows, w.admin.accessToken)).status).toBe(201);
+    }
+    const T = "/api/v1/apps/odd_a/collections/thing";
+    const created = await api(core, "POST", T, { k: "solo", r: "r-value", x: "x-value" }, w.admin.accessToken);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ k: "solo", r: "r-value", x: "x-value", ins: null });
+    expect((await api(core, "GET", `${T}/${created.body.id}`, undefined, w.admin.accessToken)).body).toMatchObject({ id: created.body.id, r: "r-value" });
+    expect((await api(core, "PATCH", `${T}/${created.body.id}`, { p: "p-value" }, w.admin.accessToken)).body).toMatchObject({ id: created.body.id, p: "p-value", r: "r-value" });
+    expect((await api(core, "GET", `${T}?k=solo`, undefined, w.admin.accessToken)).body).toEqual([expect.objectContaining({ id: created.body.id, x: "x-value" })]);
+    expect((await api(core, "POST", `${T}/query`, { where: { k: "solo" } }, w.admin.accessToken)).body).toEqual({ data: [expect.objectContaining({ x: "x-value" })], total: 1 });
+    expect((await api(core, "DELETE", `${T}/${created.body.id}`, undefined, w.admin.accessToken)).status).toBe(200);
+
+    const res = await api(core, "GET", `${T}?linked=true&sort=k&order=asc`, undefined, w.admin.accessToken);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.map((r: Row) => [r.k, r._linked.odd_b?.data.links, r._linked.odd_b?.data.app])).toEqual([
+      ["same-x", "same-x", "odd_b-app-x"],
+      ["same-y", "same-y", "odd_b-app-y"],
+    ]);
+    const fed = await api(core, "POST", "/api/v1/federated/odd_names/query", { orderBy: "row", order: "asc", where: { s: { $like: "%-x" } } }, w.admin.accessToken);
+    expect(fed.status, JSON.stringify(fed.body)).toBe(200);
+    expect(fed.body.total).toBe(2);
+    expect(fed.body.data.map((r: Record<string, unknown>) => [r.row, r._source])).toEqual([
+      ["odd_a-row-x", { app: "odd_a", entity: "thing" }],
+      ["odd_b-row-x", { app: "odd_b", entity: "thing" }],
+    ]);
+  });
+});

@@ -76,7 +76,7 @@ export async function federatedQuery(core: Core, principal: Principal, kind: str
   const params = new Params();
   const union = sources.map((s, i) => branch(i, s, fields, kind, orderBy, body.where, params)).join("\n    UNION ALL ");
   const dir = body.order === "asc" ? "ASC" : "DESC";
-  const rows = sources.map((s, i) => `SELECT p.s, p.id, p.k, to_jsonb(r) || jsonb_build_object('_source', jsonb_build_object('app', ${quoteLiteral(s.entity.appId)}, 'entity', ${quoteLiteral(s.entity.name)})) AS row
+  const rows = sources.map((s, i) => `SELECT p.s, p.id, p.k, to_jsonb(r.*) || jsonb_build_object('_source', jsonb_build_object('app', ${quoteLiteral(s.entity.appId)}, 'entity', ${quoteLiteral(s.entity.name)})) AS row
       FROM federated_page p JOIN ${s.entity.table} r ON p.s = ${i} AND r.id = p.id`).join("\n    UNION ALL ");
   // The page is chosen over ids and sort keys only; the rows' JSON is built for the page alone.
   const sql = `WITH federated AS MATERIALIZED (${union}),

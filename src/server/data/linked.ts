@@ -68,7 +68,7 @@ export async function planLinked(core: Core, entity: EntityModel, linked: Linked
 function sourceRows(s: IdentitySource): string {
   const key = `r.${quoteIdent(s.key)}`;
   const text = s.entity.columns.get(s.key) === "text" ? key : `${key}::text`;
-  return `SELECT ${text} AS k, ${quoteLiteral(s.entity.appId)}::text AS app, ${quoteLiteral(s.entity.name)}::text AS entity, r.id, r.created_at, to_jsonb(r) AS data
+  return `SELECT ${text} AS k, ${quoteLiteral(s.entity.appId)}::text AS app, ${quoteLiteral(s.entity.name)}::text AS entity, r.id, r.created_at, to_jsonb(r.*) AS data
     FROM ${s.entity.table} r WHERE ${text} IN (SELECT k FROM linked_keys)`;
 }
 
@@ -91,6 +91,6 @@ export function linkedPageSql(plan: LinkedPlan, page: string, order: string): st
   return `WITH linked_page AS (${page}),
     linked_keys AS (SELECT DISTINCT p.${key} AS k FROM linked_page p WHERE p.${quoteIdent(plan.key)} IS NOT NULL),
     linked_links AS (${links})
-  SELECT coalesce(json_agg(to_jsonb(p) || jsonb_build_object('_linked', coalesce(ll.links, '{}'::jsonb)) ORDER BY ${order}), '[]'::json)::text AS json
+  SELECT coalesce(json_agg(to_jsonb(p.*) || jsonb_build_object('_linked', coalesce(ll.links, '{}'::jsonb)) ORDER BY ${order}), '[]'::json)::text AS json
   FROM linked_page p LEFT JOIN linked_links ll ON ll.k = p.${key}`;
 }

@@ -125,7 +125,7 @@ export async function listRecords(core: Core, principal: Principal | DataActor, 
   const order = orderBy(entity, q.sort, q.order);
   const rowsSql = `SELECT * FROM ${entity.table}${filters.length ? ` WHERE ${filters.join(" AND ")}` : ""} ORDER BY ${order}${page}`;
   const linked = await planLinked(core, entity, q.linked);
-  const sql = linked ? linkedPageSql(linked, rowsSql, orderBy(entity, q.sort, q.order, "p.")) : `SELECT coalesce(json_agg(x), '[]')::text AS json FROM (${rowsSql}) x`;
+  const sql = linked ? linkedPageSql(linked, rowsSql, orderBy(entity, q.sort, q.order, "p.")) : `SELECT coalesce(json_agg(x.*), '[]')::text AS json FROM (${rowsSql}) x`;
   const { rows } = await one(core, principal, entity, bounded(sql), params.values);
   return { json: boundedJson(rows[0], "[]") };
 }
@@ -137,7 +137,7 @@ export async function queryRecords(core: Core, principal: Principal | DataActor,
   const order = orderBy(entity, body.orderBy, body.order ?? "desc");
   const rowsSql = `SELECT * FROM ${entity.table} WHERE ${where} ORDER BY ${order} LIMIT ${body.limit} OFFSET ${body.offset}`;
   const linked = await planLinked(core, entity, body.linked);
-  const data = linked ? `(SELECT x.json::json FROM (${linkedPageSql(linked, rowsSql, orderBy(entity, body.orderBy, body.order ?? "desc", "p."))}) x)` : `coalesce((SELECT json_agg(x) FROM (${rowsSql}) x), '[]'::json)`;
+  const data = linked ? `(SELECT x.json::json FROM (${linkedPageSql(linked, rowsSql, orderBy(entity, body.orderBy, body.order ?? "desc", "p."))}) x)` : `coalesce((SELECT json_agg(x.*) FROM (${rowsSql}) x), '[]'::json)`;
   const sql = `SELECT json_build_object('data', ${data}, 'total', (SELECT count(*) FROM ${entity.table} WHERE ${where}))::text AS json`;
   const { rows } = await one(core, principal, entity, bounded(sql), params.values);
   return { json: boundedJson(rows[0], '{"data":[],"total":0}') };
@@ -162,7 +162,7 @@ const recordType = (entity: EntityModel, columns: string[]) => columns.map((c) =
 async function insert(core: Core, principal: Principal | DataActor, entity: EntityModel, rows: Record<string, SqlValue>[], columns: string[], returning = true): Promise<JsonText> {
   const list = columns.map(quoteIdent).join(", ");
   const insertSql = `INSERT INTO ${entity.table} (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType(entity, columns)})`;
-  const sql = returning ? `WITH ins AS (${insertSql} RETURNING *) SELECT coalesce(json_agg(ins), '[]')::text AS json FROM ins` : insertSql;
+  const sql = returning ? `WITH ins AS (${insertSql} RETURNING *) SELECT coalesce(json_agg(ins.*), '[]')::text AS json FROM ins` : insertSql;
   const { rows: out } = await one(core, principal, entity, sql, [rowsJson(rows)]);
   return { json: out[0]?.json ?? "[]" };
 }
@@ -218,7 +218,7 @@ export async function getRecord(core: Core, principal: Principal | DataActor, en
   const plan = await planLinked(core, entity, linked);
   const sql = plan
     ? `SELECT (x.json::json -> 0)::text AS json FROM (${linkedPageSql(plan, `SELECT * FROM ${entity.table} WHERE id = $1::uuid`, "p.id")}) x`
-    : `SELECT to_json(r)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`;
+    : `SELECT to_json(r.*)::text AS json FROM ${entity.table} r WHERE r.id = $1::uuid`;
   const { rows } = await one(core, principal, entity, sql, [recordId(id)]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
@@ -233,7 +233,7 @@ export async function updateRecord(core: Core, principal: Principal | DataActor,
   await checkFileFields(core, entity, [values]);
   const set = columns.map((c) => `${quoteIdent(c)} = x.${quoteIdent(c)}`).join(", ");
   const sql = `UPDATE ${entity.table} r SET ${set}, updated_at = now() FROM jsonb_to_record($1::jsonb) AS x(${recordType(entity, columns)})
-    WHERE r.id = $2::uuid RETURNING to_json(r)::text AS json`;
+    WHERE r.id = $2::uuid RETURNING to_json(r.*)::text AS json`;
   const { rows } = await one(core, principal, entity, sql, [rowsJson([values]).slice(1, -1), key]);
   if (!rows[0]?.json) throw new CoreError("NOT_FOUND", "record not found");
   return { json: rows[0].json };
