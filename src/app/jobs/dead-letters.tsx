@@ -29,7 +29,7 @@ export function DeadLetters({ appId, deadCount, refreshMs, manageReason, onOpen,
           Replay dead jobs
         </Button>
       </div>
-      <JobsTable appId={appId} state="dead" label={`Dead jobs of ${appId}`} refreshMs={refreshMs} manageReason={manageReason} onOpen={onOpen} onChanged={onChanged} empty="No dead job." />
+      <JobsTable appId={appId} state="dead" label={`Dead letters of ${appId}`} refreshMs={refreshMs} manageReason={manageReason} onOpen={onOpen} onChanged={onChanged} empty="No dead job." />
       <ConfirmDialog
         open={confirming}
         title={`Replay the dead jobs of ${appId}?`}

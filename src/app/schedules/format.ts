@@ -20,7 +20,8 @@ export function runTone(status: string): BadgeTone {
 /** An instant as read in the schedule's own time zone, with the zone's abbreviation (EST, CET…). */
 export function inZone(iso: string, timeZone: string): string {
   try {
-    return new Intl.DateTimeFormat(undefined, { timeZone, dateStyle: "medium", timeStyle: "medium", timeZoneName: "short" }).format(new Date(iso));
+    // dateStyle/timeStyle cannot be combined with timeZoneName, hence the fields one by one.
+    return new Intl.DateTimeFormat(undefined, { timeZone, weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short" }).format(new Date(iso));
   } catch {
     return new Date(iso).toLocaleString();
   }

@@ -9,7 +9,7 @@ export function CopyButton({ text, what, label = "Copy" }: { text: string; what:
     <Button
       type="button"
       variant="secondary"
-      aria-label={`${label} ${what}`}
+      aria-label={`Copy ${what}`}
       onClick={async () => {
         try {
           await navigator.clipboard.writeText(text);

@@ -75,14 +75,14 @@ function JobsConsole() {
                 Jobs
               </h2>
               <div className="w-48">
-                <FormField kind="select" label="State" name="state" value={state ?? ""} options={[{ value: "", label: "Every state" }, ...JOB_STATES.map((s) => ({ value: s, label: s }))]} onChange={(e) => setParam("state", e.target.value || undefined)} />
+                <FormField kind="select" label="Jobs in state" name="state" value={state ?? ""} options={[{ value: "", label: "Every state" }, ...JOB_STATES.map((s) => ({ value: s, label: s }))]} onChange={(e) => setParam("state", e.target.value || undefined)} />
               </div>
             </div>
             {live && (
               <JobsTable
                 appId={appId}
                 state={state}
-                label={state ? `${state} jobs of ${appId}` : `Jobs of ${appId}`}
+                label={state ? `Jobs of ${appId} in state ${state}` : `Jobs of ${appId}`}
                 refreshMs={REFRESH_MS}
                 manageReason={manageReason}
                 onOpen={(j) => setParam("job", j.msgId)}
