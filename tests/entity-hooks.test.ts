@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { createCoreClient } from "../src/client/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 import { FIXTURES, placeFixture, waitFor } from "./workers-helpers.ts";
@@ -186,6 +187,18 @@ describe("management", () => {
     const before = (await hookJobs()).length;
     expect((await api(core, "DELETE", `${notes}/${created.body.id}`, undefined, admin.accessToken)).status).toBe(200);
     expect((await hookJobs()).length).toBe(before);
+  });
+});
+
+describe("tRPC", () => {
+  it("offers list, get, create and remove over the same services", async () => {
+    const trpc = createCoreClient(core.url, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    const made = await trpc.entityHooks.create.mutate({ appId: "hooked", entity: "note", operation: "UPDATE" });
+    expect(made).toMatchObject({ entity: "note", operation: "UPDATE", action_type: "job", action_config: {} });
+    expect((await trpc.entityHooks.list.query({ appId: "hooked", operation: "UPDATE" })).map((h) => h.id).sort()).toEqual([hooks.UPDATE, made.id].sort());
+    expect((await trpc.entityHooks.get.query({ appId: "hooked", hookId: made.id })).id).toBe(made.id);
+    expect(await trpc.entityHooks.remove.mutate({ appId: "hooked", hookId: made.id })).toEqual({ ok: true });
+    await expect(trpc.entityHooks.create.mutate({ appId: "hooked", entity: "note", operation: "INSERT", action_type: "agent" })).rejects.toThrow('action_type "agent" is not supported yet');
   });
 });
 

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { createCoreClient } from "../src/client/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 import { FIXTURES, placeFixture } from "./workers-helpers.ts";
@@ -306,5 +307,22 @@ describe("permissions", () => {
     await db.query("UPDATE rootcx_system.webhooks SET created_by = $1 WHERE name = 'plain'", [member.userId]);
     const { token } = await rotate("plain");
     expect(await call(token, "{}")).toMatchObject({ status: 403, body: { error: "webhook plain's owner no longer holds app:hooked:invoke" } });
+  });
+});
+
+describe("tRPC", () => {
+  it("offers list, rotate, update and calls over the same services", async () => {
+    const trpc = createCoreClient(core.url, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    const listed = await trpc.webhooks.list.query({ appId: "hooked" });
+    const row = listed.find((w) => w.name === "inbound")!;
+    expect(row.url).toBe(`/api/v1/hooks/${row.prefix}...`);
+    const rotated = await trpc.webhooks.rotate.mutate({ appId: "hooked", webhookId: row.id });
+    expect(rotated.url).toBe(`/api/v1/hooks/${rotated.token}`);
+    const body = Buffer.from("{}");
+    expect((await call(rotated.token, body, sign(rotated.secret, body))).status).toBe(200);
+    expect((await trpc.webhooks.update.mutate({ appId: "hooked", webhookId: row.id, rateLimitPerMinute: 50 })).rateLimitPerMinute).toBe(50);
+    expect((await trpc.webhooks.calls.query({ appId: "hooked", webhookId: row.id, limit: 1 }))[0]).toMatchObject({ status: 200, signed: true });
+    const outsiderTrpc = createCoreClient(core.url, { headers: { authorization: `Bearer ${outsider.accessToken}` } });
+    await expect(outsiderTrpc.webhooks.list.query({ appId: "hooked" })).rejects.toThrow("permission required: app:hooked:webhook.read");
   });
 });
