@@ -25,7 +25,7 @@ interface HookJob {
 
 /** Every job entity hooks enqueued, whatever the dispatcher has done with it since. */
 async function hookJobs(): Promise<HookJob[]> {
-  const { rows } = await db.query<HookJob>("SELECT msg_id::text, user_id, source, source_id, payload FROM rootcx_system.jobs WHERE source = 'hook' ORDER BY msg_id");
+  const { rows } = await db.query<HookJob>("SELECT j.msg_id::text AS msg_id, j.user_id, j.source, j.source_id, j.payload FROM rootcx_system.jobs j WHERE j.source = 'hook' ORDER BY j.msg_id");
   return rows;
 }
 
@@ -187,6 +187,24 @@ describe("management", () => {
     const before = (await hookJobs()).length;
     expect((await api(core, "DELETE", `${notes}/${created.body.id}`, undefined, admin.accessToken)).status).toBe(200);
     expect((await hookJobs()).length).toBe(before);
+  });
+});
+
+describe("concurrency", () => {
+  it("takes concurrent creates and deletes on one (entity, operation): one trigger while any hook lives, none after", async () => {
+    const made = await Promise.all(Array.from({ length: 6 }, () => createHook({ entity: "note", operation: "DELETE" })));
+    expect(made.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(await triggers()).toEqual(["rootcx_hook_delete", "rootcx_hook_insert", "rootcx_hook_update"]);
+    const created = await api(core, "POST", notes, { title: "six hooks" }, admin.accessToken);
+    const before = (await hookJobs()).length;
+    expect((await api(core, "DELETE", `${notes}/${created.body.id}`, undefined, admin.accessToken)).status).toBe(200);
+    expect((await hookJobs()).slice(before).map((j) => j.source_id).sort()).toEqual(made.map((r) => r.body.id).sort());
+    // Every hook deleted twice at once: one answer each is {ok: true}, the other 404.
+    const ids = made.map((r) => r.body.id as string);
+    const deleted = await Promise.all([...ids, ...ids].map((id) => api(core, "DELETE", `/api/v1/apps/hooked/hooks/${id}`, undefined, admin.accessToken)));
+    expect(deleted.filter((r) => r.status === 200).length).toBe(6);
+    expect(deleted.filter((r) => r.status === 404).length).toBe(6);
+    expect(await triggers()).toEqual(["rootcx_hook_insert", "rootcx_hook_update"]);
   });
 });
 
