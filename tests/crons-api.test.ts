@@ -15,6 +15,7 @@ let admin: Session;
 
 interface Run {
   runid: number;
+  jobPid: null;
   status: string;
   returnMessage: string | null;
   startTime: string | null;
@@ -197,7 +198,8 @@ describe("who may do what (spec §2.9 ownership and manage_others)", () => {
     await role("sched_writer", [`app:${APP}:cron.read`, `app:${APP}:cron.write`]);
     await role("sched_trigger", [`app:${APP}:cron.read`, `app:${APP}:cron.write`, `app:${APP}:cron.trigger`]);
     await role("sched_boss", [`app:${APP}:cron.read`, `app:${APP}:cron.write`, `app:${APP}:cron.trigger`, `app:${APP}:cron.manage_others`]);
-    [bob, carol, dave, eve] = await Promise.all(["bob", "carol", "dave", "eve"].map((n) => signUpAndIn(core, `${n}@sched.test`)));
+    const people = await Promise.all(["bob", "carol", "dave", "eve"].map((n) => signUpAndIn(core, `${n}@sched.test`)));
+    [bob, carol, dave, eve] = people as [Session, Session, Session, Session];
     for (const [who, r] of [[bob, "sched_writer"], [carol, "sched_trigger"], [dave, "sched_boss"]] as const) {
       expect((await call("POST", "/roles/assign", { userId: who.userId, role: r })).status).toBe(200);
     }

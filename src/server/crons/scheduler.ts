@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Core } from "../core.ts";
 import { DUE_DEFAULTS, type DueOptions } from "./due.ts";
-import { visitCron } from "./fire.ts";
+import { fireDue } from "./fire.ts";
 import { Leadership } from "./leader.ts";
 import * as sql from "./scheduler-sql.ts";
 
@@ -12,6 +12,7 @@ const BATCH = 100;
 const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_RUNS_PER_CRON = 10_000;
 const RECHECK_MS = 5;
+const ERROR_BACKOFF_MS = 1_000;
 
 export interface CronScheduler {
   /** Whether this Core process leads (fires the ticks) right now. */
@@ -59,10 +60,16 @@ async function lead(core: Core, client: pg.Client, lost: AbortSignal, opts: DueO
     while (!lost.aborted) {
       woken = false;
       const now = new Date(clock());
-      const due = await sql.dueCronIds(client, now, BATCH);
-      for (const id of due) {
+      const due = await sql.dueCrons(client, now, BATCH);
+      if (lost.aborted) return;
+      try {
+        for (const lag of await fireDue(client, core.log, due, now, opts)) core.metrics.cronLag(lag / 1000);
+      } catch (err) {
         if (lost.aborted) return;
-        await visit(core, client, id, now, opts);
+        // Not a tick's failure (cron_fire records those): the statement itself failed. Look again shortly.
+        core.log.error({ err }, "firing the due schedules failed; retrying");
+        await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
+        continue;
       }
       if (due.length === BATCH) continue;
       if (clock() - lastPrune > PRUNE_EVERY_MS) {
@@ -86,16 +93,5 @@ async function lead(core: Core, client: pg.Client, lost: AbortSignal, opts: DueO
     }
   } finally {
     client.off("notification", onNotify);
-  }
-}
-
-/** One cron's visit; a visit that throws records the due ticks as failed instead, so the cron moves on. */
-async function visit(core: Core, client: pg.Client, id: string, now: Date, opts: DueOptions): Promise<void> {
-  try {
-    const { lagsMs } = await visitCron(client, core.log, id, now, opts);
-    for (const lag of lagsMs) core.metrics.cronLag(lag / 1000);
-  } catch (err) {
-    core.log.error({ err, cronId: id }, "firing a schedule failed; its due ticks are recorded as failed");
-    await visitCron(client, core.log, id, now, opts, `the tick could not be enqueued: ${(err as Error).message}`);
   }
 }

@@ -1,5 +1,4 @@
 import type { Queryable } from "../db/queryable.ts";
-import { RUN_AS_REFUSAL } from "./scheduler-sql.ts";
 
 export interface CronRow {
   id: string;
@@ -141,8 +140,8 @@ export async function attachJob(db: Queryable, runId: string, msgId: string): Pr
   await db.query("UPDATE rootcx_system.cron_runs SET msg_id = $2 WHERE id = $1", [runId, msgId]);
 }
 
-/** Why the cron may not run as its run_as now (scheduler-sql.ts RUN_AS_REFUSAL), or null. */
+/** Why the cron may not run as its run_as now (rootcx_system.cron_run_as_refusal, migration 0024), or null. */
 export async function runAsRefusal(db: Queryable, cronId: string): Promise<string | null> {
-  const { rows } = await db.query<{ refusal: string | null }>(`SELECT ${RUN_AS_REFUSAL} AS refusal FROM rootcx_system.crons c WHERE c.id = $1`, [cronId]);
+  const { rows } = await db.query<{ refusal: string | null }>("SELECT rootcx_system.cron_run_as_refusal(run_as, created_by) AS refusal FROM rootcx_system.crons WHERE id = $1", [cronId]);
   return rows[0]?.refusal ?? null;
 }
