@@ -189,16 +189,7 @@ export class RealtimeHub {
   /** Groups the table's subscribers by permissions and where, runs one statement per group, and sends. */
   async #serve(targets: Subscription[], changes: ChangeRow[]): Promise<void> {
     const core = this.#core!;
-    // One check per principal (a person with several tabs open, a service with many streams), not per stream.
-    const byPrincipal = new Map<string, Promise<{ permissions: string[] } | { lost: string }>>();
-    const checked = await Promise.all(
-      targets.map(async (s) => {
-        const key = `${s.principal.userId}\n${s.principal.sessionId ?? ""}\n${s.principal.credentialId ?? ""}`;
-        let access = byPrincipal.get(key);
-        if (!access) byPrincipal.set(key, (access = this.#access(s)));
-        return { s, access: await access };
-      }),
-    );
+    const checked = await this.#accessOfAll(targets);
     const groups = new Map<string, { group: VisibilityGroup; members: Subscription[] }>();
     for (const { s, access } of checked) {
       if ("lost" in access) {
@@ -248,19 +239,27 @@ export class RealtimeHub {
     return { permissions };
   }
 
-  /** Idle streams too: a principal that lost access stops, whether or not changes arrive. */
-  async #recheckAccess(): Promise<void> {
-    const all = [...this.#subs.values()].flatMap((set) => [...set]);
-    await Promise.all(
-      all.map(async (s) => {
-        try {
-          const access = await this.#access(s);
-          if ("lost" in access) s.end(access.lost);
-        } catch (err) {
-          this.#log.warn({ err }, "could not re-check a change stream's access");
-        }
+  /** One check per principal (a person with several tabs open, a service with many streams), not per stream. */
+  #accessOfAll(subs: Subscription[]): Promise<{ s: Subscription; access: { permissions: string[] } | { lost: string } }[]> {
+    const byPrincipal = new Map<string, Promise<{ permissions: string[] } | { lost: string }>>();
+    return Promise.all(
+      subs.map(async (s) => {
+        const key = `${s.principal.userId}\n${s.principal.sessionId ?? ""}\n${s.principal.credentialId ?? ""}`;
+        let access = byPrincipal.get(key);
+        if (!access) byPrincipal.set(key, (access = this.#access(s)));
+        return { s, access: await access };
       }),
     );
+  }
+
+  /** Idle streams too: a principal that lost access stops, whether or not changes arrive. */
+  async #recheckAccess(): Promise<void> {
+    try {
+      const all = [...this.#subs.values()].flatMap((set) => [...set]);
+      for (const { s, access } of await this.#accessOfAll(all)) if ("lost" in access) s.end(access.lost);
+    } catch (err) {
+      this.#log.warn({ err }, "could not re-check the change streams' access");
+    }
   }
 
   /** Replays (Last-Event-ID, cursor] for one subscriber, then joins it to the live batches. */
