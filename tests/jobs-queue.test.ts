@@ -6,7 +6,8 @@ import { enqueue, getJob, installJobsApp, runs, waitState } from "./jobs-helpers
 import { waitFor } from "./workers-helpers.ts";
 import { stats as jobStats } from "../src/server/jobs/service.ts";
 
-// One Core, one job at a time per app (so order is observable), a short visibility timeout, poll and backoff.
+// One Core, one job at a time per app and none claimed ahead (so order is observable), a short visibility timeout,
+// poll and backoff.
 const VISIBILITY_MS = 1500;
 const BACKOFF_MS = 300;
 const APP = "jobsq";
@@ -19,7 +20,7 @@ let user: Session;
 
 beforeAll(async () => {
   core = await startTestCore({
-    env: { ROOTCX_JOB_VISIBILITY_MS: String(VISIBILITY_MS), ROOTCX_JOB_POLL_MS: "200", ROOTCX_JOB_BACKOFF_MS: String(BACKOFF_MS), ROOTCX_JOB_CONCURRENCY_PER_APP: "1" },
+    env: { ROOTCX_JOB_VISIBILITY_MS: String(VISIBILITY_MS), ROOTCX_JOB_POLL_MS: "200", ROOTCX_JOB_BACKOFF_MS: String(BACKOFF_MS), ROOTCX_JOB_CONCURRENCY_PER_APP: "1", ROOTCX_JOB_PREFETCH: "0" },
   });
   pool = new pg.Pool({ connectionString: core.database.url, max: 2 });
   admin = await signUpAndIn(core, "admin@jobs.test");
@@ -172,7 +173,8 @@ describe("the queue", () => {
 
   it("runs a disabled owner's job on the anonymous worker (no caller) and refuses a deleted owner's (dead, with the reason)", async () => {
     const victim = await signUpAndIn(core, "victim@jobs.test");
-    const { rows } = await pool.query<{ msg_id: string }>("SELECT rootcx_system.enqueue_job($1, $2, $3)::text AS msg_id", [APP, { key: "disabled-owner" }, victim.userId]);
+    // Due in 500 ms, so the owner is disabled before the job is claimed.
+    const { rows } = await pool.query<{ msg_id: string }>("SELECT rootcx_system.enqueue_job($1, $2, $3, jsonb_build_object('runAt', now() + interval '500 milliseconds'))::text AS msg_id", [APP, { key: "disabled-owner" }, victim.userId]);
     await pool.query("UPDATE rootcx_system.users SET disabled_at = now() WHERE id = $1", [victim.userId]);
     // The deny-all anonymous worker cannot write the run table: the job fails, and we only need its first attempt.
     await waitFor("the job to have run", async () => (await getJob(core, admin.accessToken, APP, rows[0]!.msg_id)).body.attempts >= 1);

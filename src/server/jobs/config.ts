@@ -8,6 +8,11 @@ export interface JobsConfig {
   perAppConcurrency: number;
   /** ROOTCX_JOB_CONCURRENCY: jobs running at once on one Core process, all apps together. */
   globalConcurrency: number;
+  /**
+   * ROOTCX_JOB_PREFETCH: jobs per app a Core claims ahead of a free slot, so a finishing job is followed at once
+   * (default: the per-app concurrency; 0 claims only for free slots). A higher priority enqueued later runs after them.
+   */
+  prefetch: number;
   /** ROOTCX_JOB_BACKOFF_MS: the first retry's delay; each next one doubles it (with jitter), capped at backoffMaxMs. */
   backoffMs: number;
   /** ROOTCX_JOB_BACKOFF_MAX_MS. */
@@ -33,6 +38,7 @@ const jobsEnv = z.object({
   ROOTCX_JOB_VISIBILITY_MS: whole(200, 86_400_000, "milliseconds"),
   ROOTCX_JOB_CONCURRENCY_PER_APP: whole(1, 1000, "jobs"),
   ROOTCX_JOB_CONCURRENCY: whole(1, 10_000, "jobs"),
+  ROOTCX_JOB_PREFETCH: whole(0, 1000, "jobs"),
   ROOTCX_JOB_BACKOFF_MS: whole(1, 86_400_000, "milliseconds"),
   ROOTCX_JOB_BACKOFF_MAX_MS: whole(1, 604_800_000, "milliseconds"),
   ROOTCX_JOB_TIMEOUT_MS: whole(100, 86_400_000, "milliseconds"),
@@ -51,6 +57,7 @@ export function parseJobsConfig(env: Record<string, string | undefined>): { conf
       visibilityMs: e.ROOTCX_JOB_VISIBILITY_MS ?? 120_000,
       perAppConcurrency: e.ROOTCX_JOB_CONCURRENCY_PER_APP ?? 8,
       globalConcurrency: e.ROOTCX_JOB_CONCURRENCY ?? 64,
+      prefetch: e.ROOTCX_JOB_PREFETCH ?? e.ROOTCX_JOB_CONCURRENCY_PER_APP ?? 8,
       backoffMs: e.ROOTCX_JOB_BACKOFF_MS ?? 1_000,
       backoffMaxMs: e.ROOTCX_JOB_BACKOFF_MAX_MS ?? 3_600_000,
       timeoutMs: e.ROOTCX_JOB_TIMEOUT_MS ?? 900_000,

@@ -5,8 +5,8 @@ import { CoreError } from "../errors.ts";
 import { JobFailedError, WorkerLostError } from "../workers/worker-process.ts";
 import { retryDelayMs } from "./backoff.ts";
 import type { JobsConfig } from "./config.ts";
-import { jobTarget } from "./job-identity.ts";
-import { claimJobs, completeJob, expireLeases, extendLeases, failJob, nextDueInMs, pruneArchived, releaseJob, type ClaimedJob, type Outcome } from "./queue-sql.ts";
+import { JobOwners, jobTarget } from "./job-identity.ts";
+import { claimJobs, completeJobs, expireLeases, extendLeases, failJob, nextDueInMs, pruneArchived, releaseJob, type ClaimedJob, type Outcome } from "./queue-sql.ts";
 
 /** What the Core holds of the queue (`core.jobs`): the dispatcher's life and a wake-up for enqueuers in this process. */
 export interface JobsRuntime {
@@ -48,7 +48,15 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 export class JobDispatcher implements JobsRuntime {
   readonly #coreId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly #running = new Map<string, Running>();
+  /** Jobs running on a worker, per app. */
   readonly #perApp = new Map<string, number>();
+  /**
+   * Claimed ahead (prefetch) and waiting for a slot, in claim order: a slot that frees takes the next one at once,
+   * without a database round trip, while a claim refills the buffer. Leased like running jobs.
+   */
+  #buffered: ClaimedJob[] = [];
+  /** Jobs running or buffered, per app. */
+  readonly #claimedPerApp = new Map<string, number>();
   /** Apps whose workers an administrator stopped, until the time they are looked at again. */
   readonly #stoppedApps = new Map<string, number>();
   #listener: NotifyListener | undefined;
@@ -57,6 +65,12 @@ export class JobDispatcher implements JobsRuntime {
   #pass: Promise<void> | undefined;
   #again = false;
   #stopped = true;
+  #owners: JobOwners | undefined;
+  /** Successes waiting for the next flush: written together in one statement (a busy queue has many at once). */
+  #completions: { msgId: string; lease: string; settle(outcome: Outcome | null): void; fail(err: unknown): void }[] = [];
+  #flushing = false;
+  /** Success writes still on their way: a job's slot is free once its worker answered, before its row says done. */
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(
     private readonly core: () => Core,
@@ -65,7 +79,8 @@ export class JobDispatcher implements JobsRuntime {
 
   async start(): Promise<void> {
     this.#stopped = false;
-    const { db, log } = this.core();
+    const { db, log, auth } = this.core();
+    this.#owners ??= new JobOwners(db.pool, auth.principals);
     this.#listener = new NotifyListener(db.url, log, "jobs", { [JOBS_CHANNEL]: () => this.wake() }, () => this.wake());
     await this.#listener.start();
     const every = (ms: number, fn: () => Promise<unknown>, what: string) => {
@@ -92,10 +107,14 @@ export class JobDispatcher implements JobsRuntime {
     clearTimeout(this.#dueTimer);
     await this.#listener?.stop();
     await this.#pass;
+    // Buffered jobs never started: given back uncounted.
+    const buffered = this.#buffered.splice(0);
+    for (const job of buffered) await releaseJob(this.core().db.pool, job.msgId, job.lease, 0).catch(() => undefined);
     const all = [...this.#running.values()];
     if (all.length > 0) {
       await Promise.race([Promise.all(all.map((r) => r.settled)), new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
+    await Promise.all([...this.#writes]);
     const left = [...this.#running.values()];
     if (left.length === 0) return;
     for (const r of left) r.abandoned = true;
@@ -137,25 +156,29 @@ export class JobDispatcher implements JobsRuntime {
   async #claimLoop(): Promise<void> {
     const { pool } = this.core().db;
     while (!this.#stopped) {
-      const free = this.config.globalConcurrency - this.#running.size;
+      const perAppCap = this.config.perAppConcurrency + this.config.prefetch;
+      const free = this.config.globalConcurrency + this.config.prefetch - this.#running.size - this.#buffered.length;
       if (free <= 0) return;
       const now = Date.now();
       for (const [app, until] of this.#stoppedApps) if (until <= now) this.#stoppedApps.delete(app);
       const saturated = [...this.#stoppedApps.keys()];
       const freeByApp: Record<string, number> = {};
-      for (const [app, n] of this.#perApp) {
-        if (n >= this.config.perAppConcurrency) saturated.push(app);
-        else freeByApp[app] = this.config.perAppConcurrency - n;
+      for (const [app, n] of this.#claimedPerApp) {
+        if (n >= perAppCap) saturated.push(app);
+        else freeByApp[app] = perAppCap - n;
       }
-      const jobs = await claimJobs(pool, { coreId: this.#coreId, limit: free, saturated, freeByApp, perApp: this.config.perAppConcurrency, leaseMs: this.config.visibilityMs });
+      const jobs = await claimJobs(pool, { coreId: this.#coreId, limit: free, saturated, freeByApp, perApp: perAppCap, leaseMs: this.config.visibilityMs });
       if (this.#stopped) {
         // Claimed while stopping: given back untouched.
         for (const job of jobs) await releaseJob(pool, job.msgId, job.lease, 0);
         return;
       }
-      for (const job of jobs) this.#launch(job);
+      for (const job of jobs) this.#claimedPerApp.set(job.appId, (this.#claimedPerApp.get(job.appId) ?? 0) + 1);
+      this.#buffered.push(...jobs);
+      this.#dispatch();
       if (jobs.length === 0) {
-        await this.#armDueTimer();
+        // With apps left out for want of a slot, a finishing job wakes the dispatcher; otherwise the next due one may.
+        if (saturated.length === 0) await this.#armDueTimer();
         return;
       }
     }
@@ -170,6 +193,17 @@ export class JobDispatcher implements JobsRuntime {
     this.#dueTimer.unref();
   }
 
+  /** Starts buffered jobs, in claim order, while their app and this Core have a free slot. */
+  #dispatch(): void {
+    if (this.#stopped) return;
+    const waiting: ClaimedJob[] = [];
+    for (const job of this.#buffered) {
+      if (this.#running.size < this.config.globalConcurrency && (this.#perApp.get(job.appId) ?? 0) < this.config.perAppConcurrency) this.#launch(job);
+      else waiting.push(job);
+    }
+    this.#buffered = waiting;
+  }
+
   #launch(job: ClaimedJob): void {
     this.#perApp.set(job.appId, (this.#perApp.get(job.appId) ?? 0) + 1);
     const running: Running = { job, abandoned: false, settled: Promise.resolve() };
@@ -178,9 +212,12 @@ export class JobDispatcher implements JobsRuntime {
       .catch((err: unknown) => this.core().log.warn({ err, msgId: job.msgId, appId: job.appId }, "jobs: recording a job's outcome failed; its lease will expire and it runs again"))
       .finally(() => {
         this.#running.delete(job.lease);
-        const n = (this.#perApp.get(job.appId) ?? 1) - 1;
-        if (n <= 0) this.#perApp.delete(job.appId);
-        else this.#perApp.set(job.appId, n);
+        for (const counts of [this.#perApp, this.#claimedPerApp]) {
+          const n = (counts.get(job.appId) ?? 1) - 1;
+          if (n <= 0) counts.delete(job.appId);
+          else counts.set(job.appId, n);
+        }
+        this.#dispatch();
         this.wake();
       });
   }
@@ -195,7 +232,7 @@ export class JobDispatcher implements JobsRuntime {
       if (outcome) core.metrics.jobFinished(outcome, (performance.now() - startedAt) / 1000);
       else core.log.info({ msgId: job.msgId, appId: job.appId }, "jobs: a late result was ignored (the job's lease had expired and it was claimed again)");
     };
-    const target = await jobTarget(core, job.userId);
+    const target = await jobTarget(core, this.#owners!, job.userId);
     if ("refused" in target) {
       finished(await failJob(pool, { msgId: job.msgId, lease: job.lease, error: target.refused, retryInMs: 0, permanent: true }));
       return;
@@ -221,11 +258,41 @@ export class JobDispatcher implements JobsRuntime {
       return;
     }
     if (running.abandoned) return;
-    finished(await completeJob(pool, job.msgId, job.lease));
+    const write = this.#complete(job)
+      .then(finished)
+      .catch((err: unknown) => core.log.warn({ err, msgId: job.msgId, appId: job.appId }, "jobs: recording a job's success failed; its lease will expire and it runs again"))
+      .finally(() => this.#writes.delete(write));
+    this.#writes.add(write);
+  }
+
+  /** Queues a success for the next flush, which writes every success waiting by then in one statement. */
+  #complete(job: ClaimedJob): Promise<Outcome | null> {
+    return new Promise((settle, fail) => {
+      this.#completions.push({ msgId: job.msgId, lease: job.lease, settle, fail });
+      if (!this.#flushing) setImmediate(() => void this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#completions.length > 0) {
+        const batch = this.#completions.splice(0, 500);
+        try {
+          const outcomes = await completeJobs(this.core().db.pool, batch);
+          for (const c of batch) c.settle(outcomes.get(c.msgId) ?? null);
+        } catch (err) {
+          for (const c of batch) c.fail(err);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   async #heartbeat(): Promise<void> {
-    const leases = [...this.#running.values()].filter((r) => !r.abandoned).map((r) => r.job.lease);
+    const leases = [...[...this.#running.values()].filter((r) => !r.abandoned).map((r) => r.job.lease), ...this.#buffered.map((j) => j.lease)];
     await extendLeases(this.core().db.pool, leases, this.config.visibilityMs);
   }
 

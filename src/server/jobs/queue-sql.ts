@@ -78,16 +78,20 @@ export async function extendLeases(db: Queryable, leases: string[], leaseMs: num
 
 export type Outcome = "done" | "failed" | "dead" | "cancelled" | "queued";
 
-/** Success: done (archived), or cancelled when a cancel arrived while it ran. Null: the lease was lost (fenced out). */
-export async function completeJob(db: Queryable, msgId: string, lease: string): Promise<Outcome | null> {
-  const { rows } = await db.query<{ state: Outcome }>(
-    `UPDATE rootcx_system.jobs
-        SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'done' END, finished_at = now(), ${RELEASED}
-      WHERE msg_id = $1 AND lease = $2::uuid AND state = 'running'
-     RETURNING state`,
-    [msgId, lease],
+/**
+ * Successes, several in one statement: done (archived), or cancelled when a cancel arrived while it ran. A job
+ * missing from the answer lost its lease (fenced out).
+ */
+export async function completeJobs(db: Queryable, done: { msgId: string; lease: string }[]): Promise<Map<string, Outcome>> {
+  const { rows } = await db.query<{ msg_id: string; state: Outcome }>(
+    `UPDATE rootcx_system.jobs j
+        SET state = CASE WHEN j.cancel_requested THEN 'cancelled' ELSE 'done' END, finished_at = now(), ${RELEASED}
+       FROM unnest($1::bigint[], $2::uuid[]) AS d(msg_id, lease)
+      WHERE j.msg_id = d.msg_id AND j.lease = d.lease AND j.state = 'running'
+     RETURNING j.msg_id::text AS msg_id, j.state`,
+    [done.map((d) => d.msgId), done.map((d) => d.lease)],
   );
-  return rows[0]?.state ?? null;
+  return new Map(rows.map((r) => [r.msg_id, r.state]));
 }
 
 /**
@@ -178,7 +182,7 @@ export async function pruneArchived(db: Queryable, days: number, batch: number):
   return rowCount ?? 0;
 }
 
-/** The owner a job runs as: its kind and whether it is disabled (undefined: no such user any more). */
+/** The owner a job runs as: e-mail and whether it is disabled (undefined: no such user any more). */
 export async function jobOwner(db: Queryable, userId: string): Promise<{ email: string; disabled: boolean } | undefined> {
   const { rows } = await db.query<{ email: string; disabled: boolean }>(
     "SELECT email, disabled_at IS NOT NULL AS disabled FROM rootcx_system.users WHERE id = $1",
