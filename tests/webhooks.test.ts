@@ -326,3 +326,16 @@ describe("tRPC", () => {
     await expect(outsiderTrpc.webhooks.list.query({ appId: "hooked" })).rejects.toThrow("permission required: app:hooked:webhook.read");
   });
 });
+
+describe("uninstall", () => {
+  it("takes the app's webhooks, their calls and their signing secrets along", async () => {
+    const ids = (await list()).map((w) => w.id);
+    expect(ids.length).toBe(4);
+    const count = async (sql: string, params: unknown[]) => (await db.query<{ n: number }>(sql, params)).rows[0]!.n;
+    expect(await count("SELECT count(*)::int AS n FROM rootcx_system.secrets WHERE app_id = ANY($1::text[])", [ids.map((id) => `webhook:${id}`)])).toBe(4);
+    expect((await api(core, "DELETE", "/api/v1/apps/hooked", undefined, admin.accessToken)).status).toBe(200);
+    expect(await count("SELECT count(*)::int AS n FROM rootcx_system.webhooks WHERE id = ANY($1::uuid[])", [ids])).toBe(0);
+    expect(await count("SELECT count(*)::int AS n FROM rootcx_system.webhook_calls WHERE webhook_id = ANY($1::uuid[])", [ids])).toBe(0);
+    expect(await count("SELECT count(*)::int AS n FROM rootcx_system.secrets WHERE app_id = ANY($1::text[])", [ids.map((id) => `webhook:${id}`)])).toBe(0);
+  });
+});
