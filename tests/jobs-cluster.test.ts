@@ -134,7 +134,7 @@ describe("jobs across Core processes", () => {
         expect(j.errors.map((e) => e.error)).toEqual(["lease expired: the Core or worker running it stopped answering within the visibility timeout"]);
       }
     }
-    // At most what B could run at once (8 per app) was interrupted and ran again.
-    expect(redelivered.length).toBeLessThanOrEqual(8);
+    // At most what B held (8 running and 8 claimed ahead per app) ran again.
+    expect(redelivered.length).toBeLessThanOrEqual(16);
   }, 180_000);
 });
