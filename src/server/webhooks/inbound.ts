@@ -88,8 +88,9 @@ export async function receiveWebhook(core: Core, token: string, req: IncomingMes
   try {
     row = await findByToken(core, token);
   } catch (err) {
-    core.metrics.webhookCall(404);
-    throw err;
+    const e = toCoreError(err);
+    core.metrics.webhookCall(e.status);
+    throw e;
   }
   let signed = false;
   const finish = async (status: number, error: string | null) => {
