@@ -26,6 +26,9 @@ export interface Claims {
 export type PermissionSetWriter = (digest: string, keys: readonly string[]) => Promise<void>;
 /** Digests remembered by key list; past this many distinct lists the memory starts over. */
 const MAX_REMEMBERED_SETS = 10_000;
+/** How long signed claims are reused for the same principal on the same backend (far inside CLAIMS_TTL_SECONDS). */
+const CLAIMS_REUSE_MS = 60_000;
+const MAX_REMEMBERED_CLAIMS = 10_000;
 
 export interface PoolStats {
   total: number;
@@ -68,6 +71,8 @@ export class GovernedExecutor {
   /** Digests of the sets already stored: by list identity (the principal cache hands out the same array), then by content. */
   readonly #setsByList = new WeakMap<readonly string[], string>();
   readonly #setsByText = new Map<string, string>();
+  /** Signed claims by backend, principal, delegator, trigger and permission set, with when to stop reusing them. */
+  readonly #signed = new Map<string, { claims: string; until: number }>();
   #observe: TransactionObserver | undefined;
   /** Statement names by text, and the highest placeholder each text uses; bounded (see PREPARED_PER_CONNECTION). */
   readonly #statements = new Map<string, { name: string | undefined; placeholders: number }>();
@@ -118,16 +123,20 @@ export class GovernedExecutor {
   /** The signed claims for one transaction on backend `pid`: who, with which permissions, until when. */
   async #claimsFor(principal: Principal | null, opts: GovernedOptions, pid: number): Promise<string> {
     const perms = opts.delegated?.permissions ?? (principal ? await this.#permissionsOf(principal.userId) : []);
-    return this.sign({
-      uid: principal?.userId ?? "",
-      delegated: opts.delegated !== undefined,
-      perms: await this.permissionSet(perms),
-      actor: principal?.userId ?? "",
-      delegator: opts.delegated?.delegatorUid ?? "",
-      trigger: opts.trigger ?? "api",
-      pid,
-      exp: Math.floor(Date.now() / 1000) + CLAIMS_TTL_SECONDS,
-    }).claims;
+    const digest = this.#setsByList.get(perms) ?? (await this.permissionSet(perms));
+    const uid = principal?.userId ?? "";
+    const delegator = opts.delegated?.delegatorUid ?? "";
+    const trigger = opts.trigger ?? "api";
+    // The same principal on the same backend gets the same claims for a while: they are bound to that backend
+    // and expire anyway, so reusing them grants nothing new, and spares an HMAC per transaction.
+    const key = `${pid}|${uid}|${opts.delegated ? 1 : 0}|${delegator}|${trigger}|${digest}`;
+    const now = Date.now();
+    const reusable = this.#signed.get(key);
+    if (reusable && reusable.until > now) return reusable.claims;
+    const claims = this.sign({ uid, delegated: opts.delegated !== undefined, perms: digest, actor: uid, delegator, trigger, pid, exp: Math.floor(now / 1000) + CLAIMS_TTL_SECONDS }).claims;
+    if (this.#signed.size >= MAX_REMEMBERED_CLAIMS) this.#signed.clear();
+    this.#signed.set(key, { claims, until: now + CLAIMS_REUSE_MS });
+    return claims;
   }
 
   /** Reports every transaction from now on to `observer` (metrics); the wait for a connection counts in its time. */
