@@ -90,6 +90,27 @@ describe("who receives what", () => {
     s.close();
   });
 
+  it("changes committed together are each judged as they committed, not by the row's final state", async () => {
+    const where = encodeURIComponent(JSON.stringify({ status: "open" }));
+    const s = await openSse(core.url, `${CHANGES}?where=${where}`, admin.accessToken);
+    const client = await core.core.db.pool.connect();
+    let id: string;
+    try {
+      await client.query("BEGIN");
+      id = (await client.query<{ id: string }>("INSERT INTO rtapp.task (title, status) VALUES ('together', 'open') RETURNING id")).rows[0]!.id;
+      await client.query("UPDATE rtapp.task SET status = 'closed' WHERE id = $1", [id]);
+      await client.query("UPDATE rtapp.task SET status = 'open', title = 'together again' WHERE id = $1", [id]);
+      await client.query("UPDATE rtapp.task SET status = 'closed' WHERE id = $1", [id]);
+      await client.query("COMMIT");
+    } finally {
+      client.release();
+    }
+    const got = (await settled(s, 4)).map((f) => f.data as { op: string; record?: { title: string; status: string } });
+    expect(got.map((e) => `${e.op}:${e.record?.status ?? "-"}`)).toEqual(["insert:open", "delete:-", "insert:open", "delete:-"]);
+    expect(got[2]!.record!.title).toBe("together again");
+    s.close();
+  });
+
   it("a rolled-back write sends nothing", async () => {
     const s = await openSse(core.url, CHANGES, admin.accessToken);
     const client = await core.core.db.pool.connect();

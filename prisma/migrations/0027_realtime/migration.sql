@@ -1,10 +1,12 @@
 -- Realtime change streams (issue 17, docs/REALTIME.md): every committed row change of an app table, in commit
 -- order, kept for a short window so that a subscriber can resume, and announced to every Core by NOTIFY.
 --
--- What is kept is the change, not the row: app, entity, id, operation and the row as it was before (updates and
--- deletes). The row as it is now is read when the change is delivered, under each subscriber's own claims, so a
--- subscriber never sees more than a read would show it at that moment. The previous image decides whether an
--- update took a row out of a subscriber's view (it then arrives as a delete) and is the `old` of the event.
+-- What is kept is the change with both images: app, entity, id, operation, the row as the change left it (inserts,
+-- updates) and as it was before (updates, deletes). Each subscriber's view of both images is decided when the
+-- change is delivered, under its own claims: an update that takes a row out of its view arrives as a delete.
+-- Images, not a read of the table at delivery: a delivery that lags behind the writes must still describe each
+-- change as it committed (a read would show a later state, and an update out of view followed by one back in
+-- would arrive as two updates, or an insert of a row the subscriber already shows).
 
 -- Changes of transactions still open (UNLOGGED, like audit_pending): numbered when their transaction commits.
 CREATE UNLOGGED TABLE rootcx_system.realtime_pending (
@@ -15,6 +17,7 @@ CREATE UNLOGGED TABLE rootcx_system.realtime_pending (
   record_id  uuid NOT NULL,
   op         text NOT NULL,
   old_record jsonb,
+  new_record jsonb,
   -- The transaction's first pending change: only it queues the commit-time numbering (one trigger event per transaction).
   first_of_tx boolean NOT NULL DEFAULT false,
   PRIMARY KEY (tx, ord)
@@ -31,6 +34,7 @@ CREATE TABLE rootcx_system.realtime_changes (
   record_id  uuid NOT NULL,
   op         text NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
   old_record jsonb,
+  new_record jsonb,
   at         timestamptz(6) NOT NULL DEFAULT now()
 );
 CREATE INDEX realtime_changes_at_idx ON rootcx_system.realtime_changes (at);
@@ -53,11 +57,12 @@ DECLARE
   first boolean := current_setting('rootcx.realtime_queued', true) IS DISTINCT FROM 'on';
 BEGIN
   IF first THEN PERFORM set_config('rootcx.realtime_queued', 'on', true); END IF;
-  INSERT INTO rootcx_system.realtime_pending (tx, app_id, entity, record_id, op, old_record, first_of_tx)
+  INSERT INTO rootcx_system.realtime_pending (tx, app_id, entity, record_id, op, old_record, new_record, first_of_tx)
   VALUES (pg_current_xact_id()::text::bigint, TG_ARGV[0], TG_ARGV[1],
           CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END,
           lower(TG_OP),
           CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END,
+          CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END,
           first);
   RETURN NULL;
 END $$;
@@ -78,8 +83,8 @@ BEGIN
   PERFORM pg_advisory_xact_lock(7367617);
   FOR p IN SELECT * FROM rootcx_system.realtime_pending WHERE tx = me ORDER BY ord LOOP
     last := nextval('rootcx_system.realtime_seq');
-    INSERT INTO rootcx_system.realtime_changes (seq, app_id, entity, record_id, op, old_record, at)
-    VALUES (last, p.app_id, p.entity, p.record_id, p.op, p.old_record, clock_timestamp());
+    INSERT INTO rootcx_system.realtime_changes (seq, app_id, entity, record_id, op, old_record, new_record, at)
+    VALUES (last, p.app_id, p.entity, p.record_id, p.op, p.old_record, p.new_record, clock_timestamp());
   END LOOP;
   DELETE FROM rootcx_system.realtime_pending WHERE tx = me;
   PERFORM set_config('rootcx.realtime_queued', '', true);

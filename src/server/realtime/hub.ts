@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { lostAuthentication } from "../auth/authenticate.ts";
@@ -98,22 +99,30 @@ export class RealtimeHub {
   async subscribe(o: SubscribeOptions): Promise<Subscription> {
     this.assertRoom();
     await this.#ensureCapture(o.entity);
-    const sub = new Subscription(o.entity, o.principal, o.where, this.#cursor, o.sink, this.limits.maxBufferedBytes, (s, kind) => this.#remove(s, kind));
+    let resync: string | undefined;
+    if (o.after !== undefined) {
+      // The client may come from another Core that read the log a moment before this one: catch up to its id first.
+      for (let i = 0; i < 50 && o.after > this.#cursor && !this.#stopped; i++) {
+        this.#pump();
+        await this.#pumping;
+        if (o.after > this.#cursor) await sleep(20);
+      }
+      // An id this database never gave out (another database, a restored backup): the client's view is unknown.
+      if (o.after > this.#cursor) resync = `event ${o.after} is not known to this Core`;
+      else if (o.after < (await sql.prunedThrough(this.#pool))) resync = `changes after event ${o.after} are no longer kept (${Math.round(this.limits.windowMs / 1000)} s window)`;
+    }
+    this.assertRoom();
+    // From here to the end nothing awaits: the subscriber's position and the hub's cursor are read together.
+    const replay = o.after !== undefined && resync === undefined && o.after < this.#cursor;
+    const sub = new Subscription(o.entity, o.principal, o.where, replay ? o.after! : this.#cursor, o.sink, this.limits.maxBufferedBytes, (s, kind) => this.#remove(s, kind));
     let set = this.#subs.get(sub.tableKey);
     if (!set) this.#subs.set(sub.tableKey, (set = new Set()));
     set.add(sub);
     this.#count++;
-    if (o.after !== undefined && o.after < this.#cursor) {
-      const pruned = await sql.prunedThrough(this.#pool);
-      if (o.after < pruned) sub.resync(`changes after event ${o.after} are no longer kept (${Math.round(this.limits.windowMs / 1000)} s window)`);
-      else {
-        sub.position = o.after;
-        sub.catchingUp = true;
-        void this.#catchUp(sub);
-      }
-    } else if (o.after !== undefined && o.after > this.#cursor) {
-      // An id this database never gave out (another database, a restored backup): the client's view is unknown.
-      sub.resync(`event ${o.after} is not known to this Core`);
+    if (resync !== undefined) sub.resync(resync);
+    else if (replay) {
+      sub.catchingUp = true;
+      void this.#catchUp(sub);
     }
     return sub;
   }

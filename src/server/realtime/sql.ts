@@ -12,10 +12,12 @@ export interface ChangeRow {
   op: "insert" | "update" | "delete";
   /** The row before the change, as JSON text (updates and deletes). */
   old_record: string | null;
+  /** The row as the change left it, as JSON text (inserts and updates). */
+  new_record: string | null;
   at: string;
 }
 
-const COLUMNS = `seq::float8 AS seq, app_id, entity, record_id::text AS record_id, op, old_record::text AS old_record,
+const COLUMNS = `seq::float8 AS seq, app_id, entity, record_id::text AS record_id, op, old_record::text AS old_record, new_record::text AS new_record,
   to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`;
 
 /** Where this Core starts reading: the last committed seq (everything at or below it is already visible). */

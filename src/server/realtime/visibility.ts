@@ -15,33 +15,39 @@ export interface VisibilityGroup {
 
 interface Answer {
   can: boolean;
-  cur: { id: string; in: boolean; record: Record<string, unknown> | null }[];
-  was: (number | string)[];
+  /** Seqs whose new image the group sees (absent without a where: every image). */
+  now?: (number | string)[];
+  /** Seqs whose previous image the group saw. */
+  was?: (number | string)[];
 }
 
 /** Interactive reads get 8 s (spec §2.6); a delivery query is one of them. */
 const STATEMENT_TIMEOUT_MS = 8_000;
 
+const images = (changes: readonly ChangeRow[], pick: (c: ChangeRow) => string | null) =>
+  `[${changes.flatMap((c) => (pick(c) === null ? [] : [`{"seq":${c.seq},"img":${pick(c)}}`])).join(",")}]`;
+
 /**
- * One governed statement decides, for a batch of one table's changes, what a group may see: the rows as they
- * are now, read through the table's row-level security and the group's where (the same statement a read
- * runs), and which previous images matched the where (`was`: an update that leaves the view is then a
- * delete). The previous images are gone from the table, so for them the statement asks the key the table's
- * read policy asks (check_access, migration 0004): the same rule, applied to the row as it was.
+ * One governed statement decides, for a batch of one table's changes, what a group may see. The table's read
+ * policy is a key check (`check_access('app:A:E.read')`, migration 0004): the statement asks it under the
+ * group's claims, exactly as the policy does for a read. The where is /query's compiler over the entity's
+ * columns, applied to each change's images (the row as the change left it, and as it was before), read back
+ * into the table's row type — so each change is judged as it committed, even when delivery lags behind writes.
+ * Without a where, every image matches and the statement is the key check alone.
  */
 export function visibilityStatement(entity: EntityModel, group: VisibilityGroup, changes: readonly ChangeRow[]): { sql: string; params: unknown[] } {
   const params = new Params();
   const readKey = params.add(`app:${entity.appId}:${entity.name}.read`);
-  const ids = params.add(`{${[...new Set(changes.map((c) => c.record_id))].join(",")}}`);
-  const olds = params.add(`[${changes.filter((c) => c.old_record !== null).map((c) => `{"seq":${c.seq},"old":${c.old_record}}`).join(",")}]`);
-  const where = group.where === undefined ? "TRUE" : compileWhere(entity, group.where, params);
-  const sql = `SELECT json_build_object(
-    'can', rootcx_system.check_access(${readKey}),
-    'cur', coalesce((SELECT json_agg(json_build_object('id', r.id, 'in', (${where}) IS TRUE, 'record', CASE WHEN (${where}) IS TRUE THEN to_json(r) END))
-                     FROM ${entity.table} r WHERE r.id = ANY(${ids}::uuid[])), '[]'::json),
-    'was', coalesce((SELECT json_agg(x.seq) FROM jsonb_to_recordset(${olds}::jsonb) AS x(seq bigint, old jsonb)
-                     WHERE EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::${entity.table}, x.old) AS o WHERE ${where})), '[]'::json)
-  )::text AS json`;
+  if (group.where === undefined) return { sql: `SELECT json_build_object('can', rootcx_system.check_access(${readKey}))::text AS json`, params: params.values };
+  const news = params.add(images(changes, (c) => c.new_record));
+  const olds = params.add(images(changes, (c) => c.old_record));
+  const where = compileWhere(entity, group.where, params);
+  const matching = (list: string) =>
+    `coalesce((SELECT json_agg(x.seq) FROM jsonb_to_recordset(${list}::jsonb) AS x(seq bigint, img jsonb)
+       WHERE EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::${entity.table}, x.img) AS o WHERE ${where})), '[]'::json)`;
+  const sql = `SELECT CASE WHEN rootcx_system.check_access(${readKey})
+      THEN json_build_object('can', true, 'now', ${matching(news)}, 'was', ${matching(olds)})
+      ELSE json_build_object('can', false) END::text AS json`;
   return { sql, params: params.values };
 }
 
@@ -60,28 +66,21 @@ export async function eventsFor(core: Core, entity: EntityModel, group: Visibili
   return decide(changes, answer);
 }
 
-/**
- * Turns what the group may see into events. `record` is the row now (a change read later than it committed
- * shows the newest state); an update whose row has since been deleted sends nothing, its delete follows.
- */
+/** Turns what the group sees of each image into events: leaving its view is a delete, entering it an insert. */
 function decide(changes: readonly ChangeRow[], answer: Answer): { seq: number; event: RealtimeEvent }[] {
-  const now = new Map(answer.cur.map((c) => [c.id, c]));
-  const was = new Set(answer.was.map(Number));
+  const now = answer.now === undefined ? undefined : new Set(answer.now.map(Number));
+  const was = answer.was === undefined ? undefined : new Set(answer.was.map(Number));
   const out: { seq: number; event: RealtimeEvent }[] = [];
   for (const c of changes) {
-    const current = now.get(c.record_id);
-    const wasIn = was.has(c.seq);
-    const old = wasIn && c.old_record !== null ? (JSON.parse(c.old_record) as Record<string, unknown>) : undefined;
+    const isIn = c.new_record !== null && (now === undefined || now.has(c.seq));
+    const wasIn = c.old_record !== null && (was === undefined || was.has(c.seq));
     const base = { id: c.record_id, at: c.at };
+    const record = isIn ? (JSON.parse(c.new_record!) as Record<string, unknown>) : undefined;
+    const old = wasIn ? (JSON.parse(c.old_record!) as Record<string, unknown>) : undefined;
     let event: RealtimeEvent | undefined;
-    if (c.op === "insert") {
-      if (current?.in) event = { op: "insert", ...base, record: current.record! };
-    } else if (c.op === "update") {
-      if (current?.in) event = wasIn ? { op: "update", ...base, record: current.record!, old } : { op: "insert", ...base, record: current.record! };
-      else if (current && wasIn) event = { op: "delete", ...base, old };
-    } else if (wasIn) {
-      event = { op: "delete", ...base, old };
-    }
+    if (isIn && wasIn) event = { op: "update", ...base, record, old };
+    else if (isIn) event = { op: "insert", ...base, record };
+    else if (wasIn) event = { op: "delete", ...base, old };
     if (event) out.push({ seq: c.seq, event });
   }
   return out;
