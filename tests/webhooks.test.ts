@@ -301,12 +301,17 @@ describe("permissions", () => {
     expect((await list()).map((w) => w.name).sort()).toEqual(["broken", "inbound", "plain", "strict"]);
   });
 
-  it("makes no call for a creator who no longer holds app:{id}:invoke", async () => {
+  it("makes no call for a creator who no longer holds app:{id}:invoke, is disabled or is gone", async () => {
     const member = await signUpAndIn(core, "member@example.com");
     expect((await api(core, "POST", "/api/v1/roles", { name: "hooked_reader", permissions: ["app:hooked:webhook.read"] }, admin.accessToken)).status).toBe(200);
     await db.query("UPDATE rootcx_system.webhooks SET created_by = $1 WHERE name = 'plain'", [member.userId]);
     const { token } = await rotate("plain");
     expect(await call(token, "{}")).toMatchObject({ status: 403, body: { error: "webhook plain's owner no longer holds app:hooked:invoke" } });
+    await db.query("UPDATE rootcx_system.users SET disabled_at = now() WHERE id = $1", [member.userId]);
+    expect(await call(token, "{}")).toMatchObject({ status: 403, body: { error: "webhook plain belongs to a disabled user" } });
+    // The creator's row deleted: the foreign key leaves the webhook without an owner.
+    await db.query("UPDATE rootcx_system.webhooks SET created_by = NULL WHERE name = 'plain'");
+    expect(await call(token, "{}")).toMatchObject({ status: 403, body: { error: "webhook plain has no owner any more (its creator was deleted); reinstall the app to own it" } });
   });
 });
 

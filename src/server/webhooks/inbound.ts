@@ -28,11 +28,11 @@ const UNKNOWN = "no webhook at this URL";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Prefix lookup, then a constant-time comparison of the hash with every row the prefix finds. */
-async function findByToken(core: Core, token: string): Promise<sql.WebhookRow> {
+async function findByToken(core: Core, token: string): Promise<sql.InboundRow> {
   if (!isWellFormedToken(token)) throw new CoreError("NOT_FOUND", UNKNOWN);
   const hash = hashToken(token);
   const candidates = await sql.byPrefix(core.db.pool, token.slice(0, PREFIX_LENGTH));
-  let found: sql.WebhookRow | undefined;
+  let found: sql.InboundRow | undefined;
   for (const row of candidates) if (sameHash(row.token_hash, hash)) found = row;
   if (!found) throw new CoreError("NOT_FOUND", UNKNOWN);
   return found;
@@ -42,16 +42,16 @@ async function findByToken(core: Core, token: string): Promise<sql.WebhookRow> {
  * Spec §6.3: the call runs as the webhook's creator (the installer who declared it). Like the original's fire gate,
  * a creator who is gone, disabled, or no longer holds app:{id}:invoke makes no call.
  */
-async function creatorOf(core: Core, row: sql.WebhookRow): Promise<{ identity: WorkerIdentity; caller: RpcCaller }> {
-  const user = row.created_by ? await sql.userForCall(core.db.pool, row.created_by) : undefined;
-  if (!row.created_by || !user) throw new CoreError("FORBIDDEN", `webhook ${row.name} has no owner any more (its creator was deleted); reinstall the app to own it`);
-  if (user.disabled) throw new CoreError("FORBIDDEN", `webhook ${row.name} belongs to a disabled user`);
+async function creatorOf(core: Core, row: sql.InboundRow): Promise<{ identity: WorkerIdentity; caller: RpcCaller }> {
+  const email = row.creator_email;
+  if (!row.created_by || email === null) throw new CoreError("FORBIDDEN", `webhook ${row.name} has no owner any more (its creator was deleted); reinstall the app to own it`);
+  if (row.creator_disabled) throw new CoreError("FORBIDDEN", `webhook ${row.name} belongs to a disabled user`);
   const perms = await core.auth.principals.permissions(row.created_by);
   const invoke = `app:${row.app_id}:invoke`;
   if (!holdsPermission(perms, invoke)) throw new CoreError("FORBIDDEN", `webhook ${row.name}'s owner no longer holds ${invoke}`);
   return {
-    identity: { kind: "user", userId: row.created_by, email: user.email },
-    caller: { userId: row.created_by, email: user.email, effectivePerms: [...perms] },
+    identity: { kind: "user", userId: row.created_by, email },
+    caller: { userId: row.created_by, email, effectivePerms: [...perms] },
   };
 }
 
@@ -84,7 +84,7 @@ function bodyValue(raw: Buffer): unknown {
  */
 export async function receiveWebhook(core: Core, token: string, req: IncomingMessage): Promise<unknown> {
   const started = performance.now();
-  let row: sql.WebhookRow;
+  let row: sql.InboundRow;
   try {
     row = await findByToken(core, token);
   } catch (err) {

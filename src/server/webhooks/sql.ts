@@ -46,9 +46,20 @@ export async function getOne(db: Queryable, appId: string, id: string, opts: { l
   return rows[0];
 }
 
-/** Candidates for a token: every row with its prefix (almost always one); the caller compares hashes. */
-export async function byPrefix(db: Queryable, prefix: string): Promise<WebhookRow[]> {
-  const { rows } = await db.query<WebhookRow>(`SELECT ${COLUMNS} FROM rootcx_system.webhooks WHERE token_prefix = $1`, [prefix]);
+/** A webhook as an inbound call needs it: with its creator's e-mail and state (null when the creator is gone). */
+export type InboundRow = WebhookRow & { creator_email: string | null; creator_disabled: boolean };
+
+/**
+ * Candidates for a token: every row with its prefix (almost always one), the caller compares hashes; the creator
+ * comes along in the same round trip.
+ */
+export async function byPrefix(db: Queryable, prefix: string): Promise<InboundRow[]> {
+  const { rows } = await db.query<InboundRow>(
+    `SELECT ${COLUMN_NAMES.map((c) => `w.${c}`).join(", ")}, u.email AS creator_email, coalesce(u.disabled_at IS NOT NULL, false) AS creator_disabled
+       FROM rootcx_system.webhooks w LEFT JOIN rootcx_system.users u ON u.id = w.created_by
+      WHERE w.token_prefix = $1`,
+    [prefix],
+  );
   return rows;
 }
 
@@ -106,9 +117,4 @@ export async function listCalls(db: Queryable, webhookId: string, limit: number)
     [webhookId, limit],
   );
   return rows;
-}
-
-export async function userForCall(db: Queryable, userId: string): Promise<{ email: string; disabled: boolean } | undefined> {
-  const { rows } = await db.query<{ email: string; disabled: boolean }>("SELECT email, disabled_at IS NOT NULL AS disabled FROM rootcx_system.users WHERE id = $1", [userId]);
-  return rows[0];
 }
