@@ -11,6 +11,7 @@ import { dataBench } from "./data.ts";
 import { foundationBench } from "./foundation.ts";
 import { governanceBench } from "./governance.ts";
 import { jobsBench } from "./jobs.ts";
+import { cronAccuracyBench } from "./cron-accuracy.ts";
 import { metricsBench } from "./metrics.ts";
 import { storageBench } from "./storage.ts";
 import { vaultBench } from "./vault.ts";
@@ -18,7 +19,7 @@ import { workersBench } from "./workers.ts";
 import { realtimeBench } from "./realtime.ts";
 import { printTable, ROOT, type Row } from "./lib.ts";
 
-const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench, metrics: metricsBench, storage: storageBench, realtime: realtimeBench, jobs: jobsBench };
+const suites: Record<string, () => Promise<Row[]>> = { foundation: foundationBench, auth: authBench, governance: governanceBench, vault: vaultBench, data: dataBench, workers: workersBench, "api-key": apiKeyBench, metrics: metricsBench, storage: storageBench, realtime: realtimeBench, jobs: async () => [...(await jobsBench()), ...(await cronAccuracyBench())] };
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 const rows: Row[] = [];
 for (const [name, run] of Object.entries(suites)) {
