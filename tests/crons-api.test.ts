@@ -155,6 +155,23 @@ describe("schedules and their validation", () => {
     expect(await call("DELETE", `/apps/${APP}/crons/00000000-0000-4000-8000-000000000000`)).toMatchObject({ status: 404, body: { error: `schedule 00000000-0000-4000-8000-000000000000 of app ${APP} not found` } });
   });
 
+  it("concurrent creates: one name is taken once (409 for the rest); the 500-per-app cap holds under a race", async () => {
+    const same = await Promise.all(Array.from({ length: 8 }, () => call("POST", `/apps/${APP}/crons`, { name: "racy", schedule: "@yearly" })));
+    expect(same.filter((r) => r.status === 201)).toHaveLength(1);
+    for (const r of same.filter((x) => x.status !== 201)) expect(r).toMatchObject({ status: 409, body: { error: `app ${APP} already has a schedule named racy` } });
+    const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM rootcx_system.crons WHERE app_id = $1", [APP]);
+    // Filled to one below the cap directly (disabled, so the leader owes them nothing), then two creates race for the last place.
+    await pool.query(
+      `INSERT INTO rootcx_system.crons (app_id, name, schedule, run_as, created_by, enabled)
+       SELECT $1, 'filler' || g, '@yearly', $2, $2, false FROM generate_series(1, $3::int) g`,
+      [APP, admin.userId, 499 - rows[0]!.n],
+    );
+    const last = await Promise.all(["last-a", "last-b"].map((name) => call("POST", `/apps/${APP}/crons`, { name, schedule: "@yearly" })));
+    expect(last.map((r) => r.status).sort()).toEqual([201, 400]);
+    expect(last.find((r) => r.status === 400)!.body).toEqual({ error: `app ${APP} already has 500 schedules, the most one app may have` });
+    await pool.query("DELETE FROM rootcx_system.crons WHERE app_id = $1 AND (name LIKE 'filler%' OR name LIKE 'last-%' OR name = 'racy')", [APP]);
+  });
+
   it("previews the next fire instants through tRPC, or explains the expression", async () => {
     const trpc = createCoreClient(core.url, { headers: { authorization: `Bearer ${admin.accessToken}` } });
     const preview = await trpc.crons.preview.query({ schedule: "0 9 * * MON", timezone: "America/New_York", count: 5 });

@@ -58,6 +58,7 @@ function parseManifestCrons(declared: readonly unknown[], now: Date): Wanted[] {
  */
 export async function reconcileManifestCrons(tx: Queryable, appId: string, declared: readonly unknown[] | undefined, installer: string, now = new Date()): Promise<void> {
   const wanted = parseManifestCrons(declared ?? [], now);
+  await sql.lockAppCrons(tx, appId);
   const existing = new Map((await sql.listCrons(tx, { appId })).map((r) => [r.name, r]));
   let changed = false;
   for (const w of wanted) {

@@ -67,6 +67,7 @@ export async function createCron(core: Core, p: Principal, appId: string, body: 
   await assertMayActAs(core, p.userId, runAs, "cron");
   const enabled = body.enabled ?? true;
   return withActor(core, p, async (tx) => {
+    await sql.lockAppCrons(tx, appId);
     if ((await sql.countAppCrons(tx, appId)) >= MAX_CRONS_PER_APP) {
       throw new CoreError("BAD_REQUEST", `app ${appId} already has ${MAX_CRONS_PER_APP} schedules, the most one app may have`);
     }

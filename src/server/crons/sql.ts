@@ -50,6 +50,11 @@ export async function insertCron(db: Queryable, c: NewCron): Promise<CronRow | u
   return rows[0];
 }
 
+/** Serialises the changes that count an app's crons (creates, installs), so two at once cannot pass the cap together. */
+export async function lockAppCrons(db: Queryable, appId: string): Promise<void> {
+  await db.query("SELECT pg_advisory_xact_lock(hashtextextended('rootcx_system.crons:' || $1, 0))", [appId]);
+}
+
 export async function countAppCrons(db: Queryable, appId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM rootcx_system.crons WHERE app_id = $1", [appId]);
   return rows[0]!.n;
