@@ -27,4 +27,4 @@ VOLUME ["/data"]
 EXPOSE 9100
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:9100/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "src/server/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/server/main.ts"]
