@@ -216,6 +216,35 @@ describe("tokens", () => {
   });
 });
 
+describe("what the token leaves behind", () => {
+  it("keeps no full token in the request log, the metrics or the answer, however the path spells it", async () => {
+    const from = core.logs.length;
+    const body = Buffer.from("{}");
+    expect((await call(inbound.token, body, sign(inbound.secret, body))).status).toBe(200);
+    // The router decodes the path before matching: a percent-encoded "hooks" reaches the same webhook.
+    const encoded = await fetch(`${core.url}/api/v1/%68ooks/${inbound.token}?x=1`, { method: "POST", headers: sign(inbound.secret, body), body: new Uint8Array(body) });
+    expect(encoded.status).toBe(200);
+    const unknown = randomBytes(48).toString("base64url");
+    expect((await call(unknown, "{}")).body).toEqual({ error: "no webhook at this URL" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = core.logs.slice(from).map((l) => JSON.parse(l) as { msg: string; path?: string; status?: number });
+    const requests = lines.filter((l) => l.msg === "request");
+    expect(requests.map((l) => [l.path, l.status])).toEqual([
+      [`/api/v1/hooks/${inbound.token.slice(0, 12)}…`, 200],
+      [`/api/v1/hooks/${inbound.token.slice(0, 12)}…`, 200],
+      [`/api/v1/hooks/${unknown.slice(0, 12)}…`, 404],
+    ]);
+    // What follows the 12-character prefix (the part lists never show) appears nowhere in what was logged.
+    const logged = core.logs.slice(from).join("\n");
+    expect(logged).not.toContain(inbound.token.slice(12));
+    expect(logged).not.toContain(unknown.slice(12));
+    const metrics = await (await fetch(`${core.url}/metrics`)).text();
+    expect(metrics).toContain('route="/api/v1/hooks/:token"');
+    expect(metrics).not.toContain(inbound.token.slice(12));
+    expect(metrics).not.toContain(unknown.slice(12));
+  });
+});
+
 describe("limits and records", () => {
   it("refuses a body over 384 KiB with 413 and makes no RPC", async () => {
     const before = (await received()).length;

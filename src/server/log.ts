@@ -58,28 +58,47 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
 
 /**
  * Paths whose next segment is a bearer secret: whoever reads it from a log could use it. A public share's page
- * (`/share/rcsh_…`) and the single-use storage nonces (upload, download). Only the secret's first characters stay,
- * enough to tell two requests apart, far too few to use. Keep in step with the routes that take such a segment.
+ * (`/share/rcsh_…`), the single-use storage nonces (upload, download) and an inbound webhook's token (its first 12
+ * characters are the prefix the webhook lists show anyway). Only the secret's first characters stay, enough to tell
+ * two requests apart, far too few to use. Keep in step with the routes that take such a segment.
  */
 const SECRET_SEGMENT_PREFIXES: readonly (readonly [prefix: string, kept: number])[] = [
   ["/share/", "rcsh_".length + 6],
   ["/api/v1/storage/download/", 6],
   ["/api/v1/storage/upload/", 6],
+  ["/api/v1/hooks/", 12],
 ];
 
-/**
- * Drops the query string: it can carry tokens (magic links, webhooks, signed URLs' `signature`), and paths are
- * enough to trace a request. A bearer secret in the path is cut to its first characters (SECRET_SEGMENT_PREFIXES).
- */
-export function loggablePath(url: string | undefined): string {
-  if (!url) return "/";
-  const q = url.indexOf("?");
-  const path = q === -1 ? url : url.slice(0, q);
+function cutSecretSegment(path: string): string | undefined {
   for (const [prefix, kept] of SECRET_SEGMENT_PREFIXES) {
     if (path.startsWith(prefix)) {
       const end = prefix.length + kept;
       return path.length > end ? `${path.slice(0, end)}…` : path;
     }
   }
-  return path;
+  return undefined;
+}
+
+function decodedPath(path: string): string | undefined {
+  try {
+    return decodeURI(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Drops the query string: it can carry tokens (magic links, webhooks, signed URLs' `signature`), and paths are
+ * enough to trace a request. A bearer secret in the path is cut to its first characters (SECRET_SEGMENT_PREFIXES),
+ * also when the path spells its prefix percent-encoded: the REST router decodes a path before matching it, so
+ * `/api/v1/%68ooks/{token}` reaches the webhook as surely as `/api/v1/hooks/{token}`.
+ */
+export function loggablePath(url: string | undefined): string {
+  if (!url) return "/";
+  const q = url.indexOf("?");
+  const path = q === -1 ? url : url.slice(0, q);
+  const cut = cutSecretSegment(path);
+  if (cut !== undefined) return cut;
+  const decoded = path.includes("%") ? decodedPath(path) : undefined;
+  return (decoded !== undefined && cutSecretSegment(decoded)) || path;
 }
