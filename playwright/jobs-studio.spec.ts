@@ -230,3 +230,62 @@ test("a webhook's URL is rotated, shown once, copied, and the copied URL reaches
   await saveScreenshots(page, "webhooks");
   expect(console.errors).toEqual([]);
 });
+
+const READER = { email: "jobs-reader@studio.test", password: "Jobs-Reader-2026" };
+
+test("a person holding only the app's read keys sees jobs, schedules and webhooks with every change disabled and says why, and meets no 403", async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const auth = await adminAuth(request);
+  const role = "studio_jobs_reader";
+  const roles = (await (await request.get("/api/v1/roles", { headers: auth })).json()) as { name: string }[];
+  if (!roles.some((r) => r.name === role)) {
+    const made = await request.post("/api/v1/roles", { headers: auth, data: { name: role, permissions: [`app:${APP}:job.read`, `app:${APP}:cron.read`, `app:${APP}:webhook.read`] } });
+    expect(made.ok(), await made.text()).toBe(true);
+  }
+  let users = (await (await request.get("/api/v1/users", { headers: auth })).json()) as { id: string; email: string }[];
+  if (!users.some((u) => u.email === READER.email)) {
+    expect((await request.post("/api/v1/auth/register", { data: READER })).status()).toBe(201);
+    users = (await (await request.get("/api/v1/users", { headers: auth })).json()) as { id: string; email: string }[];
+  }
+  const userId = users.find((u) => u.email === READER.email)!.id;
+  const assigned = await request.post("/api/v1/roles/assign", { headers: auth, data: { userId, role } });
+  expect(assigned.ok(), await assigned.text()).toBe(true);
+  // A job that fails once and dies: the reader sees it and the buttons that would change it, disabled.
+  const enqueued = await request.post(`/api/v1/apps/${APP}/jobs`, { headers: auth, data: { payload: { kind: "flaky", failUntil: new Date(Date.now() + 60_000).toISOString() }, max_attempts: 1 } });
+  expect(enqueued.status(), await enqueued.text()).toBe(201);
+  const msgId = String(((await enqueued.json()) as { msg_id: string }).msg_id);
+
+  const forbidden: string[] = [];
+  page.on("response", async (r) => {
+    if (r.status() === 403) return void forbidden.push(r.url());
+    if (r.url().includes("/trpc/") && /"httpStatus":403\b/.test(await r.text().catch(() => ""))) forbidden.push(`${r.url()} [in batch]`);
+  });
+  await signIn(page, READER.email, READER.password);
+  const needs = (key: string) => `Requires the permission app:${APP}:${key}.`;
+
+  await nav(page).getByRole("link", { name: "Jobs" }).click();
+  await page.getByTestId(`jobs-app-${APP}`).getByRole("link", { name: APP }).click();
+  const dead = page.getByTestId("dead-letters");
+  const row = dead.getByTestId(`job-row-${msgId}`);
+  await expect(row).toBeVisible({ timeout: 20_000 });
+  await expect(row.getByRole("button", { name: `Retry job ${msgId}` })).toBeDisabled();
+  await expect(row.getByRole("button", { name: `Retry job ${msgId}` })).toHaveAttribute("title", needs("job.manage"));
+  await expect(dead.getByRole("button", { name: "Replay dead jobs" })).toHaveAttribute("title", needs("job.manage"));
+  await row.getByRole("button", { name: `Details of job ${msgId}` }).click();
+  await expect(page.getByRole("dialog", { name: `Job #${msgId}` }).getByTestId("job-errors")).toContainText("flaky job refused");
+  await page.keyboard.press("Escape");
+
+  await nav(page).getByRole("link", { name: "Schedules" }).click();
+  await expect(page.getByRole("button", { name: "New schedule" })).toBeDisabled();
+  await expect(page.getByRole("combobox", { name: "App" })).toContainText(APP);
+
+  await nav(page).getByRole("link", { name: "Webhooks" }).click();
+  const hook = page.getByTestId(`webhooks-${APP}`).getByTestId("webhook-row-inbound");
+  await expect(hook.getByRole("button", { name: "Rotate inbound" })).toHaveAttribute("title", needs("webhook.manage"));
+  await expect(hook.getByRole("button", { name: /signature for inbound/ })).toBeDisabled();
+  await hook.getByRole("button", { name: "Calls of inbound" }).click();
+  await expect(page.getByRole("dialog", { name: "Calls of inbound" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await page.waitForLoadState("networkidle");
+  expect(forbidden, "403 answers met by a reader").toEqual([]);
+});
