@@ -4,6 +4,8 @@ import path from "node:path";
 import pg from "pg";
 import { createCoreClient } from "../src/client/index.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CoreError } from "../src/server/errors.ts";
+import { recordedMessage, webhookRpcFailure } from "../src/server/webhooks/rpc-failure.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 import { FIXTURES, placeFixture } from "./workers-helpers.ts";
 
@@ -152,8 +154,10 @@ describe("signatures", () => {
   it("makes a signature mandatory by setting, but never lifts the manifest's requirement", async () => {
     const plainId = await idOf("plain");
     const { token } = await rotate("plain");
-    // A webhook declared as a bare name calls the RPC named "POST" (spec §3), which this backend does not serve.
-    expect(await call(token, "{}")).toMatchObject({ status: 404, body: { error: "unknown method: POST (the backend serves: on_call, failing, calls, jobs)" } });
+    // A webhook declared as a bare name calls the RPC named "POST" (spec §3), which this backend does not serve. The
+    // sender holds a token, not a seat in the app: it is not told the backend's methods; the call record is.
+    expect(await call(token, "{}")).toEqual({ status: 502, body: { error: "the app's backend does not serve this webhook's method" }, headers: expect.anything() });
+    expect((await list()).find((w) => w.name === "plain")!.lastCall).toMatchObject({ status: 502, error: "unknown method: POST (the backend serves: on_call, failing, crash, calls, jobs)" });
     const set = await api(core, "PATCH", `/api/v1/apps/hooked/webhooks/${plainId}`, { requireSignature: true }, admin.accessToken);
     expect(set.status).toBe(200);
     expect(set.body).toMatchObject({ requireSignature: true, signatureRequiredBy: "setting" });
@@ -242,6 +246,28 @@ describe("what the token leaves behind", () => {
     expect(metrics).toContain('route="/api/v1/hooks/:token"');
     expect(metrics).not.toContain(inbound.token.slice(12));
     expect(metrics).not.toContain(unknown.slice(12));
+  });
+});
+
+describe("what a failed call tells its sender", () => {
+  it("gives the worker's own error as the app's answer, and only a plain sentence for a crash; the record keeps the reason", async () => {
+    expect((await call((await rotate("broken")).token, "{}")).body).toEqual({ error: "worker error: the handler refused this delivery" });
+    await db.query("UPDATE rootcx_system.webhooks SET method = 'crash' WHERE name = 'plain'");
+    try {
+      const { token } = await rotate("plain");
+      const res = await call(token, "{}");
+      expect(res).toMatchObject({ status: 502, body: { error: "the app's backend failed to handle this call" } });
+      expect((await list()).find((w) => w.name === "plain")!.lastCall).toMatchObject({ status: 502, error: "worker crashed" });
+    } finally {
+      await db.query("UPDATE rootcx_system.webhooks SET method = 'POST' WHERE name = 'plain'");
+    }
+  });
+
+  it("answers a timeout and a stopped backend with their status and a plain sentence", () => {
+    const timeout = webhookRpcFailure(new CoreError("GATEWAY_TIMEOUT", "rpc timeout (30s): the worker never called serve(), so it runs as a v1 (legacy) worker"));
+    expect([timeout.status, timeout.message, recordedMessage(timeout)]).toEqual([504, "the app's backend did not answer in time", "rpc timeout (30s): the worker never called serve(), so it runs as a v1 (legacy) worker"]);
+    const stopped = webhookRpcFailure(new CoreError("NOT_READY", "app hooked's workers are stopped by an administrator"));
+    expect([stopped.status, stopped.message, recordedMessage(stopped)]).toEqual([503, "the app's backend is not available right now; retry later", "app hooked's workers are stopped by an administrator"]);
   });
 });
 

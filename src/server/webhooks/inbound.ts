@@ -8,6 +8,7 @@ import { nestsDeeperThan } from "../http/input-integrity.ts";
 import type { RpcCaller } from "../workers/contracts.ts";
 import type { WorkerIdentity } from "../workers/identity.ts";
 import { takeCall } from "./rate-limit.ts";
+import { recordedMessage, webhookRpcFailure } from "./rpc-failure.ts";
 import { readSecret } from "./secret.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "./signature.ts";
 import * as sql from "./sql.ts";
@@ -79,8 +80,9 @@ function bodyValue(raw: Buffer): unknown {
 
 /**
  * POST /api/v1/hooks/{token}: token → rate limit → body (384 KiB) → signature → owner → the worker RPC named by the
- * webhook's method, with {name, headers, body, rawBody (base64)}; the RPC's result is the answer. Every call that
- * found its webhook is recorded (status, duration, error) and counted in rootcx_webhook_calls_total.
+ * webhook's method, with {name, headers, body, rawBody (base64)}; the RPC's result is the answer, its failure told to
+ * the sender as rpc-failure.ts decides. Every call that found its webhook is recorded (status, duration, the full
+ * error) and counted in rootcx_webhook_calls_total.
  */
 export async function receiveWebhook(core: Core, token: string, req: IncomingMessage): Promise<unknown> {
   const started = performance.now();
@@ -120,12 +122,12 @@ export async function receiveWebhook(core: Core, token: string, req: IncomingMes
     if (encoded > MAX_PARAMS_BYTES) {
       throw new CoreError("PAYLOAD_TOO_LARGE", `this call is too large to hand to the app's backend: its headers and body (sent parsed and as base64) encode to ${encoded} bytes, more than ${MAX_PARAMS_BYTES}`);
     }
-    const result = await core.workers.rpc(row.app_id, identity, row.method, params, caller);
+    const result = await core.workers.rpc(row.app_id, identity, row.method, params, caller).catch((err: unknown) => Promise.reject(webhookRpcFailure(err)));
     await finish(200, null);
     return result;
   } catch (err) {
     const e = toCoreError(err);
-    await finish(e.status, e.message);
+    await finish(e.status, recordedMessage(e));
     throw e;
   }
 }

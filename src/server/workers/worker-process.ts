@@ -72,6 +72,20 @@ export class JobFailedError extends CoreError {
   }
 }
 
+/** An RPC the worker answered with an error (its handler threw): the app's own answer, unlike the Core's refusals around it. */
+export class RpcFailedError extends CoreError {
+  constructor(readonly workerError: string) {
+    super("BAD_GATEWAY", `worker error: ${workerError}`);
+  }
+}
+
+/** A method the worker did not list: nothing was dispatched. Public callers (webhooks) are told less than this says. */
+export class UnknownMethodError extends CoreError {
+  constructor(method: string, served: string) {
+    super("NOT_FOUND", `unknown method: ${method}${served}`);
+  }
+}
+
 /** The worker went away under a call (crashed, stopped, unresponsive): whether the call ran is unknown. */
 export class WorkerLostError extends CoreError {
   constructor(reason: string) {
@@ -224,7 +238,7 @@ export class WorkerProcess {
   call(method: string, params: unknown, caller: RpcCaller | null, timeoutMs: number): Promise<unknown> {
     if (this.methods.length > 0 && !this.methods.includes(method)) {
       const served = caller ? ` (the backend serves: ${this.methods.join(", ")})` : "";
-      return Promise.reject(new CoreError("NOT_FOUND", `unknown method: ${method}${served}`));
+      return Promise.reject(new UnknownMethodError(method, served));
     }
     const id = this.#nextId++;
     let line: string;
@@ -441,7 +455,7 @@ export class WorkerProcess {
     this.#pending.delete(id);
     if (msg.error !== undefined && msg.error !== null) {
       const text = typeof msg.error === "string" ? msg.error : JSON.stringify(msg.error);
-      call.reject(new CoreError("BAD_GATEWAY", `worker error: ${text}`));
+      call.reject(new RpcFailedError(text));
     } else {
       call.resolve(msg.result ?? null);
     }
