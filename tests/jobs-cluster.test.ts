@@ -97,7 +97,7 @@ describe("jobs across Core processes", () => {
       await sleep(150);
     }
     // Half-way, B dies with whatever it is running.
-    await waitFor("half the jobs done", async () => (await jobRows("loadapp")).filter((j) => j.state === "done").length >= TOTAL / 2, 60_000).catch(async (err: unknown) => {
+    await waitFor("half the jobs done", async () => (await jobRows("loadapp")).filter((j) => j.state === "done").length >= TOTAL / 2, 120_000).catch(async (err: unknown) => {
       const rows = await jobRows("loadapp");
       const by: Record<string, number> = {};
       for (const j of rows) by[j.state] = (by[j.state] ?? 0) + 1;
