@@ -165,8 +165,9 @@ export async function dataBench(): Promise<Row[]> {
     // The Core, API only (no Studio renderer competing for the two cores).
     // BENCH_PROFILE=<dir>: the Core writes a V8 CPU profile of the whole suite there when it stops (bench/data-profile.ts reads it).
     const nodeFlags = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-    // BENCH_CORE_NODE_FLAGS: extra node/V8 flags for the Core alone (the tail investigation tried GC settings this way).
-    nodeFlags.push(...(process.env.BENCH_CORE_NODE_FLAGS ?? "").split(" ").filter(Boolean));
+    // The Core runs with the young generation `npm start` and the Dockerfile give it (README, Benchmarks);
+    // BENCH_CORE_NODE_FLAGS replaces that with other node/V8 flags (the tail investigation compared GC settings so).
+    nodeFlags.push(...(process.env.BENCH_CORE_NODE_FLAGS ?? "--max-semi-space-size=64").split(" ").filter(Boolean));
     core = await startProcess([...nodeFlags, "--import", "tsx", "bench/data-core-server.ts"], { ROOTCX_DATA_DIR: dataDir, DATABASE_URL: db.url }, await freePort());
     // After each load run on the Core: its event-loop delay, GC pauses and governed-pool waits since the last one.
     const readings = async (label: string) => {

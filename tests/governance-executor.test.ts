@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../src/server/auth/principal.ts";
 import type { Claims } from "../src/server/governance/executor.ts";
+import { PREPARED_PER_CONNECTION } from "../src/server/governance/pipeline.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 
 // The governed executor's fast path (issue 19): claims that name a stored permission set, a check that
@@ -174,5 +175,20 @@ describe("runOne: one round trip, prepared, parameters as parameters", () => {
     await owner.query("ALTER TABLE crm.deals ADD COLUMN note text");
     expect(Object.keys((await one("crm_all", star, [id])).rows[0]!)).toEqual(["id", "title", "amount", "note"]);
     expect((await one("nobody", "SELECT count(*)::int AS n FROM crm.deals")).rows).toEqual([{ n: 0 }]);
+  });
+
+  it("keeps at most PREPARED_PER_CONNECTION statements prepared on a connection, and re-prepares one closed earlier", async () => {
+    const texts = Array.from({ length: PREPARED_PER_CONNECTION + 20 }, (_, i) => `SELECT $1::int + ${i} AS v, pg_backend_pid() AS pid`);
+    const pids = new Set<number>();
+    for (const [i, text] of texts.entries()) {
+      const { rows } = await one("nobody", text, [1]);
+      expect(rows[0]!.v).toBe(1 + i);
+      pids.add(rows[0]!.pid as number);
+    }
+    expect(pids.size).toBe(1); // one idle connection at a time: the pool hands back the same one
+    const held = (await one("nobody", "SELECT count(*)::int AS n, count(*) FILTER (WHERE name LIKE 'rcx_s%')::int AS named FROM pg_prepared_statements")).rows[0]!;
+    expect(held.named).toBeGreaterThan(PREPARED_PER_CONNECTION - 5);
+    expect(held.n).toBeLessThanOrEqual(PREPARED_PER_CONNECTION + 2);
+    expect((await one("nobody", texts[0]!, [41])).rows[0]!.v).toBe(41);
   });
 });

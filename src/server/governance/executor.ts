@@ -3,7 +3,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.ts";
 import { CoreError } from "../errors.ts";
-import { PipelinedStatement, PREPARED_PER_CONNECTION, type PipelineStatement } from "./pipeline.ts";
+import { PipelinedStatement, type PipelineStatement } from "./pipeline.ts";
 
 /** How long claims stay valid after the transaction opens (bounds any replay within the same backend). */
 const CLAIMS_TTL_SECONDS = 300;
@@ -29,6 +29,8 @@ const MAX_REMEMBERED_SETS = 10_000;
 /** How long signed claims are reused for the same principal on the same backend (far inside CLAIMS_TTL_SECONDS). */
 const CLAIMS_REUSE_MS = 60_000;
 const MAX_REMEMBERED_CLAIMS = 10_000;
+/** Statement texts with a name; each connection keeps at most PREPARED_PER_CONNECTION of them prepared. */
+const NAMED_STATEMENTS = 1_000;
 
 export interface PoolStats {
   total: number;
@@ -74,8 +76,9 @@ export class GovernedExecutor {
   /** Signed claims by backend, principal, delegator, trigger and permission set, with when to stop reusing them. */
   readonly #signed = new Map<string, { claims: string; until: number }>();
   #observe: TransactionObserver | undefined;
-  /** Statement names by text, and the highest placeholder each text uses; bounded (see PREPARED_PER_CONNECTION). */
-  readonly #statements = new Map<string, { name: string | undefined; placeholders: number }>();
+  /** Statement names by text (least recently used first), and the highest placeholder each text uses. */
+  readonly #statements = new Map<string, { name: string; placeholders: number }>();
+  #nextName = 0;
 
   constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: (userId: string) => Promise<string[]>; writeSet: PermissionSetWriter; max?: number }) {
     this.#key = Buffer.from(opts.claimsKeyHex, "hex");
@@ -246,14 +249,16 @@ export class GovernedExecutor {
 
   #statement(sql: string, params: unknown[]): PipelineStatement {
     let known = this.#statements.get(sql);
-    if (!known) {
+    if (known) {
+      this.#statements.delete(sql); // to the end of the recency order
+    } else {
       let placeholders = 0;
       for (const m of sql.matchAll(/\$(\d+)/g)) placeholders = Math.max(placeholders, Number(m[1]));
-      // Past the bound a text still runs in one round trip, parsed afresh each time (the unnamed statement).
-      const name = this.#statements.size < PREPARED_PER_CONNECTION ? `rcx_s${this.#statements.size}` : undefined;
-      known = { name, placeholders };
-      if (name) this.#statements.set(sql, known);
+      // A name is never reused for another text: a connection may still hold the statement an old name named.
+      known = { name: `rcx_s${this.#nextName++}`, placeholders };
+      if (this.#statements.size >= NAMED_STATEMENTS) this.#statements.delete(this.#statements.keys().next().value!);
     }
+    this.#statements.set(sql, known);
     if (known.placeholders > params.length) throw new CoreError("INTERNAL", `placeholder $${known.placeholders} has no parameter`);
     return { name: known.name, text: sql, values: params.map(parameter) };
   }

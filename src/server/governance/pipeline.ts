@@ -29,8 +29,16 @@ interface ResultBuilder extends pg.QueryResult {
 }
 const Result = (pg as unknown as { Result: new () => ResultBuilder }).Result;
 
-/** Statements prepared on each connection, by name; only this file prepares statements named `rcx_…`. */
-const prepared = new WeakMap<object, Set<string>>();
+/**
+ * Statements prepared on each connection, by name, least recently used first (only this file prepares statements
+ * named `rcx_…`); `stale` holds those an exchange that failed may or may not have left prepared, or whose plan
+ * may be refused: they are closed and prepared afresh on their next use.
+ */
+interface Prepared {
+  known: Set<string>;
+  stale: Set<string>;
+}
+const prepared = new WeakMap<object, Prepared>();
 /** The protocol's limit: a Bind message counts its parameters in 16 bits. */
 export const MAX_PARAMETERS = 65_535;
 
@@ -68,15 +76,27 @@ export class PipelinedStatement<R extends pg.QueryResultRow> implements pg.Submi
   submit(connection: pg.Connection): void {
     const wire = connection as unknown as Wire;
     this.#connection = connection;
-    let known = prepared.get(connection);
-    if (!known) prepared.set(connection, (known = new Set()));
+    let state = prepared.get(connection);
+    if (!state) prepared.set(connection, (state = { known: new Set(), stale: new Set() }));
+    const { known, stale } = state;
     // One write: pg's Query corks the stream the same way for its own extended-protocol messages.
     wire.stream.cork?.();
     try {
+      // The connection keeps the statements it used last: the least recently used beyond the bound are closed.
+      for (const name of known) {
+        if (known.size <= PREPARED_PER_CONNECTION) break;
+        if (name === this.#prelude.name || name === this.#statement.name) continue;
+        wire.close({ type: "S", name });
+        known.delete(name);
+        stale.delete(name);
+      }
       for (const [s, describe] of [[this.#prelude, false], [this.#statement, true]] as const) {
         const name = s.name ?? "";
-        if (!s.name || !known.has(s.name)) {
-          // Closing a statement that does not exist is no error: a name left half-known by an earlier failure is cleared.
+        if (s.name && known.has(s.name) && !stale.has(s.name)) {
+          known.delete(s.name); // to the end of the recency order
+          known.add(s.name);
+        } else {
+          // Closing a statement that does not exist is no error.
           if (s.name) wire.close({ type: "S", name });
           wire.parse({ name, text: s.text });
           if (s.name) this.#parsed.push(s.name);
@@ -126,19 +146,27 @@ export class PipelinedStatement<R extends pg.QueryResultRow> implements pg.Submi
   }
 
   handleError(err: Error): void {
-    // What this exchange parsed may or may not exist now: those names are parsed afresh (after a Close) next time.
-    const known = this.#connection && prepared.get(this.#connection);
-    for (const name of this.#parsed) known?.delete(name);
-    if (this.#statement.name) known?.delete(this.#statement.name);
+    const state = this.#connection && prepared.get(this.#connection);
+    if (state) {
+      for (const name of [...this.#parsed, this.#statement.name]) {
+        if (!name) continue;
+        state.known.add(name);
+        state.stale.add(name);
+      }
+    }
     this.#callback(err, this.#result as unknown as pg.QueryResult<R>);
   }
 
   handleReadyForQuery(): void {
-    const known = this.#connection && prepared.get(this.#connection);
-    for (const name of this.#parsed) known?.add(name);
+    const state = this.#connection && prepared.get(this.#connection);
+    for (const name of this.#parsed) {
+      state?.known.delete(name);
+      state?.known.add(name);
+      state?.stale.delete(name);
+    }
     this.#callback(this.#rowError, this.#result as unknown as pg.QueryResult<R>);
   }
 }
 
 /** How many statements one connection keeps prepared (each holds parse trees and plans in its backend). */
-export const PREPARED_PER_CONNECTION = 256;
+export const PREPARED_PER_CONNECTION = 128;
