@@ -69,6 +69,12 @@ describe("REST dispatcher", () => {
     expect(r.json).toEqual({ error: "no route for POST /api/v1/nope" });
   });
 
+  it("repeats at most 200 characters of an unknown path", async () => {
+    const r = await call(`/api/v1/nope/${"A".repeat(5000)}`, { method: "POST" });
+    expect(r.status).toBe(404);
+    expect(r.json).toEqual({ error: `no route for POST ${`/api/v1/nope/${"A".repeat(5000)}`.slice(0, 200)}…` });
+  });
+
   it("answers a known path with the wrong method with 405 and Allow", async () => {
     const r = await call("/api/v1/status", { method: "DELETE" });
     expect(r.status).toBe(405);

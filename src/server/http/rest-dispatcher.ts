@@ -13,6 +13,16 @@ import { DEFAULT_BODY_LIMIT, type RestRequest, type RestRoute } from "./types.ts
 export const REST_PREFIX = "/api/v1";
 
 const METHODS: Router.HTTPMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+/**
+ * Longer than any path segment Node accepts (its request line and headers together default to 16 KiB): a parameter
+ * of any length reaches its route, whose schema or service answers it (a 5000-character webhook token: `no webhook
+ * at this URL`), rather than the router's `no route for …`.
+ */
+const MAX_PARAM_LENGTH = 64 * 1024;
+/** How much of an unknown path a 404 repeats: enough to spot a typo, never a whole hostile URL. */
+const MAX_ECHOED_PATH = 200;
+
+const echoed = (path: string) => (path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path);
 
 export interface RestDispatcher {
   dispatch(req: IncomingMessage, res: ServerResponse, ctx: { core: Core; requestId: string; ip: string }): Promise<void>;
@@ -20,7 +30,7 @@ export interface RestDispatcher {
 
 /** Routes `/api/v1/*` to the subsystems' REST routes; every failure leaves as `{"error": …}` JSON. */
 export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
-  const router = Router({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 1000 });
+  const router = Router({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: MAX_PARAM_LENGTH });
   for (const route of routes) router.on(route.method, route.path, () => undefined, route);
   // Each route's template as metrics and spans label it, built once (`/api/v1/apps/:appId/rpc`, never the raw path).
   const templates = new Map(routes.map((r) => [r, `${REST_PREFIX}${r.path}`]));
@@ -36,7 +46,7 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         if (!found) {
           const allowed = METHODS.filter((m) => router.find(m, path));
           if (allowed.length) throw new CoreError("METHOD_NOT_ALLOWED", `method ${req.method} not allowed`, { headers: { allow: allowed.join(", ") } });
-          throw new CoreError("NOT_FOUND", `no route for ${req.method} ${REST_PREFIX}${path}`);
+          throw new CoreError("NOT_FOUND", `no route for ${req.method} ${echoed(`${REST_PREFIX}${path}`)}`);
         }
         const route = found.store as RestRoute;
         claimRoute(templates.get(route)!);
