@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
 import { enqueue, getJob, installJobsApp, runs, waitState } from "./jobs-helpers.ts";
 import { collectLogs, waitFor } from "./workers-helpers.ts";
-import { stats as jobStats } from "../src/server/jobs/service.ts";
+import { list as jobList, stats as jobStats } from "../src/server/jobs/service.ts";
 
 // One Core, one job at a time per app and none claimed ahead (so order is observable), a short visibility timeout,
 // poll and backoff.
@@ -222,6 +222,87 @@ describe("the queue", () => {
   });
 });
 
+describe("lists and payloads (prober findings F1, F2, F6)", () => {
+  it("pages newest first by msg_id as a number, through every job (F2: as text, 8 of 185 were reached)", async () => {
+    // Far in the future, so they stay queued; enough that the msg ids cross a power of ten.
+    const { rows } = await pool.query<{ msg_id: string }>(
+      "SELECT rootcx_system.enqueue_job($1, jsonb_build_object('n', n), NULL, jsonb_build_object('runAt', now() + interval '1 hour'))::text AS msg_id FROM generate_series(1, 120) n",
+      [OTHER],
+    );
+    const want = rows.map((r) => r.msg_id).sort((a, b) => Number(BigInt(b) - BigInt(a)));
+    expect(want.at(-1)!.length).toBeLessThan(want[0]!.length);
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const res = await api(core, "GET", `/api/v1/apps/${OTHER}/jobs?state=queued&limit=7${before ? `&before=${before}` : ""}`, undefined, admin.accessToken);
+      expect(res.status).toBe(200);
+      if (res.body.length === 0) break;
+      seen.push(...res.body.map((j: { msg_id: string }) => j.msg_id));
+      before = seen[seen.length - 1];
+    }
+    expect(seen).toEqual(want);
+    // tRPC's cursor pages the same way.
+    const principal = { userId: admin.userId, email: admin.email, sessionId: undefined, displayName: null, createdAt: new Date(0) };
+    const viaCursor: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await jobList(core.core, principal, OTHER, { states: ["queued"], limit: 13, before: cursor });
+      viaCursor.push(...page.items.map((j) => j.msgId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(viaCursor).toEqual(want);
+    await pool.query("DELETE FROM rootcx_system.jobs WHERE msg_id = ANY ($1::bigint[])", [want]);
+  });
+
+  it("shows an entity hook job's records only to a reader of the entity; others see a marker naming the key (F1)", async () => {
+    const record = { id: "r1", key: "secret-row", phase: "start" };
+    const hookPayload = { _hook: true, hook_id: "00000000-0000-4000-8000-0000000000aa", entity: "run", operation: "UPDATE", record_id: "r1", record, old_record: { ...record, phase: "old" }, action_type: "job", action_config: {} };
+    const { rows } = await pool.query<{ msg_id: string }>(
+      "SELECT rootcx_system.enqueue_job($1, $2, NULL, jsonb_build_object('runAt', now() + interval '1 hour', 'source', 'hook', 'sourceId', 'h1'))::text AS msg_id",
+      [APP, hookPayload],
+    );
+    const msgId = rows[0]!.msg_id;
+    const role = async (name: string, permissions: string[]) => expect((await api(core, "POST", "/api/v1/roles", { name, permissions }, admin.accessToken)).status).toBe(200);
+    await role("jobsq_job_reader", [`app:${APP}:job.read`]);
+    await role("jobsq_run_reader", [`app:${APP}:job.read`, `app:${APP}:run.read`]);
+    const reader = await signUpAndIn(core, "jobreader@jobs.test");
+    const entityReader = await signUpAndIn(core, "runreader@jobs.test");
+    for (const [who, r] of [[reader, "jobsq_job_reader"], [entityReader, "jobsq_run_reader"]] as const) {
+      expect((await api(core, "POST", "/api/v1/roles/assign", { userId: who.userId, role: r }, admin.accessToken)).status).toBe(200);
+    }
+    const marker = `[hidden: requires app:${APP}:run.read]`;
+    const masked = { ...hookPayload, record: marker, old_record: marker };
+    const listed = async (token: string) => (await api(core, "GET", `/api/v1/apps/${APP}/jobs?state=queued`, undefined, token)).body.find((j: { msg_id: string }) => j.msg_id === msgId)?.payload;
+    expect((await getJob(core, reader.accessToken, APP, msgId)).body.payload).toEqual(masked);
+    expect(await listed(reader.accessToken)).toEqual(masked);
+    expect((await getJob(core, entityReader.accessToken, APP, msgId)).body.payload).toEqual(hookPayload);
+    expect(await listed(entityReader.accessToken)).toEqual(hookPayload);
+    expect((await getJob(core, admin.accessToken, APP, msgId)).body.payload).toEqual(hookPayload);
+    // An API job's payload is its enqueuer's own, shown as it is.
+    const api1 = await enqueue(core, admin.accessToken, APP, { payload: { record: "mine" }, run_at: new Date(Date.now() + 3_600_000).toISOString() });
+    expect((await getJob(core, reader.accessToken, APP, api1.body.msg_id)).body.payload).toEqual({ record: "mine" });
+    await pool.query("DELETE FROM rootcx_system.jobs WHERE msg_id = ANY ($1::bigint[])", [[msgId, api1.body.msg_id]]);
+  });
+
+  it("refuses a null body or payload and __proto__ keys, and names an unknown key (F6)", async () => {
+    const cases: [unknown, string][] = [
+      [null, "the body must be a JSON object {payload?, user_id?, run_at?, priority?, dedup_key?, max_attempts?}"],
+      [{ payload: null }, "payload: payload must not be null: leave it out for {}"],
+      [{ extra: 1 }, 'unknown key "extra": the body takes {payload?, user_id?, run_at?, priority?, dedup_key?, max_attempts?}'],
+      [JSON.parse('{"payload": {"__proto__": {"x": 1}}}'), 'payload: payload cannot have the key "__proto__"'],
+      [JSON.parse('{"payload": {"a": [{"__proto__": 1}]}}'), 'payload: payload.a[0] cannot have the key "__proto__"'],
+    ];
+    for (const [body, error] of cases) {
+      const r = await api(core, "POST", `/api/v1/apps/${APP}/jobs`, body === null ? "null" : JSON.stringify(body), admin.accessToken);
+      expect({ body, status: r.status, error: r.body.error }).toEqual({ body, status: 400, error });
+    }
+    // An empty body is still {} (spec payload?={}).
+    const empty = await api(core, "POST", `/api/v1/apps/${APP}/jobs`, undefined, admin.accessToken);
+    expect(empty.status).toBe(201);
+    expect((await getJob(core, admin.accessToken, APP, empty.body.msg_id)).body.payload).toEqual({});
+  });
+});
+
 describe("refusals", () => {
   it("refuses act-as without a delegation, and callers without the app's keys, with the reason", async () => {
     const asOther = await enqueue(core, admin.accessToken, APP, { payload: {}, user_id: user.userId });
@@ -269,7 +350,7 @@ describe("refusals", () => {
       ["POST", `/api/v1/apps/${APP}/jobs`, "", { run_at: "2999-01-01T00:00:00Z" }, /run_at must be at most a year ahead/],
       ["POST", `/api/v1/apps/${APP}/jobs`, "", { user_id: "'; DROP TABLE users; --" }, /user_id must be a user's id/],
       ["POST", `/api/v1/apps/${APP}/jobs`, "", { dedup_key: "" }, /dedup_key must be 1 to 256 characters/],
-      ["POST", `/api/v1/apps/${APP}/jobs`, "", { payload: {}, sneaky: 1 }, /the body must be a JSON object \{payload\?, user_id\?/],
+      ["POST", `/api/v1/apps/${APP}/jobs`, "", { payload: {}, sneaky: 1 }, /unknown key "sneaky": the body takes \{payload\?, user_id\?/],
       ["POST", `/api/v1/apps/${APP}/jobs`, "", { payload: { big: "x".repeat(1_000_000) } }, /payload must be at most 1000000 bytes|too large/],
     ];
     for (const [method, path, , body, message] of bad) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appIdSchema } from "../apps/manifest.ts";
-import { optionalBody } from "../http/optional-body.ts";
+import { protoKeyMessage, protoKeyPath, strictBodyError } from "./json-body.ts";
 
 export { appIdSchema };
 
@@ -22,7 +22,17 @@ export const msgIdSchema = z
   // One check (zod runs every refinement even after a failed one, and BigInt() throws on what the pattern refuses).
   .refine((v) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= 9223372036854775807n, "msgId must be a job's msg_id (a positive whole number)");
 
+/** Any JSON value but null (spec `payload?={}`: leave it out for `{}`), without a `__proto__` key, at most 1 MB. */
 const payloadSchema = z.unknown().superRefine((v, ctx) => {
+  if (v === null) {
+    ctx.addIssue({ code: "custom", message: "payload must not be null: leave it out for {}" });
+    return;
+  }
+  const proto = protoKeyPath(v);
+  if (proto) {
+    ctx.addIssue({ code: "custom", message: protoKeyMessage(proto) });
+    return;
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(v ?? {});
@@ -33,8 +43,14 @@ const payloadSchema = z.unknown().superRefine((v, ctx) => {
   if (Buffer.byteLength(text ?? "") > MAX_PAYLOAD_BYTES) ctx.addIssue({ code: "custom", message: `payload must be at most ${MAX_PAYLOAD_BYTES} bytes of JSON` });
 });
 
-/** `POST /apps/{id}/jobs` (spec §2.8 `{payload?, user_id?}`, plus our scheduling options). */
-export const enqueueBody = optionalBody(
+const ENQUEUE_SHAPE = "{payload?, user_id?, run_at?, priority?, dedup_key?, max_attempts?}";
+
+/**
+ * `POST /apps/{id}/jobs` (spec §2.8 `{payload?, user_id?}`, plus our scheduling options). An empty body is `{}`; a
+ * `null` body is refused, as is any other non-object.
+ */
+export const enqueueBody = z.preprocess(
+  (body) => (body === undefined ? {} : body),
   z.object(
     {
       payload: payloadSchema.optional(),
@@ -62,7 +78,7 @@ export const enqueueBody = optionalBody(
         .max(100, "max_attempts must be a whole number between 1 and 100")
         .optional(),
     },
-    { error: "the body must be a JSON object {payload?, user_id?, run_at?, priority?, dedup_key?, max_attempts?}" },
+    { error: strictBodyError(`the body must be a JSON object ${ENQUEUE_SHAPE}`, `the body takes ${ENQUEUE_SHAPE}`) },
   ).strict(),
 );
 export type EnqueueBody = z.output<typeof enqueueBody>;

@@ -7,6 +7,7 @@ import { recordAdminEvent } from "../governance/admin-events.ts";
 import { requirePermission } from "../governance/authorize.ts";
 import { assertMayActAs } from "../identities/act-as.ts";
 import { enqueueJob } from "./enqueue.ts";
+import { visibleJob } from "./payload-visibility.ts";
 import { LIVE_STATES, type EnqueueRequest, type JobState, type JobView, type ListPage, type StatsView } from "./schema.ts";
 import * as sql from "./sql.ts";
 
@@ -26,6 +27,15 @@ const REPLAY_MAX = 10_000;
 async function requireInstalled(core: Core, appId: string): Promise<void> {
   if (!(await core.apps.get(appId))) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
 }
+
+/** Jobs as the caller may see them: an entity hook's records only with the entity's read key (payload-visibility.ts). */
+async function shown(core: Core, principal: Principal, jobs: JobView[]): Promise<JobView[]> {
+  if (!jobs.some((j) => j.source === "hook")) return jobs;
+  const held = await core.auth.principals.permissions(principal.userId);
+  return jobs.map((j) => visibleJob(j, held));
+}
+
+const showOne = async (core: Core, principal: Principal, job: JobView): Promise<JobView> => (await shown(core, principal, [job]))[0]!;
 
 const notFound = (appId: string, msgId: string) => new CoreError("NOT_FOUND", `job ${msgId} not found in app ${appId}`);
 
@@ -62,7 +72,7 @@ export async function list(
   await requirePermission(core, principal, jobReadKey(appId));
   await requireInstalled(core, appId);
   const limit = p.limit ?? 100;
-  const items = await sql.listJobs(core.db.pool, appId, { states: p.states, limit, before: p.before });
+  const items = await shown(core, principal, await sql.listJobs(core.db.pool, appId, { states: p.states, limit, before: p.before }));
   return { items, nextCursor: items.length === limit ? items[items.length - 1]!.msgId : null };
 }
 
@@ -76,7 +86,7 @@ export async function get(core: Core, principal: Principal, appId: string, msgId
   await requirePermission(core, principal, jobReadKey(appId));
   const job = await sql.getJob(core.db.pool, appId, msgId);
   if (!job) throw notFound(appId, msgId);
-  return job;
+  return showOne(core, principal, job);
 }
 
 /** Runs `fn` on the locked job in an audited transaction; another app's job, or none, is a 404. */
@@ -108,12 +118,12 @@ export async function retry(core: Core, principal: Principal, appId: string, msg
     return next;
   });
   core.jobs.wake();
-  return job;
+  return showOne(core, principal, job);
 }
 
 /** Queued or failed → cancelled; running → cancelled when its worker answers (the worker is not interrupted). */
 export async function cancel(core: Core, principal: Principal, appId: string, msgId: string): Promise<JobView> {
-  return change(core, principal, appId, msgId, async (tx, job) => {
+  const job = await change(core, principal, appId, msgId, async (tx, job) => {
     if (job.state !== "queued" && job.state !== "failed" && job.state !== "running") {
       throw new CoreError("CONFLICT", `job ${msgId} is ${job.state}: only queued, failed or running jobs can be cancelled`);
     }
@@ -121,6 +131,7 @@ export async function cancel(core: Core, principal: Principal, appId: string, ms
     await recordAdminEvent(tx, { action: "job.cancel", target: msgId, before: { app_id: appId, state: job.state } });
     return next;
   });
+  return showOne(core, principal, job);
 }
 
 /** `POST /apps/{id}/jobs/dead/replay`: every dead job of the app queued again with a full set of attempts. */

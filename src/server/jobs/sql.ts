@@ -52,12 +52,15 @@ function toView(r: JobRow): JobView {
   };
 }
 
-/** Newest first; `before` pages on msg_id. */
+/**
+ * Newest first; `before` pages on msg_id. The ORDER BY names the table's column: a bare `msg_id` would be the text
+ * output column of COLUMNS ("99" after "185"), which the bigint `before` filter does not follow, so pages skipped jobs.
+ */
 export async function listJobs(db: Queryable, appId: string, p: { states: JobState[] | undefined; limit: number; before: string | undefined }): Promise<JobView[]> {
   const { rows } = await db.query<JobRow>(
-    `SELECT ${COLUMNS} FROM rootcx_system.jobs
-      WHERE app_id = $1 AND ($2::text[] IS NULL OR state = ANY ($2::text[])) AND ($3::bigint IS NULL OR msg_id < $3::bigint)
-      ORDER BY msg_id DESC LIMIT $4`,
+    `SELECT ${COLUMNS} FROM rootcx_system.jobs j
+      WHERE app_id = $1 AND ($2::text[] IS NULL OR state = ANY ($2::text[])) AND ($3::bigint IS NULL OR j.msg_id < $3::bigint)
+      ORDER BY j.msg_id DESC LIMIT $4`,
     [appId, p.states ?? null, p.before ?? null, p.limit],
   );
   return rows.map(toView);
