@@ -296,3 +296,44 @@ describe("who may do what (spec §2.9 ownership and manage_others)", () => {
     await disable(asAlice.id);
   });
 });
+
+describe("prober findings F5, F6, F10", () => {
+  it("refuses unknown keys on create and PATCH with a 400 naming them, and a __proto__ payload key (F5, F6)", async () => {
+    const createShape = "{name, schedule, timezone?, payload?, overlapPolicy?, enabled?, runAs?}";
+    expect(await call("POST", `/apps/${APP}/crons`, { name: "strict1", schedule: "@daily", run_as: admin.userId })).toMatchObject({
+      status: 400,
+      body: { error: `unknown key "run_as": a schedule takes ${createShape}` },
+    });
+    const proto = await call("POST", `/apps/${APP}/crons`, '{"name": "strict2", "schedule": "@daily", "payload": {"__proto__": {"x": 1}}}');
+    expect(proto).toMatchObject({ status: 400, body: { error: 'payload: payload cannot have the key "__proto__"' } });
+    const made = await create({ name: "strict3", schedule: "@yearly", payload: { a: 1 } });
+    const patchHint = "PATCH takes {schedule?, timezone?, payload?, overlapPolicy?, enabled?} (spec §2.9); a schedule's name and runAs are set when it is created: delete it and create it again to change them";
+    for (const body of [{ runAs: admin.userId }, { name: "renamed", enabled: false }]) {
+      const key = Object.keys(body)[0]!;
+      expect(await call("PATCH", `/apps/${APP}/crons/${made.id}`, body)).toMatchObject({ status: 400, body: { error: `unknown key "${key}": ${patchHint}` } });
+    }
+    expect(await call("PATCH", `/apps/${APP}/crons/${made.id}`, '{"payload": {"b": {"__proto__": 1}}}')).toMatchObject({ status: 400, body: { error: 'payload: payload.b cannot have the key "__proto__"' } });
+    // Nothing changed, and timezone is one of PATCH's keys.
+    expect(await call("PATCH", `/apps/${APP}/crons/${made.id}`, { timezone: "Europe/Paris" })).toMatchObject({ status: 200, body: { name: "strict3", enabled: true, payload: { a: 1 }, timezone: "Europe/Paris" } });
+    expect((await call("DELETE", `/apps/${APP}/crons/${made.id}`)).status).toBe(200);
+  });
+
+  it("disables a cron whose run_as user is gone at its first refused tick, and says why in that run (F10)", async () => {
+    const orphan = await create({ name: "orphan", schedule: "1 seconds", payload: { key: "orphan" } });
+    // What deleting the user does to the row (ON DELETE SET NULL), without deleting the test's admin.
+    await pool.query("UPDATE rootcx_system.crons SET run_as = NULL WHERE id = $1", [orphan.id]);
+    await waitFor("the cron to be disabled", async () => (await call("GET", `/apps/${APP}/crons`)).body.find((c: { id: string; enabled: boolean }) => c.id === orphan.id && !c.enabled), 10_000);
+    const cron = (await call("GET", `/apps/${APP}/crons`)).body.find((c: { id: string }) => c.id === orphan.id);
+    expect(cron).toMatchObject({ enabled: false, nextRunAt: null, runAs: null });
+    // Give it ticks it would have fired: none is recorded after the refused one.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const all = await runsOf(orphan.id);
+    const failed = all.filter((r) => r.status === "failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.returnMessage).toBe(
+      "the user this schedule runs as no longer exists; it was not run; the schedule was disabled: the user it runs as was deleted, so no tick can run until it is deleted and created again",
+    );
+    expect(all.filter((r) => r.msgId !== null)).toEqual([]);
+    expect((await call("DELETE", `/apps/${APP}/crons/${orphan.id}`)).status).toBe(200);
+  });
+});

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Queryable } from "../db/queryable.ts";
 import { planDue, type DueOptions } from "./due.ts";
 import { parseSchedule } from "./schedule.ts";
-import type { DueCron } from "./scheduler-sql.ts";
+import { disableOrphaned, ORPHAN_DISABLED, type DueCron } from "./scheduler-sql.ts";
 
 const missedMessage = (catchUpMs: number) =>
   `missed: no Core fired this tick within ${Math.round(catchUpMs / 1000)} s of its time (none was running, or none led the scheduler); it is not replayed`;
@@ -49,5 +49,9 @@ export async function fireDue(db: Queryable, log: Logger, due: DueCron[], now: D
   if (due.length === 0) return [];
   const plans = due.map((c) => planCron(c, now, opts, log));
   const { rows } = await db.query<{ lag_ms: number }>("SELECT lag_ms FROM rootcx_system.cron_fire($1::jsonb)", [JSON.stringify(plans)]);
+  const orphaned = due.filter((c) => c.orphaned).map((c) => c.id);
+  if (orphaned.length > 0) {
+    for (const c of await disableOrphaned(db, orphaned)) log.warn({ cronId: c.id, appId: c.app_id, name: c.name }, ORPHAN_DISABLED);
+  }
   return rows.map((r) => Number(r.lag_ms));
 }

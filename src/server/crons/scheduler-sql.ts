@@ -16,12 +16,14 @@ export interface DueCron {
   schedule: string;
   timezone: string;
   next_fire_at: Date;
+  /** Its run_as user was deleted (ON DELETE SET NULL): its ticks are refused, and it is disabled at this fire. */
+  orphaned: boolean;
 }
 
 /** The crons due at `now`, most overdue first (read without a lock: cron_fire locks each and re-checks `owed`). */
 export async function dueCrons(db: Queryable, now: Date, limit: number): Promise<DueCron[]> {
   const { rows } = await db.query<DueCron>(
-    `SELECT id, schedule, timezone, next_fire_at FROM rootcx_system.crons
+    `SELECT id, schedule, timezone, next_fire_at, run_as IS NULL AS orphaned FROM rootcx_system.crons
       WHERE enabled AND next_fire_at IS NOT NULL AND next_fire_at <= $1
       ORDER BY next_fire_at LIMIT $2`,
     [now, limit],
@@ -45,4 +47,30 @@ export async function pruneRuns(db: Queryable, days: number, keep: number): Prom
     [days, keep],
   );
   return rowCount ?? 0;
+}
+
+/** Said by cron_run_as_refusal (migration 0024) for a cron whose run_as was deleted. */
+const GONE_REFUSAL = "the user this schedule runs as no longer exists; it was not run";
+export const ORPHAN_DISABLED = "the schedule was disabled: the user it runs as was deleted, so no tick can run until it is deleted and created again";
+
+/**
+ * Disables the crons among `ids` whose run_as user is gone, after cron_fire recorded their refused tick, and adds
+ * why to that run's message: otherwise such a cron stays enabled and records a failed run at every tick forever.
+ * Answers the crons disabled.
+ */
+export async function disableOrphaned(db: Queryable, ids: string[]): Promise<{ id: string; app_id: string; name: string }[]> {
+  const { rows } = await db.query<{ id: string; app_id: string; name: string }>(
+    `WITH off AS (
+       UPDATE rootcx_system.crons SET enabled = false, next_fire_at = NULL, updated_at = now()
+        WHERE id = ANY ($1::uuid[]) AND run_as IS NULL AND enabled
+       RETURNING id, app_id, name
+     ), told AS (
+       UPDATE rootcx_system.cron_runs r SET message = left(r.message || '; ' || $3, 4000)
+         FROM off
+        WHERE r.cron_id = off.id AND r.status = 'failed' AND r.message = $2
+     )
+     SELECT id::text, app_id, name FROM off`,
+    [ids, GONE_REFUSAL, ORPHAN_DISABLED],
+  );
+  return rows;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appIdSchema } from "../apps/manifest.ts";
+import { protoKeyMessage, protoKeyPath, strictBodyError } from "../jobs/json-body.ts";
 
 export { appIdSchema };
 
@@ -12,11 +13,22 @@ export const cronName = z.string({ error: "name must be a string" }).regex(/^[A-
 export const cronSchedule = z.string({ error: "schedule must be a string" }).min(1, "schedule must not be empty").max(200, "schedule is at most 200 characters");
 export const cronTimezone = z.string({ error: "timezone must be a string" }).min(1, "timezone must not be empty").max(64, "timezone is at most 64 characters");
 export const overlapPolicy = z.enum(["skip", "queue"], { error: 'overlapPolicy must be "skip" or "queue"' });
-/** What every job of the cron receives (with cron_id and scheduled_at added); at most 64 KiB as JSON. */
+/**
+ * What every job of the cron receives (with cron_id and scheduled_at added); at most 64 KiB as JSON. A `__proto__`
+ * key is refused before z.record, which would drop it without a word (as job payloads refuse it).
+ */
 export const cronPayload = z
-  .record(z.string(), z.unknown(), { error: "payload must be a JSON object" })
+  .unknown()
+  .superRefine((v, ctx) => {
+    const proto = protoKeyPath(v);
+    if (proto) ctx.addIssue({ code: "custom", message: protoKeyMessage(proto) });
+  })
+  .pipe(z.record(z.string(), z.unknown(), { error: "payload must be a JSON object" }))
   .refine((p) => Buffer.byteLength(JSON.stringify(p)) <= 65_536, { error: "payload is at most 64 KiB of JSON" });
 const runAs = z.guid({ error: "runAs must be a user id (UUID)" });
+
+const CREATE_SHAPE = "{name, schedule, timezone?, payload?, overlapPolicy?, enabled?, runAs?}";
+const UPDATE_SHAPE = "{schedule?, timezone?, payload?, overlapPolicy?, enabled?}";
 
 export const createCronBody = z.object(
   {
@@ -29,8 +41,8 @@ export const createCronBody = z.object(
     /** Beyond the original's owner-only runs: the user the jobs run as (an act-as delegation to the caller needed). */
     runAs: runAs.optional(),
   },
-  { error: "the body must be a JSON object {name, schedule, timezone?, payload?, overlapPolicy?, enabled?, runAs?}" },
-);
+  { error: strictBodyError(`the body must be a JSON object ${CREATE_SHAPE}`, `a schedule takes ${CREATE_SHAPE}`) },
+).strict();
 export type CreateCronBody = z.infer<typeof createCronBody>;
 
 export const updateCronBody = z.object(
@@ -41,8 +53,13 @@ export const updateCronBody = z.object(
     overlapPolicy: overlapPolicy.optional(),
     enabled: z.boolean({ error: "enabled must be true or false" }).optional(),
   },
-  { error: "the body must be a JSON object {schedule?, timezone?, payload?, overlapPolicy?, enabled?}" },
-);
+  {
+    error: strictBodyError(
+      `the body must be a JSON object ${UPDATE_SHAPE}`,
+      `PATCH takes ${UPDATE_SHAPE} (spec §2.9); a schedule's name and runAs are set when it is created: delete it and create it again to change them`,
+    ),
+  },
+).strict();
 export type UpdateCronBody = z.infer<typeof updateCronBody>;
 
 export const cronIdSchema = z.guid({ error: "cronId must be a UUID" });

@@ -121,9 +121,9 @@ export interface RunRow {
 /** The newest runs first (by the tick's instant). */
 export async function listRuns(db: Queryable, cronId: string, limit: number): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
-    `SELECT id::text, scheduled_at, trigger, status, message, msg_id::text, fired_at, started_at, finished_at
-       FROM rootcx_system.cron_runs WHERE cron_id = $1
-      ORDER BY scheduled_at DESC, id DESC LIMIT $2`,
+    `SELECT r.id::text, scheduled_at, trigger, status, message, msg_id::text, fired_at, started_at, finished_at
+       FROM rootcx_system.cron_runs r WHERE cron_id = $1
+      ORDER BY scheduled_at DESC, r.id DESC LIMIT $2`,
     [cronId, limit],
   );
   return rows;
