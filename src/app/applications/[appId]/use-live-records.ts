@@ -1,4 +1,5 @@
 "use client";
+import { useIsFetching } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { defaultBackoff } from "../../workers/log-stream.ts";
 import { authHeaders, errorFromBody } from "../../workers/rest.ts";
@@ -11,6 +12,12 @@ export type RecentChange = "insert" | "update";
 const HIGHLIGHT_MS = 4_000;
 /** Changes in a burst are applied by one refetch of the page, not one per change. */
 const REFRESH_MS = 250;
+/**
+ * The stream opens once the page's own queries have been quiet this long: its first requests go first, and a page
+ * that holds a stream from its first instant never looks settled to tooling that waits for the network to go quiet
+ * (the Studio sweep). Nothing is lost: a connection without a Last-Event-ID refetches the page once it is live.
+ */
+const QUIET_MS = 1_000;
 /** Refusals that retrying would only repeat (a bad filter, no such entity); a 401 is retried with a renewed token. */
 const FINAL = new Set([400, 403, 404]);
 
@@ -39,8 +46,17 @@ export function useLiveRecords(appId: string, entity: string, where: Record<stri
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
   const whereText = where === undefined ? "" : JSON.stringify(where);
+  const fetching = useIsFetching();
+  const [settled, setSettled] = useState(false);
 
   useEffect(() => {
+    if (settled || fetching > 0) return;
+    const t = setTimeout(() => setSettled(true), QUIET_MS);
+    return () => clearTimeout(t);
+  }, [fetching, settled]);
+
+  useEffect(() => {
+    if (!settled) return;
     const ctrl = new AbortController();
     const { signal } = ctrl;
     const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -92,6 +108,8 @@ export function useLiveRecords(appId: string, entity: string, where: Record<stri
           }
           setStatus("live");
           attempt = 0;
+          // Changes made before this stream was live (since the page loaded, or during a resync) are in no event.
+          if (!lastEventId) scheduleRefresh();
           const reader = res.body.getReader();
           const decoder = new TextDecoder();
           const parser = new SseParser();
@@ -123,7 +141,7 @@ export function useLiveRecords(appId: string, entity: string, where: Record<stri
       clearTimeout(pending);
       for (const t of timers) clearTimeout(t);
     };
-  }, [appId, entity, whereText]);
+  }, [appId, entity, whereText, settled]);
 
   return { status, recent };
 }
