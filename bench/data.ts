@@ -9,6 +9,7 @@ import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
 import { createLogger } from "../src/server/log.ts";
 import { CLAIMS_HOLE, ID_HOLE, type DataServerConfig } from "./data-server.ts";
 import type { PlainServerConfig } from "./data-plain-server.ts";
+import { startPg15 } from "./data-pg15.ts";
 import { CONNECTIONS, DURATION_S, mean, measure, median, removeOnFailure, ROUNDS, startProcess, type Row, type Sample, type ServerProcess, loadRun } from "./lib.ts";
 
 const ROWS = 100_000;
@@ -155,7 +156,7 @@ async function pgbench(script: string, db: URL, gateway: { role: string; passwor
 export async function dataBench(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-data-"));
   // The bench owns the cluster (the Core gets DATABASE_URL) so it can load rows and run pgbench as the gateway.
-  const db = await removeOnFailure(dataDir, startEmbeddedDatabase(dataDir, createLogger("warn")));
+  const db = await removeOnFailure(dataDir, process.env.BENCH_PG === "15" ? startPg15(dataDir) : startEmbeddedDatabase(dataDir, createLogger("warn")));
   const su = new pg.Pool({ connectionString: db.url, max: 2 });
   let core: ServerProcess | undefined;
   let minimal: ServerProcess | undefined;
