@@ -72,6 +72,27 @@ function isPgError(err: unknown): err is { code: string; message: string; constr
     /^[0-9A-Z]{5}$/.test((err as { code: string }).code) && "severity" in err;
 }
 
+/**
+ * The database could not be reached or gave no connection in time: the pool's acquire timeout (pg-pool's
+ * "timeout exceeded when trying to connect"), a connect that timed out or was cut ("Connection terminated …"),
+ * a refused or reset socket, or PostgreSQL refusing new connections (class 08, 53300 too many connections,
+ * 57P01-57P03 shutdown/cannot connect now). None of these is the caller's fault and retrying soon may succeed.
+ */
+const POOL_MESSAGES = [/^timeout exceeded when trying to connect/i, /^Connection terminated/i, /^Client has encountered a connection error/i, /^Cannot use a pool after calling end/i];
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (SOCKET_CODES.has(code) || code.startsWith("08") || code === "53300" || code === "57P01" || code === "57P02" || code === "57P03") return true;
+  }
+  return POOL_MESSAGES.some((re) => re.test(err.message));
+}
+
+export const databaseUnavailable = (cause: unknown) =>
+  new CoreError("NOT_READY", "the database is busy or unreachable; retry in a moment", { cause, headers: { "Retry-After": "2" } });
+
 export function formatZodError(err: ZodError): string {
   return err.issues
     .map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
@@ -85,6 +106,7 @@ export function formatZodError(err: ZodError): string {
 export function toCoreError(err: unknown): CoreError {
   if (err instanceof CoreError) return err;
   if (err instanceof ZodError) return new CoreError("BAD_REQUEST", formatZodError(err), { cause: err });
+  if (isDatabaseUnavailable(err)) return databaseUnavailable(err);
   if (isPgError(err)) {
     switch (err.code) {
       case "42501":
