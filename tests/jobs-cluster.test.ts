@@ -137,4 +137,30 @@ describe("jobs across Core processes", () => {
     // At most what B held (8 running and 8 claimed ahead per app) ran again.
     expect(redelivered.length).toBeLessThanOrEqual(16);
   }, 180_000);
+  it("a Core without the app's backend (its own data directory) leaves the app's jobs to the Core that has it; with none, they stay queued (F4)", async () => {
+    const a = await startNode();
+    const b = await startNode();
+    admin = await signUpAndIn(a, "admin@cluster.test");
+    // Deployed to A's data directory only: B shares the database, not the backend.
+    await installJobsApp(a, admin, "onlya", [a.dataDir]);
+    await pool.query(
+      "SELECT rootcx_system.enqueue_job('onlya', jsonb_build_object('key', 'o' || g), $1::uuid) FROM generate_series(1, 40) g",
+      [admin.userId],
+    );
+    const jobs = await waitFor("every job done", async () => {
+      const rows = await jobRows("onlya");
+      return rows.length === 40 && rows.every((j) => j.state === "done") ? rows : undefined;
+    }, 60_000);
+    // B took none to fail it: each ran at its first attempt, without an error.
+    expect(jobs.map((j) => [j.payload.key, j.attempts, j.errors])).toEqual(jobs.map((j) => [j.payload.key, 1, []]));
+
+    // No Core with the backend: B keeps the job queued, spending nothing.
+    a.proc.child.kill("SIGKILL");
+    await a.proc.exit;
+    const { rows } = await pool.query<{ msg_id: string }>("SELECT rootcx_system.enqueue_job('onlya', '{\"key\": \"waits\"}', $1::uuid)::text AS msg_id", [admin.userId]);
+    await sleep(1500);
+    const waiting = (await jobRows("onlya")).find((j) => j.msg_id === rows[0]!.msg_id)!;
+    expect({ state: waiting.state, attempts: waiting.attempts, errors: waiting.errors }).toEqual({ state: "queued", attempts: 0, errors: [] });
+    expect(b.proc.child.exitCode).toBeNull();
+  }, 120_000);
 });

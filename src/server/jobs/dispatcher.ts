@@ -6,7 +6,7 @@ import { JobFailedError, WorkerLostError } from "../workers/worker-process.ts";
 import { retryDelayMs } from "./backoff.ts";
 import type { JobsConfig } from "./config.ts";
 import { JobOwners, jobTarget } from "./job-identity.ts";
-import { claimJobs, completeJobs, expireLeases, extendLeases, failJob, nextDueInMs, pruneArchived, releaseJob, type ClaimedJob, type Outcome } from "./queue-sql.ts";
+import { claimJobs, completeJobs, expireLeases, extendLeases, failJob, nextDueInMs, notifyJobs, pruneArchived, releaseJob, type ClaimedJob, type Outcome } from "./queue-sql.ts";
 
 /** What the Core holds of the queue (`core.jobs`): the dispatcher's life and a wake-up for enqueuers in this process. */
 export interface JobsRuntime {
@@ -28,6 +28,8 @@ const BATCH = 500;
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
 /** An app whose workers an administrator stopped: its jobs wait (unclaimed, uncounted) and are looked at again after this. */
 const STOPPED_APP_RECHECK_MS = 10_000;
+/** An app whose backend this Core does not have (deployed to another data directory): left to the Cores that do, looked at again after this. */
+const NO_BACKEND_RECHECK_MS = 5_000;
 
 interface Running {
   job: ClaimedJob;
@@ -57,7 +59,7 @@ export class JobDispatcher implements JobsRuntime {
   #buffered: ClaimedJob[] = [];
   /** Jobs running or buffered, per app. */
   readonly #claimedPerApp = new Map<string, number>();
-  /** Apps whose workers an administrator stopped, until the time they are looked at again. */
+  /** Apps whose workers an administrator stopped, or whose backend this Core lacks, until the time they are looked at again. */
   readonly #stoppedApps = new Map<string, number>();
   #listener: NotifyListener | undefined;
   #timers: NodeJS.Timeout[] = [];
@@ -167,12 +169,13 @@ export class JobDispatcher implements JobsRuntime {
         if (n >= perAppCap) saturated.push(app);
         else freeByApp[app] = perAppCap - n;
       }
-      const jobs = await claimJobs(pool, { coreId: this.#coreId, limit: free, saturated, freeByApp, perApp: perAppCap, leaseMs: this.config.visibilityMs });
+      const claimed = await claimJobs(pool, { coreId: this.#coreId, limit: free, saturated, freeByApp, perApp: perAppCap, leaseMs: this.config.visibilityMs });
       if (this.#stopped) {
         // Claimed while stopping: given back untouched.
-        for (const job of jobs) await releaseJob(pool, job.msgId, job.lease, 0);
+        for (const job of claimed) await releaseJob(pool, job.msgId, job.lease, 0);
         return;
       }
+      const jobs = await this.#withoutForeignApps(claimed);
       for (const job of jobs) this.#claimedPerApp.set(job.appId, (this.#claimedPerApp.get(job.appId) ?? 0) + 1);
       this.#buffered.push(...jobs);
       this.#dispatch();
@@ -182,6 +185,23 @@ export class JobDispatcher implements JobsRuntime {
         return;
       }
     }
+  }
+
+  /**
+   * Several Cores may share a database without sharing data directories: an app deployed to another Core's has no
+   * backend here. Its jobs are given back at once, uncounted and untouched (no error, no attempt), with a wake-up for
+   * the other Cores, and this Core leaves the app out of its claims for a while. Checked per claim rather than before
+   * it: the claim is what tells which apps have due jobs, and hasBackend is a memory or file-system look-up.
+   */
+  async #withoutForeignApps(claimed: ClaimedJob[]): Promise<ClaimedJob[]> {
+    const { workers, db } = this.core();
+    const foreign = new Set(claimed.map((j) => j.appId).filter((app) => !workers.hasBackend(app)));
+    if (foreign.size === 0) return claimed;
+    for (const app of foreign) this.#stoppedApps.set(app, Date.now() + NO_BACKEND_RECHECK_MS);
+    const left = claimed.filter((j) => foreign.has(j.appId));
+    for (const job of left) await releaseJob(db.pool, job.msgId, job.lease, 0);
+    for (const app of foreign) await notifyJobs(db.pool, app);
+    return claimed.filter((j) => !foreign.has(j.appId));
   }
 
   /** A delayed job (or a retry) becomes due between polls: a timer wakes the dispatcher at that instant. */

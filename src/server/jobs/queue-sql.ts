@@ -134,6 +134,11 @@ export async function releaseJob(db: Queryable, msgId: string, lease: string, de
   return rows[0]?.state ?? null;
 }
 
+/** Wakes every Core's dispatcher (LISTEN rootcx_jobs) for jobs of `appId` given back. */
+export async function notifyJobs(db: Queryable, appId: string): Promise<void> {
+  await db.query("SELECT pg_notify('rootcx_jobs', $1)", [appId]);
+}
+
 /**
  * Running jobs whose lease has run out (their Core died, or lost the database long enough) or that this Core
  * abandons (`leases`, at shutdown): claimable again at once with their attempt count, dead when it is spent,
