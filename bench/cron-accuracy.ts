@@ -6,7 +6,7 @@ import { Cron } from "croner";
 import pg from "pg";
 import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
 import { createLogger } from "../src/server/log.ts";
-import { removeOnFailure, ROOT, startProcess, type Row, type ServerProcess } from "./lib.ts";
+import { percentile, removeOnFailure, requestJson, ROOT, startProcess, type Row, type ServerProcess } from "./lib.ts";
 
 /**
  * Schedule tick accuracy (issue 15): `BENCH_CRONS` crons of `1 seconds` run for `BENCH_CRON_SECONDS` on a Core (its
@@ -20,19 +20,6 @@ const CRONS = Number(process.env.BENCH_CRONS ?? 10);
 const SECONDS = Number(process.env.BENCH_CRON_SECONDS ?? 30);
 const TARGET_P99_MS = 100;
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
-
-async function ok(base: string, method: string, route: string, body?: unknown, token?: string): Promise<unknown> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as unknown) : null;
-}
-
 export async function cronAccuracyBench(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "rootcx-bench-crons-"));
   const db = await removeOnFailure(dataDir, startEmbeddedDatabase(dataDir, createLogger("warn")));
@@ -41,9 +28,9 @@ export async function cronAccuracyBench(): Promise<Row[]> {
   try {
     core = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ROOTCX_DATA_DIR: dataDir, DATABASE_URL: db.url }, await freePort());
     const credentials = { email: "admin@bench.local", password: "Bench-Password-2026" };
-    await ok(core.url, "POST", "/api/v1/auth/register", credentials);
-    const { accessToken } = (await ok(core.url, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string };
-    await ok(core.url, "POST", "/api/v1/apps", {
+    await requestJson(core.url, "POST", "/api/v1/auth/register", credentials);
+    const { accessToken } = (await requestJson(core.url, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string };
+    await requestJson(core.url, "POST", "/api/v1/apps", {
       appId: APP,
       name: "Cron bench",
       dataContract: [{ entityName: "run", fields: [{ name: "key", type: "text" }, { name: "phase", type: "text" }, { name: "pid", type: "number" }, { name: "who", type: "text" }] }],
@@ -57,25 +44,25 @@ export async function cronAccuracyBench(): Promise<Row[]> {
     });
     const ids: string[] = [];
     for (let i = 0; i < CRONS; i++) {
-      const c = (await ok(core.url, "POST", `/api/v1/apps/${APP}/crons`, { name: `c${i}`, schedule: "1 seconds", overlapPolicy: "queue", payload: { noop: true } }, accessToken)) as { id: string };
+      const c = (await requestJson(core.url, "POST", `/api/v1/apps/${APP}/crons`, { name: `c${i}`, schedule: "1 seconds", overlapPolicy: "queue", payload: { noop: true } }, accessToken)) as { id: string };
       ids.push(c.id);
     }
     await sleep(SECONDS * 1000);
     timer.stop();
-    for (const id of ids) await ok(core.url, "PATCH", `/api/v1/apps/${APP}/crons/${id}`, { enabled: false }, accessToken);
+    for (const id of ids) await requestJson(core.url, "PATCH", `/api/v1/apps/${APP}/crons/${id}`, { enabled: false }, accessToken);
 
     const { rows } = await pool.query<{ lag: number; status: string }>(
       "SELECT extract(epoch FROM fired_at - scheduled_at) * 1000 AS lag, status FROM rootcx_system.cron_runs WHERE trigger = 'schedule'",
     );
     const lags = rows.filter((r) => r.status !== "missed" && r.status !== "skipped").map((r) => Number(r.lag));
     const lost = rows.length - lags.length;
-    const p50 = pct(lags, 50);
-    const p99 = pct(lags, 99);
+    const p50 = percentile(lags, 50);
+    const p99 = percentile(lags, 99);
     return [
       {
         metric: `cron tick lateness p50 (ms), ${CRONS} × "1 seconds" for ${SECONDS} s, ${lags.length} ticks`,
         value: p50.toFixed(2),
-        baseline: `${pct(baseline, 50).toFixed(2)} (croner's in-process timer, no database)`,
+        baseline: `${percentile(baseline, 50).toFixed(2)} (croner's in-process timer, no database)`,
         ratio: "-",
         target: "report",
         pass: true,
@@ -83,7 +70,7 @@ export async function cronAccuracyBench(): Promise<Row[]> {
       {
         metric: "cron tick lateness p99 (ms)",
         value: p99.toFixed(2),
-        baseline: `${pct(baseline, 99).toFixed(2)} (croner's in-process timer, no database)`,
+        baseline: `${percentile(baseline, 99).toFixed(2)} (croner's in-process timer, no database)`,
         ratio: "-",
         target: `< ${TARGET_P99_MS}`,
         pass: p99 < TARGET_P99_MS,

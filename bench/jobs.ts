@@ -7,7 +7,7 @@ import pg from "pg";
 import PgBoss from "pg-boss";
 import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
 import { createLogger } from "../src/server/log.ts";
-import { median, removeOnFailure, ROOT, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
+import { median, percentile, requestJson, removeOnFailure, ROOT, ROUNDS, startProcess, type Row, type ServerProcess } from "./lib.ts";
 
 /**
  * The job queue end to end: jobs/s of a batch of no-op jobs through the Core's queue and a Bun worker's onJob, and
@@ -27,25 +27,12 @@ interface Measured {
   latencyMs: number[];
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
-
 async function until(what: string, probe: () => Promise<boolean>, everyMs: number): Promise<void> {
   const deadline = Date.now() + DEADLINE_MS;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`bench jobs: timed out waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-async function ok(base: string, method: string, route: string, body?: unknown, token?: string): Promise<unknown> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as unknown) : null;
 }
 
 /** The Core: a batch enqueued in one statement (enqueue_job over generate_series), done when every row is `done`. */
@@ -172,9 +159,9 @@ export async function jobsBench(): Promise<Row[]> {
   try {
     core = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ROOTCX_DATA_DIR: dataDir, DATABASE_URL: db.url, ROOTCX_JOB_CONCURRENCY_PER_APP: String(CONCURRENCY) }, await freePort());
     const credentials = { email: "admin@bench.local", password: "Bench-Password-2026" };
-    await ok(core.url, "POST", "/api/v1/auth/register", credentials);
-    const login = (await ok(core.url, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string; user: { id: string } };
-    await ok(core.url, "POST", "/api/v1/apps", {
+    await requestJson(core.url, "POST", "/api/v1/auth/register", credentials);
+    const login = (await requestJson(core.url, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string; user: { id: string } };
+    await requestJson(core.url, "POST", "/api/v1/apps", {
       appId: APP,
       name: "Jobs bench",
       dataContract: [{ entityName: "run", fields: [{ name: "key", type: "text" }, { name: "phase", type: "text" }, { name: "pid", type: "number" }, { name: "who", type: "text" }] }],
@@ -189,8 +176,8 @@ export async function jobsBench(): Promise<Row[]> {
     const bossBatch = await measurePgBoss(db.url, 100, BATCH, Math.ceil(SINGLES / 4));
     const graphile = await measureGraphile(db.url);
 
-    const p50 = (m: Measured) => pct(m.latencyMs, 50);
-    const p99 = (m: Measured) => pct(m.latencyMs, 99);
+    const p50 = (m: Measured) => percentile(m.latencyMs, 50);
+    const p99 = (m: Measured) => percentile(m.latencyMs, 99);
     const allBossLatency = bossBatch.latencyMs;
     return [
       { metric: `jobs/s, ${BATCH} no-op jobs through a Bun worker (c${CONCURRENCY})`, value: ours.jobsPerSecond.toFixed(0), baseline: `${bossSmall.jobsPerSecond.toFixed(0)} (pg-boss, 8 workers × batchSize 8, in-process)`, ratio: (ours.jobsPerSecond / bossSmall.jobsPerSecond).toFixed(2), target: "≥ 1.00", pass: ours.jobsPerSecond >= bossSmall.jobsPerSecond },
@@ -199,7 +186,7 @@ export async function jobsBench(): Promise<Row[]> {
       { metric: "jobs/s against graphile-worker", value: ours.jobsPerSecond.toFixed(0), baseline: `${graphile.jobsPerSecond.toFixed(0)} (graphile-worker, in-process)`, ratio: (ours.jobsPerSecond / graphile.jobsPerSecond).toFixed(2), target: "report", pass: true },
       { metric: "enqueue→start p50, idle queue (ms)", value: p50(ours).toFixed(2), baseline: `${p50(graphile).toFixed(2)} (graphile-worker)`, ratio: (p50(ours) / p50(graphile)).toFixed(2), target: "≤ 1.00", pass: p50(ours) <= p50(graphile) },
       { metric: "enqueue→start p99, idle queue (ms)", value: p99(ours).toFixed(2), baseline: `${p99(graphile).toFixed(2)} (graphile-worker)`, ratio: (p99(ours) / p99(graphile)).toFixed(2), target: "report", pass: true },
-      { metric: "enqueue→start p50/p99 of pg-boss (ms)", value: `${p50(ours).toFixed(2)} / ${p99(ours).toFixed(2)}`, baseline: `${pct(allBossLatency, 50).toFixed(0)} / ${pct(allBossLatency, 99).toFixed(0)} (pg-boss, 0.5 s polling)`, ratio: "-", target: "report", pass: true },
+      { metric: "enqueue→start p50/p99 of pg-boss (ms)", value: `${p50(ours).toFixed(2)} / ${p99(ours).toFixed(2)}`, baseline: `${percentile(allBossLatency, 50).toFixed(0)} / ${percentile(allBossLatency, 99).toFixed(0)} (pg-boss, 0.5 s polling)`, ratio: "-", target: "report", pass: true },
     ];
   } finally {
     await pool.end();

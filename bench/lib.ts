@@ -143,3 +143,18 @@ export async function measure(server: ServerProcess, opts: autocannon.Options): 
   });
   return { rps: result.requests.average, cpuUs: ((cpuSeconds(server.child.pid!) - before) / result.requests.total) * 1e6 };
 }
+
+/** The p-th percentile (nearest rank, 0–100) of a sample. */
+export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+
+/** One JSON call to a Core under test, throwing with the answer's start when it is not a 2xx. */
+export async function requestJson(base: string, method: string, route: string, body?: unknown, token?: string): Promise<unknown> {
+  const res = await fetch(`${base}${route}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? (JSON.parse(text) as unknown) : null;
+}
