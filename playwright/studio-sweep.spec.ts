@@ -46,11 +46,21 @@ test.beforeAll(async ({ request }) => {
   }
 });
 
+/**
+ * The page's requests have settled. The data browser holds its change stream open for good (docs/REALTIME.md), so
+ * its network never goes quiet: there, settled is its stream's badge leaving "Connecting…".
+ */
+async function settled(page: Page): Promise<void> {
+  const live = page.getByTestId("live-status");
+  if ((await live.count()) > 0) await expect(live).toHaveText(/^(Live|Not live)$/, { timeout: 30_000 });
+  else await page.waitForLoadState("networkidle");
+}
+
 /** The page's title is shown and its first requests have settled. */
 async function open(page: Page, path: string): Promise<void> {
   await page.goto(path);
   await expect(page.getByRole("heading", { level: 1 }).first()).toBeVisible();
-  await page.waitForLoadState("networkidle");
+  await settled(page);
 }
 
 const shotName = (path: string) => `sweep-${path === "/" ? "overview" : path.slice(1).replaceAll("/", "-")}`;
@@ -119,7 +129,7 @@ test("a reader (one entity's read key) uses every visible control of every page 
       used.push(forbidden.context);
       await button.click({ timeout: 5_000 }).catch(() => undefined);
       await page.waitForTimeout(250);
-      await page.waitForLoadState("networkidle");
+      await settled(page);
       await dismiss(page, path);
     }
     // Links inside the page lead to more pages: following each must not meet a 403 either.
@@ -128,7 +138,7 @@ test("a reader (one entity's read key) uses every visible control of every page 
       forbidden.context = `${path}: following ${href}`;
       used.push(forbidden.context);
       await page.goto(href);
-      await page.waitForLoadState("networkidle");
+      await settled(page);
     }
   }
   // What was used, for a reviewer (and proof the walk did click things).
