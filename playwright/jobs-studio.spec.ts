@@ -111,9 +111,22 @@ test("a schedule made in the Studio: the Core's refusal of a bad expression inli
   await expect(detail.getByTestId("job-detail-state")).toHaveText(/running|done/);
   await page.keyboard.press("Escape");
 
-  // Back in the list: disable it, then delete it through the confirmation.
+  // Back in the list: run it now (a manual run in its history), edit it, disable it, then delete it (confirmed).
   await nav(page).getByRole("link", { name: "Schedules" }).click();
   const row = page.getByTestId(`cron-row-${APP}-e2e_tick`);
+  await row.getByRole("button", { name: "Run e2e_tick now" }).click();
+  await expect(page.getByTestId("toast-success").filter({ hasText: /Schedule e2e_tick triggered: job #\d+ enqueued\./ })).toBeVisible();
+  await row.getByRole("button", { name: "Runs of e2e_tick" }).click();
+  await expect(page.getByRole("dialog", { name: "Runs of e2e_tick" }).getByTestId("run-row").filter({ hasText: "Run now" }).first()).toBeVisible({ timeout: 15_000 });
+  await page.keyboard.press("Escape");
+  await row.getByRole("button", { name: "Edit e2e_tick" }).click();
+  const edit = page.getByRole("form", { name: "Edit schedule e2e_tick" });
+  await expect(edit.getByLabel("Payload (JSON)")).toHaveValue(/"kind": "tick"/);
+  await edit.getByLabel("Schedule").fill("3 seconds");
+  await expect(edit.getByTestId("next-fires").getByRole("listitem")).toHaveCount(5);
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByTestId("toast-success").filter({ hasText: "Schedule e2e_tick saved." })).toBeVisible();
+  await expect(row).toContainText("3 seconds");
   await row.getByRole("button", { name: "Disable e2e_tick" }).click();
   await expect(row.getByTestId("cron-state")).toHaveText("disabled");
   await page.setViewportSize({ width: 1024, height: 768 });
