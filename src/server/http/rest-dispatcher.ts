@@ -52,8 +52,7 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         claimRoute(templates.get(route)!);
         const body = req.method === "GET" || req.method === "HEAD" || route.body === "raw" ? undefined : await readJsonBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT);
         const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
-        let principal: Promise<Principal> | undefined;
-        const authenticated = () => (principal ??= authenticate(ctx.core, req.headers.authorization));
+        const authenticated = authenticateOnce(ctx.core, req.headers.authorization);
         // A route documented as needing a bearer token refuses an unauthenticated caller before saying anything about its input.
         if (route.docs && (route.docs.auth ?? "bearer") === "bearer") await authenticated();
         const request: RestRequest = {
@@ -88,6 +87,15 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
       }
     },
   };
+}
+
+/**
+ * The request's principal, authenticated at most once however often a route asks. Built here rather than as a
+ * named arrow in dispatch: tsx's keepNames would give that closure its name with Object.defineProperty on every request.
+ */
+function authenticateOnce(core: Core, authorization: string | undefined): () => Promise<Principal> {
+  let principal: Promise<Principal> | undefined;
+  return () => (principal ??= authenticate(core, authorization));
 }
 
 /** A query string as an object for schema validation: a key given once maps to its string, several times to an array. */

@@ -108,7 +108,8 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
   };
 
   /** Answers the request and records it once, when the response closes: after it finished, or when the client left first. */
-  async function serve(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext, span: HttpSpan | undefined): Promise<void> {
+  // Not async: route() catches every failure itself, so wrapping its promise in another would only add one per request.
+  function serve(req: IncomingMessage, res: ServerResponse, url: string, ctx: RequestContext, span: HttpSpan | undefined): Promise<void> {
     const started = performance.now();
     res.setHeader("x-request-id", ctx.requestId);
     res.setHeader("traceparent", traceparentOf(ctx));
@@ -123,7 +124,7 @@ export function createRequestHandler(core: Core, studio: StudioHandler | undefin
       // is added before any route's own, so it sees whether the answer was complete before anyone ends it on close.
       res.once("close", () => record(req, res, ctx, span, started, logged, path, !res.writableFinished));
     }
-    await route(req, res, url, ctx);
+    return route(req, res, url, ctx);
   }
 
   /** Logs and measures the request. One the client abandoned gets status 499 (nginx's "client closed request"). */
