@@ -28,6 +28,7 @@ export async function authenticate(core: Core, authorization: string | undefined
     displayName: user.displayName,
     createdAt: user.createdAt,
     kind: user.kind === "service" ? "service" : "user",
+    expiresAt: claims.exp * 1000,
   };
 }
 
@@ -36,6 +37,8 @@ export async function authenticate(core: Core, authorization: string | undefined
  * stream re-checks while open). A key deleted or expired, an account disabled or deleted, a session ended.
  */
 export async function lostAuthentication(core: Core, principal: Principal): Promise<string | null> {
+  // A plain request with the same bearer would now be refused: a stream must not outlive it either.
+  if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) return principal.credentialId !== undefined && principal.sessionId === undefined ? "API key expired" : "token expired";
   if (principal.credentialId !== undefined) return credentialDirectory(core).recheck(principal.credentialId);
   if (principal.sessionId !== undefined && !(await core.auth.principals.lookup(principal.userId, principal.sessionId))) return "session ended or user disabled";
   return null;

@@ -10,4 +10,9 @@ export interface Principal {
   kind?: "user" | "service";
   /** The API key the call was authenticated with (directly, or through the token it was exchanged for). */
   credentialId?: string;
+  /**
+   * When the bearer credential stops being valid (ms since the epoch): the access token's `exp`, or the API key's
+   * expiry. A stream opened with it ends then (lostAuthentication), as a new request with it would be refused.
+   */
+  expiresAt?: number;
 }

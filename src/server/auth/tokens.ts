@@ -85,7 +85,8 @@ export class TokenService {
     }
   }
 
-  async verifyAccess(token: string): Promise<AccessClaims> {
+  /** The token's claims and its expiry (`exp`, seconds): work that outlives the request ends with the token. */
+  async verifyAccess(token: string): Promise<AccessClaims & { exp: number }> {
     const p = await this.#verify(token);
     if (p.typ !== "access" || typeof p.sub !== "string" || typeof p.email !== "string" || p.email === "" || "session_id" in p) {
       throw new CoreError("UNAUTHORIZED", "invalid token type");
@@ -94,7 +95,7 @@ export class TokenService {
     if (typeof p.sid !== "string") throw new CoreError("UNAUTHORIZED", "invalid token: missing sid claim");
     if (!UUID.test(p.sid)) throw new CoreError("UNAUTHORIZED", "invalid token: malformed sid claim");
     checkLifetime(p, ACCESS_TTL_SECONDS);
-    return { sub: p.sub, email: p.email, sid: p.sid };
+    return { sub: p.sub, email: p.email, sid: p.sid, exp: p.exp! };
   }
 
   async verifyRefresh(token: string): Promise<RefreshClaims> {

@@ -99,6 +99,7 @@ export class CredentialDirectory implements AuthChangeSubscriber {
         createdAt: row.created_at,
         kind: "service",
         credentialId: row.id,
+        expiresAt: row.expires_at.getTime(),
       },
     };
     // A change that committed while the read was in flight bumped the epoch: its answer may be stale.
