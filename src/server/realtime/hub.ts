@@ -12,7 +12,8 @@ import { DEFAULT_REALTIME_LIMITS } from "./schema.ts";
 import * as sql from "./sql.ts";
 import type { ChangeRow } from "./sql.ts";
 import { Subscription, tableKey, type FrameSink } from "./subscription.ts";
-import { eventsFor, type VisibilityGroup } from "./visibility.ts";
+import { holdsPermission } from "../governance/permissions.ts";
+import { answersFor, decide, eventsFor } from "./visibility.ts";
 
 export interface SubscribeOptions {
   entity: EntityModel;
@@ -38,6 +39,8 @@ export class RealtimeHub {
   readonly #listener: NotifyListener;
   readonly #subs = new Map<string, Set<Subscription>>();
   readonly #ensured = new Set<string>();
+  /** Open streams per principal (user id), for maxSubscribersPerPrincipal. */
+  readonly #perPrincipal = new Map<string, number>();
   #core: Core | undefined;
   #count = 0;
   /** The last seq read from the log: every subscriber is served up to it, or is catching up to it. */
@@ -67,7 +70,13 @@ export class RealtimeHub {
       t.unref();
       this.#timers.push(t);
     };
-    every(this.limits.pollMs, () => this.#count > 0 && this.#pump());
+    every(this.limits.pollMs, () => {
+      if (this.#count === 0) return;
+      this.#pump();
+      // A client that stopped reading while nothing more was written is judged on what it left unread too.
+      const now = Date.now();
+      for (const set of this.#subs.values()) for (const s of [...set]) s.checkDrain(now);
+    });
     every(this.limits.pruneEveryMs, () => void sql.prune(this.#pool, this.limits.windowMs).catch((err: unknown) => this.#log.warn({ err }, "could not prune the realtime change log")));
     every(this.limits.accessRecheckMs, () => void this.#recheckAccess());
   }
@@ -84,11 +93,24 @@ export class RealtimeHub {
     return { subscribers: this.#count };
   }
 
-  /** Refuses a new stream when this Core is shutting down or holds as many as it may (429, retry later). */
-  assertRoom(): void {
+  /** The most bytes any open stream leaves unread in this process now (bounded by maxBurstBytes plus a batch). */
+  maxUnreadBytes(): number {
+    let max = 0;
+    for (const set of this.#subs.values()) for (const s of set) max = Math.max(max, s.unread);
+    return max;
+  }
+
+  /**
+   * Refuses a new stream when this Core is shutting down or holds as many as it may, in all or for this principal
+   * (429, retry later): one caller opening hundreds of streams must not cost everyone else their latency.
+   */
+  assertRoom(principal: Principal): void {
     if (this.#stopped) throw new CoreError("NOT_READY", "the Core is shutting down");
     if (this.#count >= this.limits.maxSubscribers) {
       throw new CoreError("TOO_MANY_REQUESTS", `too many open change streams on this Core (${this.limits.maxSubscribers}); close one and retry`, { headers: { "retry-after": "5" } });
+    }
+    if ((this.#perPrincipal.get(principal.userId) ?? 0) >= this.limits.maxSubscribersPerPrincipal) {
+      throw new CoreError("TOO_MANY_REQUESTS", `too many open change streams for this user (${this.limits.maxSubscribersPerPrincipal} per Core); close one and retry`, { headers: { "retry-after": "5" } });
     }
   }
 
@@ -97,7 +119,7 @@ export class RealtimeHub {
    * resync first, then live). The capture trigger is installed on a table that predates it.
    */
   async subscribe(o: SubscribeOptions): Promise<Subscription> {
-    this.assertRoom();
+    this.assertRoom(o.principal);
     await this.#ensureCapture(o.entity);
     let resync: string | undefined;
     if (o.after !== undefined) {
@@ -111,14 +133,15 @@ export class RealtimeHub {
       if (o.after > this.#cursor) resync = `event ${o.after} is not known to this Core`;
       else if (o.after < (await sql.prunedThrough(this.#pool))) resync = `changes after event ${o.after} are no longer kept (${Math.round(this.limits.windowMs / 1000)} s window)`;
     }
-    this.assertRoom();
+    this.assertRoom(o.principal);
     // From here to the end nothing awaits: the subscriber's position and the hub's cursor are read together.
     const replay = o.after !== undefined && resync === undefined && o.after < this.#cursor;
-    const sub = new Subscription(o.entity, o.principal, o.where, replay ? o.after! : this.#cursor, o.sink, this.limits.maxBufferedBytes, (s, kind) => this.#remove(s, kind));
+    const sub = new Subscription(o.entity, o.principal, o.where, replay ? o.after! : this.#cursor, o.sink, this.limits, (s, kind) => this.#remove(s, kind));
     let set = this.#subs.get(sub.tableKey);
     if (!set) this.#subs.set(sub.tableKey, (set = new Set()));
     set.add(sub);
     this.#count++;
+    this.#perPrincipal.set(o.principal.userId, (this.#perPrincipal.get(o.principal.userId) ?? 0) + 1);
     if (resync !== undefined) sub.resync(resync);
     else if (replay) {
       sub.catchingUp = true;
@@ -131,6 +154,9 @@ export class RealtimeHub {
     const set = this.#subs.get(sub.tableKey);
     if (!set?.delete(sub)) return;
     this.#count--;
+    const left = (this.#perPrincipal.get(sub.principal.userId) ?? 1) - 1;
+    if (left > 0) this.#perPrincipal.set(sub.principal.userId, left);
+    else this.#perPrincipal.delete(sub.principal.userId);
     if (kind === "resync") this.resyncs++;
     if (set.size === 0) this.#subs.delete(sub.tableKey);
   }
@@ -195,37 +221,64 @@ export class RealtimeHub {
     await Promise.all(work);
   }
 
-  /** Groups the table's subscribers by permissions and where, runs one statement per group, and sends. */
+  /**
+   * Groups the table's subscribers by permissions, then by where, and sends. A principal without the entity's
+   * read key costs nothing: that is decided from its permission set in memory, before any statement (the policy
+   * would answer the same). Each permission set then costs one statement per batch for up to
+   * wheresPerStatement distinct wheres (visibility.ts), so many filters do not mean many round trips.
+   */
   async #serve(targets: Subscription[], changes: ChangeRow[]): Promise<void> {
     const core = this.#core!;
+    const entity = targets[0]!.entity;
+    const readKey = `app:${entity.appId}:${entity.name}.read`;
     const checked = await this.#accessOfAll(targets);
-    const groups = new Map<string, { group: VisibilityGroup; members: Subscription[] }>();
+    const bySet = new Map<string, { principal: Principal; permissions: string[]; byWhere: Map<string, { where: Record<string, unknown> | undefined; members: Subscription[] }> }>();
     for (const { s, access } of checked) {
       if ("lost" in access) {
         s.end(access.lost);
         continue;
       }
-      const key = `${access.permissions.join(",")}\n${s.whereKey}`;
-      const g = groups.get(key);
-      if (g) g.members.push(s);
-      else groups.set(key, { group: { principal: s.principal, permissions: access.permissions, where: s.where }, members: [s] });
+      if (!holdsPermission(access.permissions, readKey)) continue;
+      const setKey = access.permissions.join(",");
+      let set = bySet.get(setKey);
+      if (!set) bySet.set(setKey, (set = { principal: s.principal, permissions: access.permissions, byWhere: new Map() }));
+      const w = set.byWhere.get(s.whereKey);
+      if (w) w.members.push(s);
+      else set.byWhere.set(s.whereKey, { where: s.where, members: [s] });
     }
-    const entity = targets[0]!.entity;
-    await Promise.all(
-      [...groups.values()].map(async ({ group, members }) => {
-        try {
-          const events = await eventsFor(core, entity, group, changes);
-          const frames: RealtimeFrame[] = events.map((e) => ({ kind: "change", seq: String(e.seq), event: e.event }));
-          for (const m of members) {
-            if (m.ended) continue;
-            m.deliver(frames);
-            if (!m.catchingUp) this.events += frames.length;
-          }
-        } catch (err) {
-          this.#failed(members, err);
+    const work: Promise<void>[] = [];
+    for (const { principal, permissions, byWhere } of bySet.values()) {
+      const all = [...byWhere.values()];
+      for (let i = 0; i < all.length; i += this.limits.wheresPerStatement) {
+        const chunk = all.slice(i, i + this.limits.wheresPerStatement);
+        work.push(this.#serveChunk(core, entity, principal, permissions, chunk, changes));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  async #serveChunk(
+    core: Core,
+    entity: EntityModel,
+    principal: Principal,
+    permissions: string[],
+    chunk: { where: Record<string, unknown> | undefined; members: Subscription[] }[],
+    changes: ChangeRow[],
+  ): Promise<void> {
+    try {
+      const answers = await answersFor(core, entity, { principal, permissions, wheres: chunk.map((c) => c.where) }, changes);
+      if (!answers) return;
+      chunk.forEach(({ members }, i) => {
+        const frames: RealtimeFrame[] = decide(changes, answers[i]!).map((e) => ({ kind: "change", seq: String(e.seq), event: e.event }));
+        for (const m of members) {
+          if (m.ended) continue;
+          m.deliver(frames);
+          if (!m.catchingUp) this.events += frames.length;
         }
-      }),
-    );
+      });
+    } catch (err) {
+      this.#failed(chunk.flatMap((c) => c.members), err);
+    }
   }
 
   /** A statement that failed: the table or a column went away (an uninstall, a re-install), or the database did. */

@@ -36,7 +36,7 @@ export const realtimeRoutes: RestRoute[] = [
         where: input.query.where,
         after: parseLastEventId(input.query.lastEventId ?? (typeof header === "string" ? header : undefined)),
       };
-      await prepareChangeStream(core, request);
+      await prepareChangeStream(core, p, request);
       return {
         stream: async (res) => {
           let sub: Subscription | undefined;

@@ -22,10 +22,21 @@ export interface RealtimeLimits {
   windowMs: number;
   /** A comment line this often on an idle stream. */
   keepAliveMs: number;
-  /** Bytes a subscriber may leave unread before it is told to resync and dropped. */
+  /**
+   * Bytes a subscriber may leave unread for long: above it for `drainMs` in a row, it is told to resync and dropped.
+   * A burst written at once (a bulk of large rows) may pass it as long as the client drains it in time.
+   */
   maxBufferedBytes: number;
+  /** How long a subscriber may stay above `maxBufferedBytes` before it is cut off. */
+  drainMs: number;
+  /** Unread bytes past which a subscriber is cut off at once, however recently it read: its memory bound. */
+  maxBurstBytes: number;
   /** Open change streams per Core process. */
   maxSubscribers: number;
+  /** Open change streams per principal (user or service account) on one Core process. */
+  maxSubscribersPerPrincipal: number;
+  /** Distinct where filters evaluated in one statement (per permission set, per table, per batch). */
+  wheresPerStatement: number;
   /** Changes read from the log per round. */
   batchSize: number;
   /** How often an idle stream's principal is checked again (sign-out, disable, key revoked). */
@@ -39,7 +50,11 @@ export const DEFAULT_REALTIME_LIMITS: RealtimeLimits = {
   windowMs: 5 * 60_000,
   keepAliveMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
+  drainMs: 10_000,
+  maxBurstBytes: 8 * 1024 * 1024,
   maxSubscribers: 10_000,
+  maxSubscribersPerPrincipal: 32,
+  wheresPerStatement: 64,
   batchSize: 500,
   accessRecheckMs: 5_000,
   pruneEveryMs: 30_000,

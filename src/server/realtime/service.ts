@@ -13,11 +13,11 @@ export interface ChangeStreamRequest {
 }
 
 /** Resolves and checks what a change stream asks for (404 / 400 with the reason), before any stream opens. */
-export async function prepareChangeStream(core: Core, req: ChangeStreamRequest) {
+export async function prepareChangeStream(core: Core, principal: Principal, req: ChangeStreamRequest) {
   const entity = await entityOf(core, req.appId, req.entity);
   // The where is compiled now so that a bad one is refused with /query's own reasons, not found out per batch.
   if (req.where !== undefined) compileWhere(entity, req.where, new Params());
-  core.realtime.assertRoom();
+  core.realtime.assertRoom(principal);
   return entity;
 }
 
@@ -26,6 +26,6 @@ export async function prepareChangeStream(core: Core, req: ChangeStreamRequest) 
  * not read never arrives, exactly as a list leaves it out (docs/REALTIME.md).
  */
 export async function openChangeStream(core: Core, principal: Principal, req: ChangeStreamRequest, sink: FrameSink): Promise<Subscription> {
-  const entity = await prepareChangeStream(core, req);
+  const entity = await prepareChangeStream(core, principal, req);
   return core.realtime.subscribe({ entity, principal, where: req.where, after: req.after, sink });
 }

@@ -24,6 +24,8 @@ export class Subscription {
   #held: RealtimeFrame[] = [];
   #heldBytes = 0;
   #ended = false;
+  /** Since when the client has left more than maxBufferedBytes unread (undefined: it is below). */
+  #overSince: number | undefined;
 
   constructor(
     readonly entity: EntityModel,
@@ -31,7 +33,7 @@ export class Subscription {
     readonly where: Record<string, unknown> | undefined,
     position: number,
     private readonly sink: FrameSink,
-    private readonly maxBufferedBytes: number,
+    private readonly bounds: { maxBufferedBytes: number; drainMs: number; maxBurstBytes: number },
     private readonly onEnd: (sub: Subscription, kind: "resync" | "end" | "closed") => void,
   ) {
     this.tableKey = tableKey(entity.appId, entity.name);
@@ -47,17 +49,38 @@ export class Subscription {
     return this.where === undefined ? "" : JSON.stringify(this.where);
   }
 
-  /** Sends (or holds, while catching up) frames; past the buffer bound the subscriber is told to resync and dropped. */
+  /**
+   * Sends (or holds, while catching up) frames. A client judged too slow is told to resync and dropped: one that
+   * leaves more than maxBurstBytes unread, or more than maxBufferedBytes for drainMs in a row (checkDrain). One
+   * large batch written at once is not a slow reader: a client that drains it in time keeps its stream.
+   */
   deliver(frames: readonly RealtimeFrame[], fromReplay = false): void {
     if (this.#ended || frames.length === 0) return;
     if (this.catchingUp && !fromReplay) {
       this.#held.push(...frames);
       this.#heldBytes += frames.reduce((n, f) => n + frameBytes(f), 0);
-      if (this.#heldBytes > this.maxBufferedBytes) this.resync("too many changes arrived while this stream was catching up");
+      if (this.#heldBytes > this.bounds.maxBurstBytes) this.resync("too many changes arrived while this stream was catching up");
       return;
     }
     this.sink.write(frames);
-    if (this.sink.buffered() > this.maxBufferedBytes) this.resync("this stream fell too far behind (its client does not read fast enough)");
+    this.checkDrain(Date.now());
+  }
+
+  /** Bytes written that the client has not taken yet (what this stream costs the Core's memory now). */
+  get unread(): number {
+    return this.sink.buffered();
+  }
+
+  /** Cuts off a client that reads too slowly (see deliver); the hub also calls it on idle streams. */
+  checkDrain(now: number): void {
+    if (this.#ended) return;
+    const unread = this.sink.buffered();
+    if (unread <= this.bounds.maxBufferedBytes) {
+      this.#overSince = undefined;
+      return;
+    }
+    this.#overSince ??= now;
+    if (unread > this.bounds.maxBurstBytes || now - this.#overSince >= this.bounds.drainMs) this.resync("this stream fell too far behind (its client does not read fast enough)");
   }
 
   /** Replay done: what arrived meanwhile follows, in order. */
