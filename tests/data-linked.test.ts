@@ -104,6 +104,22 @@ describe("linked records under row-level security", () => {
     for (const id of [first.body.id, second.body.id]) expect((await api(core, "DELETE", `${path("shop")}/${id}`, undefined, w.admin.accessToken)).status).toBe(200);
   });
 
+  it("an empty or whitespace-only identity value links nothing, as NULL does", async () => {
+    const made: ["crm" | "shop" | "desk", string][] = [];
+    for (const [app, email] of [["crm", ""], ["crm", "  "], ["shop", ""], ["shop", " \t"], ["desk", ""]] as const) {
+      const res = await api(core, "POST", path(app), { [app === "desk" ? "mail" : "email"]: email, name: `blank-${app}` }, w.admin.accessToken);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      made.push([app, res.body.id as string]);
+    }
+    const res = await api(core, "POST", `${path("crm")}/query`, { linked: true, where: { name: "blank-crm" } }, w.admin.accessToken);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data.map((r: Row) => [r.email, r._linked]).sort()).toEqual([["  ", {}], ["", {}]]);
+    // A real value still links, in the same request shape.
+    const ann = await api(core, "POST", `${path("crm")}/query`, { linked: true, where: { email: "ann@x.test" } }, w.admin.accessToken);
+    expect(Object.keys(ann.body.data[0]._linked).length).toBeGreaterThan(0);
+    for (const [app, id] of made) expect((await api(core, "DELETE", `${path(app)}/${id}`, undefined, w.admin.accessToken)).status).toBe(200);
+  });
+
   it("one governed statement per request, whatever the page size and the number of sources", async () => {
     let transactions = 0;
     core.core.governed.instrument(() => void transactions++);
@@ -144,7 +160,8 @@ describe("linked is no longer ignored: what cannot be answered is refused with t
     await refused(`${path("crm")}?linked=other`, undefined, /linked: app other declares no entity of identity kind person/);
     await refused(`${path("crm")}/query`, { linked: [] }, /linked: give true or at least one app id/);
     await refused(`${path("crm")}/query`, { linked: "shop" }, /linked must be true, false or a list of app ids/);
-    await refused(`${path("crm")}/query`, { linked: Array.from({ length: 101 }, (_, i) => `a${i}`) }, /linked/);
+    await refused(`${path("crm")}/query`, { linked: Array.from({ length: 101 }, (_, i) => `a${i}`) }, /^linked: more than 100 apps; name at most 100, or give true for every app of the kind$/);
+    await refused(`${path("crm")}?linked=${Array.from({ length: 101 }, (_, i) => `a${i}`).join(",")}`, undefined, /^linked: more than 100 apps; name at most 100/);
     await refused(`${path("crm")}?linked=true&linked=shop`, undefined, /linked is given twice/);
     await refused(`${path("crm")}/${w.ids.crm["ann@x.test"]}?linked=nope`, undefined, /linked: unknown app "nope"/);
   });

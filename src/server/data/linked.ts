@@ -47,7 +47,7 @@ export async function planLinked(core: Core, entity: EntityModel, linked: Linked
     return { key: identity.key, keyIsText, sources };
   }
   if (linked.length === 0) bad("linked: give true or at least one app id");
-  if (linked.length > LINKED_MAX_APPS) bad(`linked: at most ${LINKED_MAX_APPS} apps`);
+  if (linked.length > LINKED_MAX_APPS) bad(`linked: more than ${LINKED_MAX_APPS} apps; name at most ${LINKED_MAX_APPS}, or give true for every app of the kind`);
   const sources: IdentitySource[] = [];
   for (const appId of new Set(linked)) {
     if (!IDENTIFIER.test(appId) || isReservedSchema(appId)) bad(`linked: invalid app id ${shown(appId)}`);
@@ -60,6 +60,12 @@ export async function planLinked(core: Core, entity: EntityModel, linked: Linked
   }
   return { key: identity.key, keyIsText, sources };
 }
+
+/**
+ * An empty or whitespace-only identity value identifies no one (a form left blank): like NULL, it links nothing,
+ * or every app's blank record would be linked to every other's.
+ */
+const NOT_BLANK = (textKey: string) => `${textKey} !~ '^[[:space:]]*$'`;
 
 /**
  * One source's rows whose key is among the page's keys. A text key is compared as it is, so the source's identity
@@ -89,7 +95,7 @@ export function linkedPageSql(plan: LinkedPlan, page: string, order: string): st
          FROM (${plan.sources.map(sourceRows).join(" UNION ALL ")}) l ORDER BY l.k, l.app, l.created_at, l.entity, l.id) l GROUP BY l.k`
     : "SELECT NULL::text AS k, NULL::jsonb AS links WHERE FALSE";
   return `WITH linked_page AS (${page}),
-    linked_keys AS (SELECT DISTINCT p.${key} AS k FROM linked_page p WHERE p.${quoteIdent(plan.key)} IS NOT NULL),
+    linked_keys AS (SELECT DISTINCT p.${key} AS k FROM linked_page p WHERE p.${quoteIdent(plan.key)} IS NOT NULL AND ${NOT_BLANK(`p.${key}`)}),
     linked_links AS (${links})
   SELECT coalesce(json_agg(to_jsonb(p.*) || jsonb_build_object('_linked', coalesce(ll.links, '{}'::jsonb)) ORDER BY ${order}), '[]'::json)::text AS json
   FROM linked_page p LEFT JOIN linked_links ll ON ll.k = p.${key}`;
