@@ -105,10 +105,14 @@ describe("the Core's memory while it streams a large file", () => {
   it.each([
     ["an app file of 50 MiB", "/api/v1/apps/mem/storage/upload", (id: string) => `/api/v1/apps/mem/storage/${id}`, 50 * MiB],
     ["a bucket object of 64 MiB", "/api/v1/storage/objects/default/upload", (id: string) => `/api/v1/storage/objects/default/${id}`, 64 * MiB],
-  ])("%s: upload and download stay under 3× the file above idle, and a second round under ¾ of the file", async (_what, uploadPath, downloadPath, size) => {
+  ])("%s: upload and download stay under 3× the file above idle, and a second round under the file's size", async (_what, uploadPath, downloadPath, size) => {
     // The first round may grow the heap (garbage of the chunks waits for the collector); the second reuses that
-    // room, so a transfer holding the file, which the allocator maps afresh, would show in full.
-    for (const [round, bound] of [["first", 3 * size], ["second", size * 0.75]] as const) {
+    // room, so a transfer holding the file, which the allocator maps afresh, would show in full. Each chunk read
+    // leaves its hex text (twice the chunk) in V8's large-object space until a major collection, whose timing
+    // depends on the heap's size: with the jobs, schedules and realtime subsystems loaded, a 50 MiB download peaks
+    // at 36–43 MiB above idle in either round, so the second round's bound is the file itself, which a transfer
+    // holding it cannot stay under.
+    for (const [round, bound] of [["first", 3 * size], ["second", size]] as const) {
       const idle = rssBytes(proc.child.pid!);
       const up = await peakDuring(() => upload(uploadPath, `big-${round}.bin`, size));
       expect(up.result.status, JSON.stringify(up.result.body)).toBe(201);
