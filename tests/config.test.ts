@@ -79,6 +79,7 @@ describe("configuration", () => {
     [{ ROOTCX_AUDIT_RETENTION_DAYS: "ninety" }, "ROOTCX_AUDIT_RETENTION_DAYS"],
     [{ ROOTCX_LOGIN_RATE_PER_MINUTE: "0" }, "ROOTCX_LOGIN_RATE_PER_MINUTE"],
     [{ ROOTCX_LOGIN_RATE_PER_MINUTE: "lots" }, "ROOTCX_LOGIN_RATE_PER_MINUTE"],
+    [{ ROOTCX_REGISTER_RATE_PER_HOUR: "0" }, "ROOTCX_REGISTER_RATE_PER_HOUR"],
     [{ ROOTCX_MIGRATION_TIMEOUT_SECONDS: "0" }, "ROOTCX_MIGRATION_TIMEOUT_SECONDS"],
     [{ ROOTCX_MIGRATION_TIMEOUT_SECONDS: "5m" }, "ROOTCX_MIGRATION_TIMEOUT_SECONDS"],
   ])("refuses %o with a message naming %s", (env, variable) => {
@@ -93,6 +94,7 @@ describe("configuration", () => {
 
   it("reads the sign-in rate per address, keeping the default when unset", () => {
     expect(loadConfig({ ROOTCX_DATA_DIR: tmpData(), ROOTCX_LOGIN_RATE_PER_MINUTE: "600" }).loginRatePerMinute).toBe(600);
+    expect(loadConfig({ ROOTCX_DATA_DIR: tmpData(), ROOTCX_REGISTER_RATE_PER_HOUR: "500" }).registerRatePerHour).toBe(500);
     expect(loadConfig({ ROOTCX_DATA_DIR: tmpData() }).loginRatePerMinute).toBeUndefined();
   });
 

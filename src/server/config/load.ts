@@ -36,6 +36,8 @@ export interface CoreConfig {
   trustedProxies: string | undefined;
   /** ROOTCX_LOGIN_RATE_PER_MINUTE; undefined keeps the default. */
   loginRatePerMinute: number | undefined;
+  /** ROOTCX_REGISTER_RATE_PER_HOUR; undefined keeps the default. */
+  registerRatePerHour: number | undefined;
   /** ROOTCX_RPC_TIMEOUT_MS: an app RPC's deadline (30 s by default). */
   rpcTimeoutMs: number;
   /** ROOTCX_UPLOAD_IDLE_TIMEOUT_MS: an upload body silent this long is 408 (20 s by default). */
@@ -120,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     generatedKeys,
     trustedProxies: e.ROOTCX_TRUSTED_PROXIES,
     loginRatePerMinute: e.ROOTCX_LOGIN_RATE_PER_MINUTE,
+    registerRatePerHour: e.ROOTCX_REGISTER_RATE_PER_HOUR,
     rpcTimeoutMs: e.ROOTCX_RPC_TIMEOUT_MS ?? 30_000,
     migrationTimeoutSeconds: e.ROOTCX_MIGRATION_TIMEOUT_SECONDS ?? 300,
     uploadIdleTimeoutMs: e.ROOTCX_UPLOAD_IDLE_TIMEOUT_MS ?? 20_000,

@@ -87,6 +87,10 @@ export const envSchema = z.object({
   ROOTCX_LOGIN_RATE_PER_MINUTE: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of attempts per minute (1 or more)" }).transform(Number).optional(),
   ),
+  /** Sign-ups one client address may make per hour (a test run registering many people needs more). */
+  ROOTCX_REGISTER_RATE_PER_HOUR: optionalString.pipe(
+    z.string().regex(/^[1-9]\d{0,5}$/, { message: "must be a whole number of sign-ups per hour (1 or more)" }).transform(Number).optional(),
+  ),
   ROOTCX_AUDIT_RETENTION_DAYS: optionalString.pipe(
     z.string().regex(/^[1-9]\d{0,4}$/, { message: "must be a whole number of days (1 or more)" }).transform(Number).optional(),
   ),
