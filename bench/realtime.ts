@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { freePort, startEmbeddedDatabase } from "../src/server/db/embedded.ts";
 import { createLogger } from "../src/server/log.ts";
-import { cpuSeconds, removeOnFailure, startProcess, type Row, type ServerProcess } from "./lib.ts";
+import { cpuSeconds, removeOnFailure, requestJson, startProcess, type Row, type ServerProcess } from "./lib.ts";
 
 const RATE = 100;
 const SECONDS = Number(process.env.BENCH_REALTIME_SECONDS ?? 10);
@@ -36,21 +36,10 @@ interface Phase {
   cpuPerEventUs: number;
 }
 
-async function call(base: string, method: string, route: string, body?: unknown, token?: string): Promise<unknown> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as unknown) : null;
-}
-
 async function signIn(base: string, email: string): Promise<{ token: string; id: string }> {
   const credentials = { email, password: "Bench-Password-2026" };
-  await call(base, "POST", "/api/v1/auth/register", credentials);
-  const r = (await call(base, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string; user: { id: string } };
+  await requestJson(base, "POST", "/api/v1/auth/register", credentials);
+  const r = (await requestJson(base, "POST", "/api/v1/auth/login", credentials)) as { accessToken: string; user: { id: string } };
   return { token: r.accessToken, id: r.user.id };
 }
 
@@ -157,11 +146,11 @@ export async function realtimeBench(): Promise<Row[]> {
   try {
     core = await startProcess(["--import", "tsx", "bench/auth-server.ts"], { ROOTCX_DATA_DIR: dataDir, DATABASE_URL: db.url }, await freePort());
     const admin = await signIn(core.url, "admin@rt.bench");
-    await call(core.url, "POST", "/api/v1/apps", { appId: "rtbench", name: "rtbench", version: "1.0.0", dataContract: [{ entityName: "item", fields: [{ name: "n", type: "number" }] }] }, admin.token);
+    await requestJson(core.url, "POST", "/api/v1/apps", { appId: "rtbench", name: "rtbench", version: "1.0.0", dataContract: [{ entityName: "item", fields: [{ name: "n", type: "number" }] }] }, admin.token);
     const reader = await signIn(core.url, "reader@rt.bench");
     const stranger = await signIn(core.url, "stranger@rt.bench");
-    await call(core.url, "POST", "/api/v1/roles", { name: "rt_reader", permissions: ["app:rtbench:item.read"] }, admin.token);
-    await call(core.url, "POST", "/api/v1/roles/assign", { userId: reader.id, role: "rt_reader" }, admin.token);
+    await requestJson(core.url, "POST", "/api/v1/roles", { name: "rt_reader", permissions: ["app:rtbench:item.read"] }, admin.token);
+    await requestJson(core.url, "POST", "/api/v1/roles/assign", { userId: reader.id, role: "rt_reader" }, admin.token);
     // The baseline's table: no trigger, no RLS; its writes announce the row themselves.
     await writer.query("CREATE SCHEMA bench_plain; CREATE TABLE bench_plain.item (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n double precision, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now())");
     plain = await startProcess(["--import", "tsx", "bench/realtime-plain-server.ts"], { DATABASE_URL: db.url }, await freePort());
