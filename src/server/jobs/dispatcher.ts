@@ -36,6 +36,8 @@ interface Running {
   /** Set at shutdown: the job was given back, so its late outcome must not be written (the lease fences it anyway). */
   abandoned: boolean;
   settled: Promise<void>;
+  /** The job's success on its way to the database, once its worker answered. */
+  written?: Promise<void>;
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -159,7 +161,8 @@ export class JobDispatcher implements JobsRuntime {
     const { pool } = this.core().db;
     while (!this.#stopped) {
       const perAppCap = this.config.perAppConcurrency + this.config.prefetch;
-      const free = this.config.globalConcurrency + this.config.prefetch - this.#running.size - this.#buffered.length;
+      // A success not yet written still counts: until its row says done, a crash of this Core would run it again.
+      const free = this.config.globalConcurrency + this.config.prefetch - this.#running.size - this.#buffered.length - this.#writes.size;
       if (free <= 0) return;
       const now = Date.now();
       for (const [app, until] of this.#stoppedApps) if (until <= now) this.#stoppedApps.delete(app);
@@ -232,13 +235,15 @@ export class JobDispatcher implements JobsRuntime {
       .catch((err: unknown) => this.core().log.warn({ err, msgId: job.msgId, appId: job.appId }, "jobs: recording a job's outcome failed; its lease will expire and it runs again"))
       .finally(() => {
         this.#running.delete(job.lease);
-        for (const counts of [this.#perApp, this.#claimedPerApp]) {
-          const n = (counts.get(job.appId) ?? 1) - 1;
-          if (n <= 0) counts.delete(job.appId);
-          else counts.set(job.appId, n);
-        }
+        // The worker is free: a buffered job may take its slot at once. The claim window (running, buffered and
+        // unwritten successes) shrinks only once the success is written, so what a crashed Core leaves to
+        // redeliver stays within concurrency + prefetch.
+        decrement(this.#perApp, job.appId);
         this.#dispatch();
-        this.wake();
+        void (running.written ?? Promise.resolve()).then(() => {
+          decrement(this.#claimedPerApp, job.appId);
+          this.wake();
+        });
       });
   }
 
@@ -283,6 +288,7 @@ export class JobDispatcher implements JobsRuntime {
       .catch((err: unknown) => core.log.warn({ err, msgId: job.msgId, appId: job.appId }, "jobs: recording a job's success failed; its lease will expire and it runs again"))
       .finally(() => this.#writes.delete(write));
     this.#writes.add(write);
+    running.written = write;
   }
 
   /** Queues a success for the next flush, which writes every success waiting by then in one statement. */
@@ -324,4 +330,10 @@ export class JobDispatcher implements JobsRuntime {
       if (moved.length < BATCH) return;
     }
   }
+}
+
+function decrement(counts: Map<string, number>, appId: string): void {
+  const n = (counts.get(appId) ?? 1) - 1;
+  if (n <= 0) counts.delete(appId);
+  else counts.set(appId, n);
 }
