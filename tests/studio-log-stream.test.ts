@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendBounded, filterLines, LOG_LEVELS, toLogLine, type LogLine } from "../src/app/workers/log-lines.ts";
 import { RECONNECTED_NOTE, runLogStream, type StreamStatus } from "../src/app/workers/log-stream.ts";
-import { SseParser, type SseEvent } from "../src/app/workers/sse-parser.ts";
+import { SseParser, sseEvents, type SseEvent } from "../src/app/workers/sse-parser.ts";
 import { DEPLOY, logsReadKey } from "../src/app/workers/worker-permissions.ts";
 import { DEPLOY_PERMISSION } from "../src/server/workers/deploy.ts";
 import { droppedNotice } from "../src/server/workers/log-subscriber.ts";
@@ -88,6 +88,28 @@ describe("the parser against the Core's own SSE writer", () => {
     for (const b of bytes) for (const ev of parser.push(decoder.decode(Uint8Array.of(b), { stream: true }))) lines.push(toLogLine(ev.data, lines.length));
     expect(lines.map((l) => ({ level: l.level, message: l.message }))).toEqual(entries);
     expect(lines.map((l) => l.dropped)).toEqual([false, false, false, true]);
+  });
+});
+
+describe("sseEvents: a response body as events", () => {
+  it("yields each event once its blank line arrives, across chunks cut inside a multi-byte character, and ends with the body", async () => {
+    const bytes = new TextEncoder().encode('id: 1\ndata: {"a":"é"}\n\n: keep-alive\n\nevent: resync\ndata: x\n\ndata: tail-without-blank-line');
+    const cut = bytes.indexOf(0xc3) + 1; // between the two bytes of "é"
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes.slice(0, cut));
+        c.enqueue(bytes.slice(cut));
+        c.close();
+      },
+    });
+    const events: SseEvent[] = [];
+    for await (const ev of sseEvents(body)) events.push(ev);
+    expect(events).toEqual([
+      { event: "message", data: '{"a":"é"}', id: "1" },
+      { event: "resync", data: "x", id: "1" },
+    ]);
+    // The reader's lock is released once the generator ends, so the body can be cancelled by its owner.
+    expect(body.locked).toBe(false);
   });
 });
 

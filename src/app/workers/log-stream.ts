@@ -1,7 +1,7 @@
 import { errorSentence } from "../components/api-error.ts";
 import { toLogLine, type LogLine } from "./log-lines.ts";
 import { errorFromBody, RestError } from "./rest.ts";
-import { SseParser } from "./sse-parser.ts";
+import { sseEvents } from "./sse-parser.ts";
 
 export type StreamStatus =
   | { kind: "connecting" }
@@ -70,16 +70,9 @@ export async function runLogStream(o: LogStreamOptions): Promise<void> {
       if (!first) o.line({ level: "system", message: RECONNECTED_NOTE, dropped: false, local: true });
       first = false;
       o.status({ kind: "live" });
-      const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      const parser = new SseParser();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        for (const ev of parser.push(decoder.decode(value, { stream: true }))) {
-          delivered = true;
-          o.line(toLogLine(ev.data, 0));
-        }
+      for await (const ev of sseEvents(res.body)) {
+        delivered = true;
+        o.line(toLogLine(ev.data, 0));
       }
     } catch (err) {
       if (signal.aborted) return;

@@ -63,3 +63,19 @@ export class SseParser {
     else if (field === "id" && !value.includes("\0")) this.id = value;
   }
 }
+
+/** The events of a streamed response body, as they arrive; ends when the stream does (or throws when it fails). */
+export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      yield* parser.push(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

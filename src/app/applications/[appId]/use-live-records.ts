@@ -3,7 +3,7 @@ import { useIsFetching } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { defaultBackoff } from "../../workers/log-stream.ts";
 import { authHeaders, errorFromBody } from "../../workers/rest.ts";
-import { SseParser } from "../../workers/sse-parser.ts";
+import { sseEvents } from "../../workers/sse-parser.ts";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "off";
 export type RecentChange = "insert" | "update";
@@ -110,23 +110,16 @@ export function useLiveRecords(appId: string, entity: string, where: Record<stri
           attempt = 0;
           // Changes made before this stream was live (since the page loaded, or during a resync) are in no event.
           if (!lastEventId) scheduleRefresh();
-          const reader = res.body.getReader();
-          const decoder = new TextDecoder();
-          const parser = new SseParser();
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            for (const ev of parser.push(decoder.decode(value, { stream: true }))) {
-              if (ev.event === "resync") lastEventId = undefined;
-              if (ev.event !== "message") {
-                scheduleRefresh();
-                continue;
-              }
-              if (ev.id) lastEventId = ev.id;
-              const change = JSON.parse(ev.data) as ChangeData;
-              mark(change.id, change.op === "delete" ? undefined : change.op);
+          for await (const ev of sseEvents(res.body)) {
+            if (ev.event === "resync") lastEventId = undefined;
+            if (ev.event !== "message") {
               scheduleRefresh();
+              continue;
             }
+            if (ev.id) lastEventId = ev.id;
+            const change = JSON.parse(ev.data) as ChangeData;
+            mark(change.id, change.op === "delete" ? undefined : change.op);
+            scheduleRefresh();
           }
         } catch {
           if (signal.aborted) return;
