@@ -91,7 +91,7 @@ export async function startCore(opts: StartOptions = {}): Promise<RunningCore> {
     vault = await Vault.open(db.pool, { masterKey: config.masterKey, keySource: config.masterKeySource, dataDir: config.dataDir, log });
     auth = await startAuthRuntime({ jwtSecret: config.jwtSecret, pool: db.pool, databaseUrl: db.url, log, limits: { ...(config.loginRatePerMinute ? { loginPerIpPerMinute: config.loginRatePerMinute } : {}), ...(config.registerRatePerHour ? { registrationsPerIpPerHour: config.registerRatePerHour } : {}), ...opts.authLimits } });
     const principals = auth.principals;
-    governed = await startGovernedExecutor(db.pool, db.url, log, (uid) => principals.permissions(uid)).catch(async (err: unknown) => {
+    governed = await startGovernedExecutor(db.pool, db.url, log, (uid) => principals.cachedPermissions(uid) ?? principals.permissions(uid)).catch(async (err: unknown) => {
       await principals.stop();
       throw err;
     });

@@ -115,11 +115,17 @@ export class PrincipalDirectory {
     for (const s of this.#subscribers) s.reset();
   }
 
+  /** The user's permissions when this process holds them fresh, without waiting: the governed hot path asks first. */
+  cachedPermissions(userId: string): string[] | undefined {
+    const cached = this.#listening ? this.#permissions.get(userId) : undefined;
+    return cached && Date.now() - cached.at < TTL_MS ? cached.permissions : undefined;
+  }
+
   /** The user's permissions through its roles, cached like the principal itself. */
   async permissions(userId: string): Promise<string[]> {
     const now = Date.now();
-    const cached = this.#listening ? this.#permissions.get(userId) : undefined;
-    if (cached && now - cached.at < TTL_MS) return cached.permissions;
+    const cached = this.cachedPermissions(userId);
+    if (cached) return cached;
     const epoch = this.#epoch;
     const { permissions } = await resolvePermissions(this.pool, userId);
     if (this.#listening && epoch === this.#epoch) this.#permissions.set(userId, { permissions, at: now });

@@ -22,6 +22,10 @@ export interface Claims {
   perms: string;
 }
 
+/** A user's permission keys: the array itself when they are already known (a cache hit), a promise otherwise. */
+export type PermissionsOf = (userId: string) => readonly string[] | Promise<readonly string[]>;
+const NO_PERMISSIONS: readonly string[] = Object.freeze([]);
+
 /** Stores a permission set under its digest (idempotent); the executor's role may not write the table itself. */
 export type PermissionSetWriter = (digest: string, keys: readonly string[]) => Promise<void>;
 /** Digests remembered by key list; past this many distinct lists the memory starts over. */
@@ -68,7 +72,7 @@ export class GovernedExecutor {
   readonly #pool: pg.Pool;
   readonly #key: Buffer;
 
-  readonly #permissionsOf: (userId: string) => Promise<string[]>;
+  readonly #permissionsOf: PermissionsOf;
   readonly #writeSet: PermissionSetWriter;
   /** Digests of the sets already stored: by list identity (the principal cache hands out the same array), then by content. */
   readonly #setsByList = new WeakMap<readonly string[], string>();
@@ -80,7 +84,7 @@ export class GovernedExecutor {
   readonly #statements = new Map<string, { name: string; placeholders: number }>();
   #nextName = 0;
 
-  constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: (userId: string) => Promise<string[]>; writeSet: PermissionSetWriter; max?: number }) {
+  constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: PermissionsOf; writeSet: PermissionSetWriter; max?: number }) {
     this.#key = Buffer.from(opts.claimsKeyHex, "hex");
     this.#permissionsOf = opts.permissionsOf;
     this.#writeSet = opts.writeSet;
@@ -123,10 +127,24 @@ export class GovernedExecutor {
     return digest;
   }
 
-  /** The signed claims for one transaction on backend `pid`: who, with which permissions, until when. */
-  async #claimsFor(principal: Principal | null, opts: GovernedOptions, pid: number): Promise<string> {
-    const perms = opts.delegated?.permissions ?? (principal ? await this.#permissionsOf(principal.userId) : []);
-    const digest = this.#setsByList.get(perms) ?? (await this.permissionSet(perms));
+  /**
+   * The signed claims for one transaction on backend `pid`: who, with which permissions, until when. A string when
+   * the principal's permissions and their set are already known (the usual request), a promise otherwise: the hot
+   * path then does not wait on a promise for work that is already done.
+   */
+  #claimsFor(principal: Principal | null, opts: GovernedOptions, pid: number): string | Promise<string> {
+    const perms = opts.delegated?.permissions ?? (principal ? this.#permissionsOf(principal.userId) : NO_PERMISSIONS);
+    if (perms instanceof Promise) return perms.then((held) => this.#claimsWith(held, principal, opts, pid));
+    return this.#claimsWith(perms, principal, opts, pid);
+  }
+
+  #claimsWith(perms: readonly string[], principal: Principal | null, opts: GovernedOptions, pid: number): string | Promise<string> {
+    const digest = perms.length === 0 ? "" : this.#setsByList.get(perms);
+    if (digest === undefined) return this.permissionSet(perms).then((stored) => this.#signFor(stored, principal, opts, pid));
+    return this.#signFor(digest, principal, opts, pid);
+  }
+
+  #signFor(digest: string, principal: Principal | null, opts: GovernedOptions, pid: number): string {
     const uid = principal?.userId ?? "";
     const delegator = opts.delegated?.delegatorUid ?? "";
     const trigger = opts.trigger ?? "api";
@@ -171,7 +189,8 @@ export class GovernedExecutor {
     const pid = (client as unknown as { processID: number }).processID;
     let claims: string;
     try {
-      claims = await this.#claimsFor(principal, opts, pid);
+      const pending = this.#claimsFor(principal, opts, pid);
+      claims = typeof pending === "string" ? pending : await pending;
     } catch (err) {
       client.release();
       throw err;
@@ -203,48 +222,47 @@ export class GovernedExecutor {
    * trips set the cost. `$n` in `sql` are placeholders only (the Core's SQL never writes them inside literals).
    */
   async runOne<R extends pg.QueryResultRow>(principal: Principal | null, opts: GovernedOptions, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    // One async function on the hot path (each level costs a promise and a microtask per request).
     const observe = this.#observe;
-    if (!observe) return this.#runOne<R>(principal, opts, sql, params);
-    const started = performance.now();
+    const started = observe ? performance.now() : 0;
     let committed = false;
     try {
-      const result = await this.#runOne<R>(principal, opts, sql, params);
-      committed = true;
-      return result;
+      const statement = this.#statement(sql, params);
+      const client = await this.#pool.connect();
+      let broken = false;
+      try {
+        const pid = (client as unknown as { processID: number }).processID;
+        const pending = this.#claimsFor(principal, opts, pid);
+        const prelude = this.#preludeStatement(opts, typeof pending === "string" ? pending : await pending);
+        let result: pg.QueryResult<R>;
+        try {
+          result = await this.#send<R>(client, prelude, statement);
+        } catch (err) {
+          // A prepared statement whose table gained or lost columns under it (SELECT *) is refused before it runs,
+          // and has been forgotten: prepared again, it answers with the table's new shape.
+          if (!isStalePlan(err)) throw err;
+          result = await this.#send<R>(client, prelude, statement);
+        }
+        committed = true;
+        return result;
+      } catch (err) {
+        // The implicit transaction is rolled back by PostgreSQL; a connection that no longer answers is dropped.
+        await client.query("SELECT 1").catch(() => {
+          broken = true;
+        });
+        throw err;
+      } finally {
+        client.release(broken ? new Error("governed connection unusable") : undefined);
+      }
     } finally {
-      observe("one", committed, (performance.now() - started) / 1000);
+      if (observe) observe("one", committed, (performance.now() - started) / 1000);
     }
   }
 
-  async #runOne<R extends pg.QueryResultRow>(principal: Principal | null, opts: GovernedOptions, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
-    const statement = this.#statement(sql, params);
-    const client = await this.#pool.connect();
-    let broken = false;
-    try {
-      const pid = (client as unknown as { processID: number }).processID;
-      const claims = await this.#claimsFor(principal, opts, pid);
-      const prelude = this.#preludeStatement(opts, claims);
-      const send = () =>
-        new Promise<pg.QueryResult<R>>((resolve, reject) => {
-          client.query(new PipelinedStatement<R>(prelude, statement, (err, result) => (err ? reject(err) : resolve(result))));
-        });
-      try {
-        return await send();
-      } catch (err) {
-        // A prepared statement whose table gained or lost columns under it (SELECT *) is refused before it runs,
-        // and has been forgotten: prepared again, it answers with the table's new shape.
-        if (!isStalePlan(err)) throw err;
-        return await send();
-      }
-    } catch (err) {
-      // The implicit transaction is rolled back by PostgreSQL; a connection that no longer answers is dropped.
-      await client.query("SELECT 1").catch(() => {
-        broken = true;
-      });
-      throw err;
-    } finally {
-      client.release(broken ? new Error("governed connection unusable") : undefined);
-    }
+  #send<R extends pg.QueryResultRow>(client: pg.PoolClient, prelude: PipelineStatement, statement: PipelineStatement): Promise<pg.QueryResult<R>> {
+    return new Promise((resolve, reject) => {
+      client.query(new PipelinedStatement<R>(prelude, statement, (err, result) => (err ? reject(err) : resolve(result))));
+    });
   }
 
   #statement(sql: string, params: unknown[]): PipelineStatement {
@@ -285,7 +303,7 @@ export async function startGovernedExecutor(
   pool: pg.Pool,
   databaseUrl: string,
   log: Logger,
-  permissionsOf: (userId: string) => Promise<string[]>,
+  permissionsOf: PermissionsOf,
 ): Promise<GovernedExecutor> {
   const { rows } = await pool.query<{ gateway: { role: string; password: string } | null; key: string | null }>(
     `SELECT (SELECT value FROM rootcx_system.config WHERE key = 'governance.gateway') AS gateway,
