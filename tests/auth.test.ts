@@ -152,6 +152,10 @@ describe("token security", () => {
     expect(r.status).toBe(401);
     expect(r.body).toEqual({ error: "invalid token type" });
     expect(await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: admin.accessToken })).toMatchObject({ status: 401, body: { error: "invalid token type" } });
+    // Again, now that both signatures were verified and cached: the cached path checks the kind the same way.
+    expect(await meWith(admin.refreshToken)).toMatchObject({ status: 401, body: { error: "invalid token type" } });
+    expect(await meWith(admin.refreshToken)).toMatchObject({ status: 401, body: { error: "invalid token type" } });
+    expect(await api(core, "POST", "/api/v1/auth/refresh", { refreshToken: admin.accessToken })).toMatchObject({ status: 401, body: { error: "invalid token type" } });
   });
 
   it("refuses a tampered signature and a tampered payload", async () => {

@@ -67,6 +67,11 @@ export class AppRegistry {
     this.#cache.delete(appId);
   }
 
+  /** The app as cached, without waiting (null: known not to exist); undefined when the database must be asked. */
+  cached(appId: string): InstalledApp | null | undefined {
+    return this.#listener.listening ? this.#cache.get(appId) : undefined;
+  }
+
   async get(appId: string): Promise<InstalledApp | null> {
     if (this.#listener.listening && this.#cache.has(appId)) return this.#cache.get(appId)!;
     const epoch = this.#epoch;

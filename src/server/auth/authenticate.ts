@@ -17,9 +17,11 @@ export async function authenticate(core: Core, authorization: string | undefined
   const token = BEARER.exec(authorization)?.[1];
   if (!token) throw new CoreError("UNAUTHORIZED", "invalid authorization header");
   if (isApiKey(token)) return credentialDirectory(core).authenticate(token);
-  const claims = await core.auth.tokens.verifyAccess(token);
+  // A session's requests present the same token, and its user and session are cached: answered without waiting.
+  const claims = core.auth.tokens.cachedAccess(token) ?? (await core.auth.tokens.verifyAccess(token));
   if (!UUID.test(claims.sub)) throw new CoreError("UNAUTHORIZED", "invalid token");
-  const user = await core.auth.principals.lookup(claims.sub, claims.sid);
+  const cached = core.auth.principals.cachedLookup(claims.sub, claims.sid);
+  const user = cached === undefined ? await core.auth.principals.lookup(claims.sub, claims.sid) : cached;
   if (!user) throw new CoreError("UNAUTHORIZED", "session ended or user disabled");
   return {
     userId: user.id,

@@ -137,37 +137,48 @@ export class PrincipalDirectory {
    * session is open, unexpired and its own.
    */
   async lookup(userId: string, sessionId: string): Promise<PrincipalUser | undefined> {
+    const cached = this.cachedLookup(userId, sessionId);
+    if (cached !== undefined) return cached ?? undefined;
     const now = Date.now();
-    const cachedUser = this.#listening ? this.#users.get(userId) : undefined;
-    const cachedSession = this.#listening ? this.#sessions.get(sessionId) : undefined;
-    let user: PrincipalUser | null;
-    let session: SessionEntry | null | undefined;
-    if (cachedUser && now - cachedUser.at < TTL_MS && cachedSession && now - cachedSession.at < TTL_MS) {
-      user = cachedUser.user;
-      session = cachedSession?.session;
-    } else {
-      const epoch = this.#epoch;
-      const { rows } = await this.pool.query<PrincipalUser & { session_user: string | null; session_expires: Date | null }>(
-        `SELECT u.id, u.email, u.display_name AS "displayName", u.created_at AS "createdAt",
-                u.disabled_at IS NOT NULL AS disabled, u.kind, s.user_id AS session_user, s.expires_at AS session_expires
-           FROM rootcx_system.users u
-           LEFT JOIN rootcx_system.sessions s ON s.id = $2::uuid
-          WHERE u.id = $1::uuid AND (NOT u.is_system OR (u.kind = 'service' AND u.owner_of_record IS NOT NULL))`,
-        [userId, sessionId],
-      );
-      const row = rows[0];
-      user = row ? { id: row.id, email: row.email, displayName: row.displayName, createdAt: row.createdAt, disabled: row.disabled, kind: row.kind } : null;
-      session = row?.session_user && row.session_expires ? { userId: row.session_user, expiresAt: row.session_expires.getTime() } : null;
-      // A change that committed while this read was in flight bumped the epoch: do not cache a stale answer.
-      if (this.#listening && epoch === this.#epoch) {
-        this.#users.set(userId, { user, at: now });
-        // Without a user row the join read nothing of the session: caching "no session" would end that session
-        // (someone else's, for a token naming another subject) for every request until the entry expires.
-        if (row) this.#sessions.set(sessionId, { session, at: now });
-      }
+    const epoch = this.#epoch;
+    const { rows } = await this.pool.query<PrincipalUser & { session_user: string | null; session_expires: Date | null }>(
+      `SELECT u.id, u.email, u.display_name AS "displayName", u.created_at AS "createdAt",
+              u.disabled_at IS NOT NULL AS disabled, u.kind, s.user_id AS session_user, s.expires_at AS session_expires
+         FROM rootcx_system.users u
+         LEFT JOIN rootcx_system.sessions s ON s.id = $2::uuid
+        WHERE u.id = $1::uuid AND (NOT u.is_system OR (u.kind = 'service' AND u.owner_of_record IS NOT NULL))`,
+      [userId, sessionId],
+    );
+    const row = rows[0];
+    const user: PrincipalUser | null = row ? { id: row.id, email: row.email, displayName: row.displayName, createdAt: row.createdAt, disabled: row.disabled, kind: row.kind } : null;
+    const session: SessionEntry | null = row?.session_user && row.session_expires ? { userId: row.session_user, expiresAt: row.session_expires.getTime() } : null;
+    // A change that committed while this read was in flight bumped the epoch: do not cache a stale answer.
+    if (this.#listening && epoch === this.#epoch) {
+      this.#users.set(userId, { user, at: now });
+      // Without a user row the join read nothing of the session: caching "no session" would end that session
+      // (someone else's, for a token naming another subject) for every request until the entry expires.
+      if (row) this.#sessions.set(sessionId, { session, at: now });
     }
-    if (!user || user.disabled) return undefined;
-    if (!session || session.userId !== userId || session.expiresAt <= now) return undefined;
-    return user;
+    return admitted(user, session, userId, now) ?? undefined;
   }
+
+  /**
+   * lookup without waiting, when this process holds both the user and the session fresh: the user, or null when
+   * it is refused; undefined when the database must be asked.
+   */
+  cachedLookup(userId: string, sessionId: string): PrincipalUser | null | undefined {
+    if (!this.#listening) return undefined;
+    const now = Date.now();
+    const cachedUser = this.#users.get(userId);
+    const cachedSession = this.#sessions.get(sessionId);
+    if (!cachedUser || now - cachedUser.at >= TTL_MS || !cachedSession || now - cachedSession.at >= TTL_MS) return undefined;
+    return admitted(cachedUser.user, cachedSession.session, userId, now);
+  }
+}
+
+/** The user when it exists, is enabled, and the session is its own and unexpired; null otherwise. */
+function admitted(user: PrincipalUser | null, session: SessionEntry | null | undefined, userId: string, now: number): PrincipalUser | null {
+  if (!user || user.disabled) return null;
+  if (!session || session.userId !== userId || session.expiresAt <= now) return null;
+  return user;
 }

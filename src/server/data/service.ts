@@ -31,7 +31,8 @@ export async function entityOf(core: Core, appId: string, entity: string): Promi
   if (!IDENTIFIER.test(appId)) throw new CoreError("BAD_REQUEST", "invalid app id");
   if (isReservedSchema(appId)) throw new CoreError("FORBIDDEN", `${appId} is not an app`);
   if (!IDENTIFIER.test(entity)) throw new CoreError("BAD_REQUEST", "invalid entity name");
-  const app = await core.apps.get(appId);
+  const cached = core.apps.cached(appId);
+  const app = cached === undefined ? await core.apps.get(appId) : cached;
   if (!app) throw new CoreError("NOT_FOUND", `app ${appId} not found`);
   const model = app.entities.get(entity);
   if (!model) throw new CoreError("NOT_FOUND", `entity ${entity} not found in app ${appId}`);
