@@ -1,4 +1,5 @@
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { EventSource } from "eventsource";
 import type { AppRouter } from "../server/trpc/app-router.ts";
 
 export type { AppRouter };
@@ -13,10 +14,31 @@ export function trpcUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/api/trpc`;
 }
 
-/** A typed client for a running Core: `await createCoreClient("http://127.0.0.1:9100").system.version.query()`. */
+/**
+ * A typed client for a running Core: `await createCoreClient("http://127.0.0.1:9100").system.version.query()`.
+ * Subscriptions (`realtime.changes`) arrive as server-sent events and resume from the last change on reconnect:
+ * `client.realtime.changes.subscribe({ appId, entity }, { onData: (e) => … })`.
+ */
 export function createCoreClient(baseUrl: string, opts: CoreClientOptions = {}) {
+  const url = trpcUrl(baseUrl);
+  const fetchImpl = opts.fetch ?? fetch;
+  const headers = async () => (typeof opts.headers === "function" ? await opts.headers() : (opts.headers ?? {}));
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: trpcUrl(baseUrl), headers: opts.headers, fetch: opts.fetch })],
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        // The eventsource ponyfill, because a browser's EventSource cannot send an Authorization header; the
+        // headers are asked for on every (re)connection, so a refreshed token is the one a reconnect presents.
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: async (input, init) => fetchImpl(input, { ...init, headers: { ...init.headers, ...(await headers()) } }),
+          }),
+        }),
+        false: httpBatchLink({ url, headers: opts.headers, fetch: opts.fetch }),
+      }),
+    ],
   });
 }
 
