@@ -35,8 +35,8 @@ const tags = ["data"];
 /** Authenticates, then resolves the entity: an unknown app or entity is a 404 only for a signed-in caller. */
 async function target(req: RestRequest) {
   const principal = await req.principal();
-  const entity = await service.entityOf(req.core, req.params.appId ?? "", req.params.entity ?? "");
-  return { principal, entity };
+  const model = service.entityOf(req.core, req.params.appId ?? "", req.params.entity ?? "");
+  return { principal, entity: model instanceof Promise ? await model : model };
 }
 
 export const dataRoutes: RestRoute[] = [
