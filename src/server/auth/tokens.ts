@@ -110,10 +110,6 @@ export class TokenService {
   }
 }
 
-/**
- * A token signed with the right key may still claim more than this Core ever issues: a lifetime longer than the
- * configured one, or an issue time ahead of the clock (which would stretch any age check). Both are refused.
- */
 /** An access token's claims from its verified payload: any other kind of token, or one without a session, is refused. */
 function accessClaims(p: JWTPayload): AccessClaims & { exp: number } {
   if (p.typ !== "access" || typeof p.sub !== "string" || typeof p.email !== "string" || p.email === "" || "session_id" in p) {
@@ -126,6 +122,10 @@ function accessClaims(p: JWTPayload): AccessClaims & { exp: number } {
   return { sub: p.sub, email: p.email, sid: p.sid, exp: p.exp! };
 }
 
+/**
+ * A token signed with the right key may still claim more than this Core ever issues: a lifetime longer than the
+ * configured one, or an issue time ahead of the clock (which would stretch any age check). Both are refused.
+ */
 function checkLifetime(p: JWTPayload, maxSeconds: number): void {
   const { iat, exp } = p as { iat: number; exp: number }; // presence and type checked by jwtVerify
   if (iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new CoreError("UNAUTHORIZED", "invalid token: issued in the future");
