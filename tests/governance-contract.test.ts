@@ -245,6 +245,12 @@ describe("GET /audit, /audit/verify and retention", () => {
   it.each([
     ["nope=1", /unknown audit filter: nope/],
     ["operation__like=x", /unknown audit filter/],
+    // Names of Object.prototype's members, as fields and as operators (the property test found `?toString` → 500).
+    ["toString", /unknown audit filter: toString/],
+    ["constructor=x", /unknown audit filter: constructor/],
+    ["__proto__=x", /unknown audit filter: __proto__/],
+    ["operation__toString=x", /unknown audit filter: operation__toString/],
+    ["operation__hasOwnProperty=x", /unknown audit filter/],
     ["limit=0", /limit/],
     ["limit=5000", /limit/],
     ["before=1;DROP", /before/],

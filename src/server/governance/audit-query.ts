@@ -52,8 +52,9 @@ export async function queryAudit(db: Queryable, params: URLSearchParams): Promis
   for (const [name, raw] of params) {
     if (CONTROL.has(name)) continue;
     const [fieldName, opName = "", extra] = name.split("__");
-    const field = fieldName ? FIELDS[fieldName] : undefined;
-    if (!field || extra !== undefined || !(opName in OPS)) throw new CoreError("BAD_REQUEST", `unknown audit filter: ${name}`);
+    // Own keys only: `toString` or `constructor__neq` would otherwise find Object.prototype's members.
+    const field = fieldName && Object.hasOwn(FIELDS, fieldName) ? FIELDS[fieldName] : undefined;
+    if (!field || extra !== undefined || !Object.hasOwn(OPS, opName)) throw new CoreError("BAD_REQUEST", `unknown audit filter: ${name}`);
     const op = OPS[opName as keyof typeof OPS];
     if (field.type === "time" && Number.isNaN(Date.parse(raw))) throw new CoreError("BAD_REQUEST", `${name}: not a date`);
     if (field.type === "uuid" && op !== "ILIKE" && !/^[0-9a-f-]{36}$/i.test(raw)) throw new CoreError("BAD_REQUEST", `${name}: not a uuid`);

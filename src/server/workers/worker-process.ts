@@ -439,7 +439,7 @@ export class WorkerProcess {
         this.#log("event", truncate(`${typeof msg.name === "string" ? msg.name : "event"} ${JSON.stringify(msg.data ?? null)}`, MAX_LOG_BYTES));
         return;
       default:
-        if (msg.type in DATA_REQUESTS && (typeof msg.id === "string" || typeof msg.id === "number")) {
+        if (typeof msg.type === "string" && Object.hasOwn(DATA_REQUESTS, msg.type) && (typeof msg.id === "string" || typeof msg.id === "number")) {
           this.#onDataRequest(msg as WorkerRequest);
           return;
         }
