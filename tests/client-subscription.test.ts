@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCoreClient } from "../src/client/index.ts";
 import type { ChangeMessage } from "../src/server/realtime/router.ts";
 import { api, signUpAndIn, startTestCore, type Session, type TestCore } from "./harness.ts";
+import { waitFor } from "./workers-helpers.ts";
 
 let core: TestCore;
 let admin: Session;
@@ -16,14 +17,6 @@ beforeAll(async () => {
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 });
 afterAll(() => core.dispose());
-
-async function until<T>(what: string, read: () => T | undefined, ms = 10_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) {
-    const v = read();
-    if (v !== undefined) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("the TypeScript client's subscriptions", () => {
   it("receives the changes it may see through realtime.changes, with the headers asked for per connection", async () => {
@@ -43,12 +36,12 @@ describe("the TypeScript client's subscriptions", () => {
       { onStarted: () => (started = true), onData: (e) => seen.push(e as unknown as { id: string; data: ChangeMessage }), onError: (err) => errors.push(err) },
     );
     try {
-      await until("the stream to open", () => (started ? true : undefined));
+      await waitFor("the stream to open", () => (started ? true : undefined));
       await sleep(300);
       expect((await api(core, "POST", BASE, { title: "skipped" }, admin.accessToken)).status).toBe(201);
       const created = await api(core, "POST", BASE, { title: "wanted" }, admin.accessToken);
       expect(created.status).toBe(201);
-      const change = await until("the change", () => seen[0]);
+      const change = await waitFor("the change", () => seen[0]);
       expect(change).toMatchObject({ id: expect.stringMatching(/^\d+$/), data: { op: "insert", record: { id: created.body.id, title: "wanted" } } });
       await sleep(300);
       expect(seen).toHaveLength(1);
@@ -58,7 +51,7 @@ describe("the TypeScript client's subscriptions", () => {
       sub.unsubscribe();
     }
     // Unsubscribing closes the stream on the Core.
-    await until("the Core to drop the subscriber", () => (core.core.realtime.stats().subscribers === 0 ? true : undefined));
+    await waitFor("the Core to drop the subscriber", () => (core.core.realtime.stats().subscribers === 0 ? true : undefined));
   });
 
   it("a client without a token is refused with UNAUTHORIZED, not left retrying silently", async () => {
@@ -67,7 +60,7 @@ describe("the TypeScript client's subscriptions", () => {
     let data = 0;
     const sub = client.realtime.changes.subscribe({ appId: "subapp", entity: "note" }, { onData: () => data++, onError: (err) => errors.push(err) });
     try {
-      const err = await until("the refusal", () => errors[0]);
+      const err = await waitFor("the refusal", () => errors[0]);
       expect(err.data?.code).toBe("UNAUTHORIZED");
       expect(data).toBe(0);
     } finally {
