@@ -278,6 +278,7 @@ describe("the console's role", () => {
       "SELECT pg_ls_dir('.')",
       "SELECT pg_terminate_backend(pg_backend_pid())",
       "SELECT * FROM rootcx_system.claims_key",
+      "SELECT mac_ipad FROM rootcx_system.permission_sets",
       "SELECT value FROM rootcx_system.config",
       "SELECT ciphertext FROM rootcx_system.secrets",
       "SELECT password_hash FROM rootcx_system.users",

@@ -87,6 +87,25 @@ describe("claims name a stored permission set", () => {
     expect(await check([], "app:crm:deals.read")).toBe(false);
   });
 
+  it("keeps in each set the wildcard prefixes of its keys and the claims key's pads, and follows the key", async () => {
+    await core.core.governed.permissionSet(["app:crm:*", "app:hr:people.read", "*"]);
+    const row = async () =>
+      (await owner.query(`SELECT s.wildcards, s.mac_ipad = k.ipad AND s.mac_opad = k.opad AS pads FROM rootcx_system.permission_sets s, rootcx_system.claims_key k
+                           WHERE 'app:hr:people.read' = ANY (s.keys) AND 'app:crm:*' = ANY (s.keys)`)).rows[0] as { wildcards: string[]; pads: boolean };
+    expect(await row()).toEqual({ wildcards: ["app:crm:"], pads: true });
+    // A changed key reaches every set at once (the old pads would refuse every claims the Core signs with it).
+    const before = (await owner.query("SELECT ipad, opad FROM rootcx_system.claims_key")).rows[0] as { ipad: Buffer; opad: Buffer };
+    try {
+      await owner.query("UPDATE rootcx_system.claims_key SET ipad = decode(repeat('36', 64), 'hex'), opad = decode(repeat('5c', 64), 'hex')");
+      expect(await row()).toEqual({ wildcards: ["app:crm:"], pads: true });
+      expect((await owner.query("SELECT count(*)::int AS n FROM rootcx_system.permission_sets WHERE mac_ipad <> decode(repeat('36', 64), 'hex')")).rows[0].n).toBe(0);
+    } finally {
+      await owner.query("UPDATE rootcx_system.claims_key SET ipad = $1, opad = $2", [before.ipad, before.opad]);
+    }
+    expect(await row()).toEqual({ wildcards: ["app:crm:"], pads: true });
+    expect(await as("reader", count)).toBe(2);
+  });
+
   it("gives the executor no access to the sets", async () => {
     expect(await code(as("admin", (c) => c.query("SELECT * FROM rootcx_system.permission_sets")))).toBe("42501");
     expect(await code(as("admin", (c) => c.query("INSERT INTO rootcx_system.permission_sets (digest, keys) VALUES (repeat('a', 64), '{*}')")))).toBe("42501");
@@ -132,6 +151,24 @@ describe("claims tampered with inside a transaction", () => {
       return out;
     });
     expect(seen).toEqual([0, 0, 0, 0, 2]);
+  });
+
+  it("reads nothing, and raises nothing, when forged claims name a stored set but carry fields no cast accepts", async () => {
+    // check_access tests the MAC before it casts the pid and expiry (0028): unsigned garbage reads as anonymous.
+    const adminSet = await core.core.governed.permissionSet(["*"]);
+    const seen = await as("nobody", async (c) => {
+      const out: number[] = [];
+      for (const forged of [
+        `${"z".repeat(64)}.${users.admin!.userId}|0|||api|not-a-pid|not-a-time|${adminSet}`,
+        `${"0".repeat(64)}.${users.admin!.userId}|0|||api|${await pidOf(c)}|99999999999999999999999|${adminSet}`,
+        `short|0|||api|1|1|${adminSet}`,
+      ]) {
+        await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(forged)}`);
+        out.push(await count(c));
+      }
+      return out;
+    });
+    expect(seen).toEqual([0, 0, 0]);
   });
 
   it("does not carry one principal's access into the next transaction on the same connection", async () => {
