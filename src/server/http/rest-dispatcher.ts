@@ -55,8 +55,12 @@ export function createRestDispatcher(routes: RestRoute[]): RestDispatcher {
         const authenticated = authenticateOnce(ctx.core, req.headers.authorization);
         // A route documented as needing a bearer token refuses an unauthenticated caller before saying anything about its input.
         if (route.docs && (route.docs.auth ?? "bearer") === "bearer") await authenticated();
+        // Every field written out, not `...ctx`: V8 missed its property-definition cache on the spread literal
+        // on every request (perf: 6 % of the Core's CPU under the data bench).
         const request: RestRequest = {
-          ...ctx,
+          core: ctx.core,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
           userAgent: req.headers["user-agent"] ?? null,
           principal: authenticated,
           raw: req,
