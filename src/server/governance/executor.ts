@@ -80,9 +80,14 @@ export class GovernedExecutor {
   /** Signed claims by backend, principal, delegator, trigger and permission set, with when to stop reusing them. */
   readonly #signed = new Map<string, { claims: string; until: number }>();
   #observe: TransactionObserver | undefined;
-  /** Statement names by text (least recently used first), and the highest placeholder each text uses. */
-  readonly #statements = new Map<string, { name: string; placeholders: number }>();
+  /**
+   * Statement names by text, the highest placeholder each text uses, and when each was last used (a tick of
+   * #uses): a hit only stamps its entry, where moving it to the end of the Map made V8 rehash the table every
+   * few requests; the least recently used is looked for only when a new text finds the Map full.
+   */
+  readonly #statements = new Map<string, { name: string; placeholders: number; used: number }>();
   #nextName = 0;
+  #uses = 0;
 
   constructor(opts: { gatewayUrl: string; claimsKeyHex: string; log: Logger; permissionsOf: PermissionsOf; writeSet: PermissionSetWriter; max?: number }) {
     this.#key = Buffer.from(opts.claimsKeyHex, "hex");
@@ -268,15 +273,15 @@ export class GovernedExecutor {
   #statement(sql: string, params: unknown[]): PipelineStatement {
     let known = this.#statements.get(sql);
     if (known) {
-      this.#statements.delete(sql); // to the end of the recency order
+      known.used = ++this.#uses;
     } else {
       let placeholders = 0;
       for (const m of sql.matchAll(/\$(\d+)/g)) placeholders = Math.max(placeholders, Number(m[1]));
       // A name is never reused for another text: a connection may still hold the statement an old name named.
-      known = { name: `rcx_s${this.#nextName++}`, placeholders };
-      if (this.#statements.size >= NAMED_STATEMENTS) this.#statements.delete(this.#statements.keys().next().value!);
+      known = { name: `rcx_s${this.#nextName++}`, placeholders, used: ++this.#uses };
+      if (this.#statements.size >= NAMED_STATEMENTS) this.#statements.delete(leastRecentlyUsed(this.#statements));
+      this.#statements.set(sql, known);
     }
-    this.#statements.set(sql, known);
     if (known.placeholders > params.length) throw new CoreError("INTERNAL", `placeholder $${known.placeholders} has no parameter`);
     return { name: known.name, text: sql, values: params.map(parameter) };
   }
@@ -321,6 +326,19 @@ export async function startGovernedExecutor(
   // Fail at boot, not on the first request, if the gateway cannot log in (pg_hba, CREATEROLE, …).
   await executor.run(null, { readOnly: true }, (c) => c.query("SELECT 1"));
   return executor;
+}
+
+/** The key of the entry used longest ago (the Map is never empty when this is asked). */
+function leastRecentlyUsed(statements: Map<string, { used: number }>): string {
+  let oldest = "";
+  let at = Infinity;
+  for (const [sql, { used }] of statements) {
+    if (used < at) {
+      at = used;
+      oldest = sql;
+    }
+  }
+  return oldest;
 }
 
 const isStalePlan = (err: unknown) =>
