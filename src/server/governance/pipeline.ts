@@ -30,15 +30,30 @@ interface ResultBuilder extends pg.QueryResult {
 const Result = (pg as unknown as { Result: new () => ResultBuilder }).Result;
 
 /**
- * Statements prepared on each connection, by name, least recently used first (only this file prepares statements
- * named `rcx_…`); `stale` holds those an exchange that failed may or may not have left prepared, or whose plan
- * may be refused: they are closed and prepared afresh on their next use.
+ * Statements prepared on each connection, by name, with when each was last used (a tick of `uses`; only this file
+ * prepares statements named `rcx_…`); `stale` holds those an exchange that failed may or may not have left
+ * prepared, or whose plan may be refused: they are closed and prepared afresh on their next use. A use only
+ * stamps its entry: moving it to the end of the collection made V8 rehash it every few requests.
  */
 interface Prepared {
-  known: Set<string>;
+  known: Map<string, number>;
   stale: Set<string>;
 }
 const prepared = new WeakMap<object, Prepared>();
+let uses = 0;
+
+/** The name used longest ago, other than the two an exchange is about to use. */
+function leastRecentlyUsed(known: Map<string, number>, keep1: string | undefined, keep2: string | undefined): string | undefined {
+  let oldest: string | undefined;
+  let at = Infinity;
+  for (const [name, used] of known) {
+    if (used < at && name !== keep1 && name !== keep2) {
+      at = used;
+      oldest = name;
+    }
+  }
+  return oldest;
+}
 /** The protocol's limit: a Bind message counts its parameters in 16 bits. */
 export const MAX_PARAMETERS = 65_535;
 
@@ -77,15 +92,15 @@ export class PipelinedStatement<R extends pg.QueryResultRow> implements pg.Submi
     const wire = connection as unknown as Wire;
     this.#connection = connection;
     let state = prepared.get(connection);
-    if (!state) prepared.set(connection, (state = { known: new Set(), stale: new Set() }));
+    if (!state) prepared.set(connection, (state = { known: new Map(), stale: new Set() }));
     const { known, stale } = state;
     // One write: pg's Query corks the stream the same way for its own extended-protocol messages.
     wire.stream.cork?.();
     try {
       // The connection keeps the statements it used last: the least recently used beyond the bound are closed.
-      for (const name of known) {
-        if (known.size <= PREPARED_PER_CONNECTION) break;
-        if (name === this.#prelude.name || name === this.#statement.name) continue;
+      while (known.size > PREPARED_PER_CONNECTION) {
+        const name = leastRecentlyUsed(known, this.#prelude.name, this.#statement.name);
+        if (name === undefined) break;
         wire.close({ type: "S", name });
         known.delete(name);
         stale.delete(name);
@@ -93,8 +108,7 @@ export class PipelinedStatement<R extends pg.QueryResultRow> implements pg.Submi
       for (const [s, describe] of [[this.#prelude, false], [this.#statement, true]] as const) {
         const name = s.name ?? "";
         if (s.name && known.has(s.name) && !stale.has(s.name)) {
-          known.delete(s.name); // to the end of the recency order
-          known.add(s.name);
+          known.set(s.name, ++uses);
         } else {
           // Closing a statement that does not exist is no error.
           if (s.name) wire.close({ type: "S", name });
@@ -150,7 +164,7 @@ export class PipelinedStatement<R extends pg.QueryResultRow> implements pg.Submi
     if (state) {
       for (const name of [...this.#parsed, this.#statement.name]) {
         if (!name) continue;
-        state.known.add(name);
+        state.known.set(name, ++uses);
         state.stale.add(name);
       }
     }
@@ -160,8 +174,7 @@ export class PipelinedStatement<R extends pg.QueryResultRow> implements pg.Submi
   handleReadyForQuery(): void {
     const state = this.#connection && prepared.get(this.#connection);
     for (const name of this.#parsed) {
-      state?.known.delete(name);
-      state?.known.add(name);
+      state?.known.set(name, ++uses);
       state?.stale.delete(name);
     }
     this.#callback(this.#rowError, this.#result as unknown as pg.QueryResult<R>);
