@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Principal } from "../auth/principal.ts";
 import { CoreError } from "../errors.ts";
 import { PipelinedStatement, type PipelineStatement } from "./pipeline.ts";
+import { leastRecentlyUsed } from "./recency.ts";
 
 /** How long claims stay valid after the transaction opens (bounds any replay within the same backend). */
 const CLAIMS_TTL_SECONDS = 300;
@@ -80,11 +81,7 @@ export class GovernedExecutor {
   /** Signed claims by backend, principal, delegator, trigger and permission set, with when to stop reusing them. */
   readonly #signed = new Map<string, { claims: string; until: number }>();
   #observe: TransactionObserver | undefined;
-  /**
-   * Statement names by text, the highest placeholder each text uses, and when each was last used (a tick of
-   * #uses): a hit only stamps its entry, where moving it to the end of the Map made V8 rehash the table every
-   * few requests; the least recently used is looked for only when a new text finds the Map full.
-   */
+  /** Statement names by text, the highest placeholder each text uses, and when each was last used (a tick of #uses; recency.ts). */
   readonly #statements = new Map<string, { name: string; placeholders: number; used: number }>();
   #nextName = 0;
   #uses = 0;
@@ -279,7 +276,7 @@ export class GovernedExecutor {
       for (const m of sql.matchAll(/\$(\d+)/g)) placeholders = Math.max(placeholders, Number(m[1]));
       // A name is never reused for another text: a connection may still hold the statement an old name named.
       known = { name: `rcx_s${this.#nextName++}`, placeholders, used: ++this.#uses };
-      if (this.#statements.size >= NAMED_STATEMENTS) this.#statements.delete(leastRecentlyUsed(this.#statements));
+      if (this.#statements.size >= NAMED_STATEMENTS) this.#statements.delete(leastRecentlyUsed(this.#statements, usedOf)!);
       this.#statements.set(sql, known);
     }
     if (known.placeholders > params.length) throw new CoreError("INTERNAL", `placeholder $${known.placeholders} has no parameter`);
@@ -328,18 +325,7 @@ export async function startGovernedExecutor(
   return executor;
 }
 
-/** The key of the entry used longest ago (the Map is never empty when this is asked). */
-function leastRecentlyUsed(statements: Map<string, { used: number }>): string {
-  let oldest = "";
-  let at = Infinity;
-  for (const [sql, { used }] of statements) {
-    if (used < at) {
-      at = used;
-      oldest = sql;
-    }
-  }
-  return oldest;
-}
+const usedOf = (entry: { used: number }) => entry.used;
 
 const isStalePlan = (err: unknown) =>
   err instanceof Error && (err as { code?: unknown }).code === "0A000" && err.message.includes("cached plan must not change result type");

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { leastRecentlyUsed } from "./recency.ts";
 import { CoreError } from "../errors.ts";
 
 /** One statement of a pipeline: its text, and a name when it is kept prepared on the connection. */
@@ -32,8 +33,7 @@ const Result = (pg as unknown as { Result: new () => ResultBuilder }).Result;
 /**
  * Statements prepared on each connection, by name, with when each was last used (a tick of `uses`; only this file
  * prepares statements named `rcx_…`); `stale` holds those an exchange that failed may or may not have left
- * prepared, or whose plan may be refused: they are closed and prepared afresh on their next use. A use only
- * stamps its entry: moving it to the end of the collection made V8 rehash it every few requests.
+ * prepared, or whose plan may be refused: they are closed and prepared afresh on their next use (recency.ts).
  */
 interface Prepared {
   known: Map<string, number>;
@@ -41,19 +41,7 @@ interface Prepared {
 }
 const prepared = new WeakMap<object, Prepared>();
 let uses = 0;
-
-/** The name used longest ago, other than the two an exchange is about to use. */
-function leastRecentlyUsed(known: Map<string, number>, keep1: string | undefined, keep2: string | undefined): string | undefined {
-  let oldest: string | undefined;
-  let at = Infinity;
-  for (const [name, used] of known) {
-    if (used < at && name !== keep1 && name !== keep2) {
-      at = used;
-      oldest = name;
-    }
-  }
-  return oldest;
-}
+const stamp = (used: number) => used;
 /** The protocol's limit: a Bind message counts its parameters in 16 bits. */
 export const MAX_PARAMETERS = 65_535;
 
@@ -99,7 +87,7 @@ export class PipelinedStatement<R extends pg.QueryResultRow> implements pg.Submi
     try {
       // The connection keeps the statements it used last: the least recently used beyond the bound are closed.
       while (known.size > PREPARED_PER_CONNECTION) {
-        const name = leastRecentlyUsed(known, this.#prelude.name, this.#statement.name);
+        const name = leastRecentlyUsed(known, stamp, new Set([this.#prelude.name, this.#statement.name]));
         if (name === undefined) break;
         wire.close({ type: "S", name });
         known.delete(name);
