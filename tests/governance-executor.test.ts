@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../src/server/auth/principal.ts";
@@ -106,6 +107,63 @@ describe("claims name a stored permission set", () => {
     expect(await as("reader", count)).toBe(2);
   });
 
+  it("keeps the claims key in place: DELETE and TRUNCATE are refused, and no role but the Core's may run the set triggers", async () => {
+    const refused = async (sql: string) => owner.query(sql).then(() => "ran", (err: { code?: string; message: string }) => `${err.code}: ${err.message}`);
+    expect(await refused("DELETE FROM rootcx_system.claims_key")).toBe("42501: the claims key is changed with UPDATE, never deleted");
+    expect(await refused("TRUNCATE rootcx_system.claims_key")).toBe("42501: the claims key is changed with UPDATE, never deleted");
+    expect((await owner.query("SELECT count(*)::int AS n FROM rootcx_system.claims_key")).rows[0].n).toBe(1);
+    const { rows } = await owner.query(`SELECT f, has_function_privilege('rootcx_app_executor', f, 'EXECUTE') AS executor, has_function_privilege('rootcx_db_reader', f, 'EXECUTE') AS reader
+                                          FROM unnest(ARRAY['rootcx_system.permission_set_derived()', 'rootcx_system.claims_key_follow()', 'rootcx_system.claims_key_kept()']) f`);
+    expect(rows).toEqual([
+      { f: "rootcx_system.permission_set_derived()", executor: false, reader: false },
+      { f: "rootcx_system.claims_key_follow()", executor: false, reader: false },
+      { f: "rootcx_system.claims_key_kept()", executor: false, reader: false },
+    ]);
+  });
+
+  it("gives a set stored while the key changes the new key's pads: the change waits for the insert, then rewrites it", async () => {
+    const a = new pg.Client({ connectionString: core.database.url });
+    const b = new pg.Client({ connectionString: core.database.url });
+    await Promise.all([a.connect(), b.connect()]);
+    const before = (await owner.query("SELECT ipad, opad FROM rootcx_system.claims_key")).rows[0] as { ipad: Buffer; opad: Buffer };
+    const digest = "c".repeat(64);
+    try {
+      await a.query("BEGIN");
+      await a.query("INSERT INTO rootcx_system.permission_sets (digest, keys) VALUES ($1, '{app:race:x.read}')", [digest]);
+      // The key changes while that insert is uncommitted: the change waits for it, then rewrites its pads.
+      let changed = false;
+      const change = b.query("UPDATE rootcx_system.claims_key SET ipad = decode(repeat('11', 64), 'hex')").then(() => (changed = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(changed).toBe(false);
+      await a.query("COMMIT");
+      await change;
+      const { rows } = await owner.query("SELECT s.mac_ipad = k.ipad AS same FROM rootcx_system.permission_sets s, rootcx_system.claims_key k WHERE s.digest = $1", [digest]);
+      expect(rows).toEqual([{ same: true }]);
+    } finally {
+      await a.query("ROLLBACK").catch(() => undefined);
+      await owner.query("UPDATE rootcx_system.claims_key SET ipad = $1, opad = $2", [before.ipad, before.opad]);
+      await owner.query("DELETE FROM rootcx_system.permission_sets WHERE digest = $1", [digest]);
+      await Promise.all([a.end(), b.end()]);
+    }
+  });
+
+  it("verified_claims refuses every claims when there is no key to check them against", async () => {
+    const client = owner;
+    try {
+      await client.query("BEGIN");
+      const pid = (await client.query("SELECT pg_backend_pid() AS p")).rows[0].p as number;
+      const payload = `${users.admin!.userId}|0|${users.admin!.userId}||api|${pid}|9999999999|${await core.core.governed.permissionSet(["*"])}`;
+      await client.query("SELECT set_config('rootcx.claims', $1, true)", [`${"0".repeat(64)}.${payload}`]);
+      expect((await client.query("SELECT rootcx_system.verified_claims() AS c")).rows[0].c).toBeNull();
+      // Without the key (only a superuser can get there: the guard trigger is off in replica mode).
+      await client.query("SET LOCAL session_replication_role = replica");
+      await client.query("DELETE FROM rootcx_system.claims_key");
+      expect((await client.query("SELECT rootcx_system.verified_claims() AS c")).rows[0].c).toBeNull();
+    } finally {
+      await client.query("ROLLBACK");
+    }
+  });
+
   it("gives the executor no access to the sets", async () => {
     expect(await code(as("admin", (c) => c.query("SELECT * FROM rootcx_system.permission_sets")))).toBe("42501");
     expect(await code(as("admin", (c) => c.query("INSERT INTO rootcx_system.permission_sets (digest, keys) VALUES (repeat('a', 64), '{*}')")))).toBe("42501");
@@ -169,6 +227,22 @@ describe("claims tampered with inside a transaction", () => {
       return out;
     });
     expect(seen).toEqual([0, 0, 0]);
+  });
+
+  it("refuses claims of nine fields even under the Core's MAC", async () => {
+    const key = Buffer.from((await owner.query("SELECT key FROM rootcx_system.claims_key")).rows[0].key as string, "hex");
+    const seen = await as("nobody", async (c) => {
+      const pid = await pidOf(c);
+      const payload = `${users.admin!.userId}|0|${users.admin!.userId}||api|${pid}|${Math.floor(Date.now() / 1000) + 300}|${await core.core.governed.permissionSet(["*"])}`;
+      const out: number[] = [];
+      for (const p of [`${payload}|`, payload]) {
+        await c.query(`SET LOCAL rootcx.claims = ${c.escapeLiteral(`${createHmac("sha256", key).update(p, "utf8").digest("hex")}.${p}`)}`);
+        out.push(await count(c));
+      }
+      return out;
+    });
+    // The same MAC computation over eight fields grants: the refusal is the field count's.
+    expect(seen).toEqual([0, 2]);
   });
 
   it("does not carry one principal's access into the next transaction on the same connection", async () => {
