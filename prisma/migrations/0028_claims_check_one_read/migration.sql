@@ -78,18 +78,21 @@ REVOKE ALL ON rootcx_system.permission_sets FROM rootcx_db_reader;
 -- pg_temp named last in search_path: unnamed, it is searched first for types (`::text`).
 CREATE OR REPLACE FUNCTION rootcx_system.check_access(required text) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, rootcx_system, pg_temp AS $$
+DECLARE
+  -- Read once; within one statement the setting cannot change under this call.
+  c text := current_setting('rootcx.claims', true);
 BEGIN
   RETURN EXISTS (
     SELECT FROM rootcx_system.permission_sets s
-     WHERE s.digest = split_part(current_setting('rootcx.claims', true), '|', 8)
+     WHERE s.digest = split_part(c, '|', 8)
        AND CASE
-             WHEN substr(current_setting('rootcx.claims', true), 65, 1) = '.'
-              AND encode(sha256(s.mac_opad || sha256(s.mac_ipad || convert_to(substr(current_setting('rootcx.claims', true), 66), 'UTF8'))), 'hex')
-                  = left(current_setting('rootcx.claims', true), 64)
-             THEN length(split_part(current_setting('rootcx.claims', true), '|', 1)) > 65
-              AND length(current_setting('rootcx.claims', true)) - length(replace(current_setting('rootcx.claims', true), '|', '')) = 7
-              AND split_part(current_setting('rootcx.claims', true), '|', 6) = pg_backend_pid()::text
-              AND split_part(current_setting('rootcx.claims', true), '|', 7)::bigint >= extract(epoch FROM clock_timestamp())::bigint
+             WHEN substr(c, 65, 1) = '.'
+              AND encode(sha256(s.mac_opad || sha256(s.mac_ipad || convert_to(substr(c, 66), 'UTF8'))), 'hex')
+                  = left(c, 64)
+             THEN length(split_part(c, '|', 1)) > 65
+              AND length(c) - length(replace(c, '|', '')) = 7
+              AND split_part(c, '|', 6) = pg_backend_pid()::text
+              AND split_part(c, '|', 7)::bigint >= extract(epoch FROM clock_timestamp())::bigint
               AND (s.keys && ARRAY['*', required] OR left(required, -1) ^@ ANY (s.wildcards))
              ELSE false
            END);
